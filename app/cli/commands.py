@@ -1,0 +1,233 @@
+"""One handler per subcommand: call the service, hand back (data for JSON, text for people)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.cli.output import album_json, album_text, plain
+from app.cli.progress import ProgressBar
+from core.policies import Actor, Role
+from core.services import Services
+from core.workflow import Stage
+
+Result = tuple[Any, str]
+Handler = Callable[[Services, Actor, argparse.Namespace], Awaitable[Result]]
+
+
+async def tenant_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    t = await s.tenants.create(me, a.name, a.admin)
+    return plain(t), f"Studio {t.name!r} created; its admin is {a.admin}."
+
+
+async def tenant_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    rows = await s.tenants.list(me)
+    text = "\n".join(
+        f"{t.name}{'  (suspended)' if t.suspended else ''}  {t.user_count} users, "
+        f"{t.album_count} albums"
+        for t in rows
+    )
+    return plain(rows), text
+
+
+async def tenant_suspend(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    t = await s.tenants.suspend(me, a.name, a.reason)
+    return plain(t), f"Studio {t.name!r} is suspended."
+
+
+async def tenant_resume(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    t = await s.tenants.resume(me, a.name)
+    return plain(t), f"Studio {t.name!r} is active again."
+
+
+async def user_add(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    u = await s.users.add(me, a.email, Role(a.role), a.name)
+    return plain(u), f"{u.email} added as {u.role.value}."
+
+
+async def user_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    rows = await s.users.list(me)
+    text = "\n".join(
+        f"{u.email:32} {u.role.value:12} {u.name}{'' if u.active else '  (deactivated)'}"
+        for u in rows
+    )
+    return plain(rows), text
+
+
+async def user_role(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    u = await s.users.set_role(me, a.email, Role(a.role))
+    return plain(u), f"{u.email} is now {u.role.value}."
+
+
+async def user_deactivate(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    u = await s.users.set_active(me, a.email, False)
+    return plain(u), f"{u.email} is deactivated."
+
+
+async def user_activate(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    u = await s.users.set_active(me, a.email, True)
+    return plain(u), f"{u.email} is active."
+
+
+async def album_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    al = await s.albums.create(
+        me, a.name, client=a.client, min_select=a.min_select, max_select=a.max_select
+    )
+    return album_json(al), album_text(al)
+
+
+async def album_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    rows = await s.albums.list(me, Stage(a.stage) if a.stage else None)
+    lines, stage = [], None
+    for al in rows:
+        if al.stage != stage:
+            stage = al.stage
+            lines.append(f"{stage.title}:")
+        lines.append(f"  {al.name}  ({al.photo_count} photos, {al.selected_count} selected)")
+    return [album_json(al) for al in rows], "\n".join(lines) or "No albums yet."
+
+
+async def album_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    al = await s.albums.show(me, a.album)
+    return album_json(al), album_text(al)
+
+
+async def album_advance(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    al = await s.albums.advance(me, a.album, Stage(a.to) if a.to else None)
+    return album_json(
+        al
+    ), f"{al.name} is now in {al.stage.title} (round {al.round}).\n" + album_text(al)
+
+
+async def album_reopen(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    al = await s.albums.reopen(me, a.album, Stage(a.to), a.reason)
+    return album_json(al), f"{al.name} reopened to {al.stage.title} (round {al.round})."
+
+
+async def album_limits(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    al = await s.albums.set_limits(me, a.album, a.min_select, a.max_select)
+    return album_json(al), album_text(al)
+
+
+async def album_resolve_failures(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    n = await s.albums.resolve_failures(me, a.album, a.note)
+    return {"resolved": n}, f"{n} import failures marked as dealt with."
+
+
+async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    bar = None if (a.json or a.no_progress) else ProgressBar()
+    report = await s.imports.run(me, a.album, a.paths, a.kind, progress=bar)
+    data = {
+        "album_id": str(report.album_id),
+        "kind": report.kind,
+        "imported": report.imported,
+        "duplicates": report.duplicates,
+        "failed": [{"path": f.path, "reason": f.reason} for f in report.failed],
+    }
+    lines = [
+        f"{len(report.imported)} imported, {len(report.duplicates)} already in the album, "
+        f"{len(report.failed)} failed."
+    ]
+    lines += [f"  failed: {f.path}: {f.reason}" for f in report.failed]
+    return data, "\n".join(lines)
+
+
+async def _marks(coro: Awaitable[Any], verb: str) -> Result:
+    m = await coro
+    flag = f", {m.flag}" if m.flag else ""
+    label = f", {m.label}" if m.label else ""
+    sel = ", selected" if m.selected else ""
+    return plain(m), f"{m.filename}: {m.stars} stars{flag}{label}{sel} ({verb})"
+
+
+async def photo_rate(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.rate(me, a.album, a.photo, a.stars), "rated")
+
+
+async def photo_pick(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.flag(me, a.album, a.photo, "pick"), "picked")
+
+
+async def photo_reject(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.flag(me, a.album, a.photo, "reject"), "rejected")
+
+
+async def photo_unflag(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.flag(me, a.album, a.photo, None), "unflagged")
+
+
+async def photo_label(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.label(me, a.album, a.photo, a.colour), "labelled")
+
+
+async def photo_select(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.select(me, a.album, a.photo, True), "selected")
+
+
+async def photo_deselect(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.select(me, a.album, a.photo, False), "deselected")
+
+
+async def photo_approve(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.decide(me, a.album, a.photo, True, a.note), "approved")
+
+
+async def photo_request_changes(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return await _marks(s.photos.decide(me, a.album, a.photo, False, a.note), "changes requested")
+
+
+async def audit(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    rows = await s.audit.events(
+        me, album=a.album, action=a.action, outcome=a.outcome, limit=a.limit
+    )
+    data = [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "target": e.target,
+            "outcome": e.outcome,
+            "message": e.message,
+            "duration_ms": e.duration_ms,
+            "detail": e.detail,
+        }
+        for e in rows
+    ]
+    text = "\n".join(
+        f"{e.at:%Y-%m-%d %H:%M:%S}  {e.outcome:8} {e.action:22} {e.target or '':30} "
+        f"{e.actor}  {e.duration_ms:.1f} ms" + (f"\n    {e.message}" if e.message else "")
+        for e in rows
+    )
+    return data, text or "Nothing in the audit log yet."
+
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("tenant", "create"): tenant_create,
+    ("tenant", "list"): tenant_list,
+    ("tenant", "suspend"): tenant_suspend,
+    ("tenant", "resume"): tenant_resume,
+    ("user", "add"): user_add,
+    ("user", "list"): user_list,
+    ("user", "role"): user_role,
+    ("user", "deactivate"): user_deactivate,
+    ("user", "activate"): user_activate,
+    ("album", "create"): album_create,
+    ("album", "list"): album_list,
+    ("album", "show"): album_show,
+    ("album", "advance"): album_advance,
+    ("album", "reopen"): album_reopen,
+    ("album", "limits"): album_limits,
+    ("album", "resolve-failures"): album_resolve_failures,
+    ("import", None): import_files,
+    ("photo", "rate"): photo_rate,
+    ("photo", "pick"): photo_pick,
+    ("photo", "reject"): photo_reject,
+    ("photo", "unflag"): photo_unflag,
+    ("photo", "label"): photo_label,
+    ("photo", "select"): photo_select,
+    ("photo", "deselect"): photo_deselect,
+    ("photo", "approve"): photo_approve,
+    ("photo", "request-changes"): photo_request_changes,
+    ("audit", None): audit,
+}

@@ -1,0 +1,140 @@
+"""The command line's grammar: global options and every subcommand."""
+
+from __future__ import annotations
+
+import argparse
+
+from core.services.imports import KINDS
+
+STAGES = ["raw", "stock", "rate", "retouch", "feedback", "final"]
+ROLES = ["photographer", "editor", "admin", "superadmin"]
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photoflow",
+        description="PhotoFlow: albums from Raw to Final. With no command, opens the desktop app.",
+    )
+    parser.add_argument("--home", help="PhotoFlow home folder (else PHOTOFLOW_HOME, else app data)")
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL", help="act as this user")
+    parser.add_argument("--studio", help="superadmin: work in this studio")
+    parser.add_argument("--json", action="store_true", default=False, help="print JSON")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="set up a new home: the first studio and its admin")
+    p.add_argument("--studio", dest="init_studio", required=True, metavar="NAME")
+    p.add_argument("--admin", required=True, metavar="EMAIL")
+    p.add_argument("--name", default="", help="the admin's name")
+    _common(p)
+
+    tenant = sub.add_parser("tenant", help="studios (superadmin)").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = tenant.add_parser("create", help="create a studio with its admin")
+    p.add_argument("name")
+    p.add_argument("--admin", required=True, metavar="EMAIL")
+    _common(p)
+    _common(tenant.add_parser("list", help="list studios"))
+    for verb in ("suspend", "resume"):
+        p = tenant.add_parser(verb, help=f"{verb} a studio")
+        p.add_argument("name")
+        if verb == "suspend":
+            p.add_argument("--reason", default="")
+        _common(p)
+
+    user = sub.add_parser("user", help="people of the studio (admin)").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = user.add_parser("add", help="add a user")
+    p.add_argument("email")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--name", default="")
+    _common(p)
+    _common(user.add_parser("list", help="list users"))
+    p = user.add_parser("role", help="change a user's role")
+    p.add_argument("email")
+    p.add_argument("role", choices=ROLES)
+    _common(p)
+    for verb in ("deactivate", "activate"):
+        p = user.add_parser(verb, help=f"{verb} a user")
+        p.add_argument("email")
+        _common(p)
+
+    album = sub.add_parser("album", help="albums and their stages").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = album.add_parser("create", help="create an album")
+    p.add_argument("name")
+    p.add_argument("--client", metavar="NAME")
+    p.add_argument("--min-select", type=int, metavar="N")
+    p.add_argument("--max-select", type=int, metavar="N")
+    _common(p)
+    p = album.add_parser("list", help="list albums")
+    p.add_argument("--stage", choices=STAGES)
+    _common(p)
+    p = album.add_parser("show", help="an album, with what blocks its next stage")
+    p.add_argument("album")
+    _common(p)
+    p = album.add_parser("advance", help="move an album forward (or Feedback -> Retouch)")
+    p.add_argument("album")
+    p.add_argument("--to", choices=STAGES)
+    _common(p)
+    p = album.add_parser("reopen", help="admin: move an album back, with a reason")
+    p.add_argument("album")
+    p.add_argument("--to", required=True, choices=STAGES)
+    p.add_argument("--reason", required=True)
+    _common(p)
+    p = album.add_parser("limits", help="set the album's selection limits")
+    p.add_argument("album")
+    p.add_argument("--min-select", type=int, metavar="N")
+    p.add_argument("--max-select", type=int, metavar="N")
+    _common(p)
+    p = album.add_parser("resolve-failures", help="mark the album's import failures as dealt with")
+    p.add_argument("album")
+    p.add_argument("--note", default="checked by the photographer")
+    _common(p)
+
+    p = sub.add_parser("import", help="copy files into an album")
+    p.add_argument("album")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--as", dest="kind", choices=KINDS, default="original")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _common(p)
+
+    photo = sub.add_parser("photo", help="cull: stars, flags, labels, selection").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = photo.add_parser("rate", help="0-5 stars")
+    p.add_argument("album")
+    p.add_argument("photo", metavar="FILENAME")
+    p.add_argument("stars", type=int)
+    _common(p)
+    for verb in ("pick", "reject", "unflag", "select", "deselect"):
+        p = photo.add_parser(verb, help=f"{verb} a photo")
+        p.add_argument("album")
+        p.add_argument("photo", metavar="FILENAME")
+        _common(p)
+    p = photo.add_parser("label", help="colour label (Red, Yellow, Green, Blue, Purple, none)")
+    p.add_argument("album")
+    p.add_argument("photo", metavar="FILENAME")
+    p.add_argument("colour")
+    _common(p)
+    for verb in ("approve", "request-changes"):
+        p = photo.add_parser(verb, help=f"admin: {verb} on the client's behalf")
+        p.add_argument("album")
+        p.add_argument("photo", metavar="FILENAME")
+        p.add_argument("--note")
+        _common(p)
+
+    p = sub.add_parser("audit", help="the audit log (admin)")
+    p.add_argument("--album")
+    p.add_argument("--action")
+    p.add_argument("--outcome", choices=["ok", "refused", "denied", "failed"])
+    p.add_argument("--limit", type=int, default=50)
+    _common(p)
+    return parser

@@ -1,0 +1,123 @@
+"""Run one command line: parse, open the home, act as the right user, print, exit with a code.
+
+Exit codes: 0 done; 2 usage; 3 refused by a workflow rule; 4 not permitted; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+from app.bootstrap import close_services, home_at, open_services
+from app.cli.commands import HANDLERS
+from app.cli.output import emit, error, refusal_json
+from app.cli.parser import build_parser
+from core.errors import PhotoFlowError, Refused
+from core.home import Home
+from core.policies import Actor
+from core.services import Services
+
+log = logging.getLogger("photoflow")
+
+
+def photoflow_version() -> str:
+    try:
+        return version("photoflow")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
+def run(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
+    if args.version:
+        print(f"photoflow {photoflow_version()}")
+        return 0
+    if args.command is None:
+        from app.desktop import open_desktop
+
+        return open_desktop(args)
+    logging.basicConfig(level=os.environ.get("PHOTOFLOW_LOG", "WARNING"), stream=sys.stderr)
+    try:
+        return asyncio.run(_run(args, as_json))
+    except KeyboardInterrupt:
+        error("Stopped.", as_json)
+        return 130
+
+
+async def _run(args: argparse.Namespace, as_json: bool) -> int:
+    home = home_at(args.home)
+    try:
+        if args.command == "init":
+            return await _init(home, args, as_json)
+        if not home.is_initialised:
+            error(
+                f"{home.root} is not set up yet; run: photoflow init --studio NAME --admin EMAIL",
+                as_json,
+            )
+            return 1
+        services = await open_services(home)
+        try:
+            actor = await _actor(services, home, args)
+            handler = HANDLERS[(args.command, getattr(args, "action", None))]
+            data, text = await handler(services, actor, args)
+            emit(data, text, as_json)
+            return 0
+        finally:
+            await close_services(services)
+    except Refused as exc:
+        extra = {"refusals": [refusal_json(r) for r in exc.refusals]}
+        error(str(exc), as_json, extra)
+        for r in exc.refusals:
+            print(f"  - [{r.code}] {r.message}", file=sys.stderr)
+        return exc.exit_code
+    except PhotoFlowError as exc:
+        error(str(exc), as_json)
+        return exc.exit_code
+    except ValueError as exc:
+        error(str(exc), as_json)
+        return 2
+    except OSError as exc:
+        error(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "), as_json)
+        return 1
+    except Exception as exc:
+        log.debug("unexpected error", exc_info=True)
+        error(f"Something went wrong ({type(exc).__name__}); nothing was half-done.", as_json)
+        return 1
+
+
+async def _init(home: Home, args: argparse.Namespace, as_json: bool) -> int:
+    services = await open_services(home)
+    try:
+        admin = await services.tenants.initialise(args.init_studio, args.admin, args.name)
+    finally:
+        await close_services(services)
+    config = home.read_config()
+    config["default_user"] = admin.email
+    home.write_config(config)
+    data = {
+        "home": str(home.root),
+        "studio": admin.studio,
+        "admin": admin.email,
+        "role": admin.role.value,
+    }
+    emit(
+        data,
+        f"PhotoFlow home {home.root} is ready: studio {admin.studio!r}, admin {admin.email}.",
+        as_json,
+    )
+    return 0
+
+
+async def _actor(services: Services, home: Home, args: argparse.Namespace) -> Actor:
+    email = (
+        args.as_user or os.environ.get("PHOTOFLOW_USER") or home.read_config().get("default_user")
+    )
+    if not email:
+        raise PhotoFlowError("No user given; use --as EMAIL.")
+    return await services.users.actor_for(email, studio=args.studio)

@@ -1,0 +1,20 @@
+"""The catalog: typed SQLAlchemy models, the engine, migrations and the unit of work."""
+
+from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
+from core.catalog.audit import AuditEvent
+from core.catalog.base import Base
+from core.catalog.feedback import Feedback, ShareLink
+from core.catalog.tenancy import Tenant, User
+
+__all__ = [
+    "Album",
+    "AuditEvent",
+    "Base",
+    "Feedback",
+    "IngestFailure",
+    "Photo",
+    "PhotoVersion",
+    "ShareLink",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,57 @@
+"""Share links that clients open without an account, and what clients say through them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.catalog.base import Base, TenantOwned
+
+
+class ShareLink(Base, TenantOwned):
+    """A published link; the token itself is never stored, only its hash."""
+
+    __tablename__ = "share_links"
+
+    album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    max_select: Mapped[int | None]
+    allow_download: Mapped[bool] = mapped_column(default=False)
+    show_filenames: Mapped[bool] = mapped_column(default=False)
+    watermark: Mapped[bool] = mapped_column(default=False)
+    guest_name: Mapped[str | None] = mapped_column(String(200))
+    submitted_at: Mapped[datetime | None]
+
+
+class Feedback(Base, TenantOwned):
+    """One thing a client (or an admin on their behalf) said about a photo.
+
+    kind: pick | stars | comment | approval | change_request. A newer pick, stars value or decision
+    retracts the older one (retracted_at); a change request stays open until a retouched version of a
+    later round answers it (resolved_at).
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_album_kind", "album_id", "kind", "retracted_at"),
+        Index("ix_feedback_photo", "photo_id", "kind"),
+    )
+
+    album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    link_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("share_links.id"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    guest_name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    round: Mapped[int] = mapped_column(default=0)
+    stars: Mapped[int | None]
+    text: Mapped[str | None] = mapped_column(Text)
+    retracted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]

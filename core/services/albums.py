@@ -1,0 +1,275 @@
+"""Albums: create, list, show with what blocks them, and move them through the workflow."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog import Album, IngestFailure, Photo, Tenant
+from core.catalog.base import utcnow
+from core.errors import Conflict, Invalid, NotFound, Refused
+from core.policies import Actor, Guest, Permission, require
+from core.services.context import Call, ServiceContext
+from core.services.gates import gather_facts
+from core.settings import StudioSettings
+from core.workflow import ORDER, Move, MoveKind, Refusal, Stage, next_stage, plan_move
+
+
+@dataclass(frozen=True)
+class AlbumSummary:
+    id: uuid.UUID
+    name: str
+    client: str | None
+    stage: Stage
+    round: int
+    photo_count: int
+    selected_count: int
+    min_select: int
+    max_select: int | None
+    next_stage: Stage | None
+    blocking: tuple[Refusal, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+async def find_album(session: AsyncSession, who: Actor | Guest, ref: str | uuid.UUID) -> Album:
+    """An album of the actor's studio by id or unique name; another studio's is 'not found'."""
+    scope = Album.tenant_id == who.tenant_id
+    album = None
+    try:
+        album_id = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
+    except ValueError:
+        album_id = None
+    if album_id is not None:
+        album = await session.scalar(select(Album).where(Album.id == album_id, scope))
+    if album is None and isinstance(ref, str):
+        album = await session.scalar(select(Album).where(Album.name == ref.strip(), scope))
+    if album is None:
+        raise NotFound(f"No album {ref!s} in this studio.")
+    return album
+
+
+async def studio_settings(session: AsyncSession, tenant_id: uuid.UUID) -> StudioSettings:
+    tenant = await session.get(Tenant, tenant_id)
+    return StudioSettings.from_dict(tenant.settings if tenant else None)
+
+
+async def summarise(session: AsyncSession, album: Album) -> AlbumSummary:
+    settings = await studio_settings(session, album.tenant_id)
+    rules = settings.rules(album.min_select, album.max_select)
+    stage = Stage(album.stage)
+    facts = await gather_facts(session, album)
+    blocking = (
+        tuple(plan_move(facts, None, rules, is_admin=True)) if stage is not Stage.FINAL else ()
+    )
+    if isinstance(blocking, Move):  # pragma: no cover - plan_move returns a list when refused
+        blocking = ()
+    return AlbumSummary(
+        id=album.id,
+        name=album.name,
+        client=album.client_name,
+        stage=stage,
+        round=album.round,
+        photo_count=facts.photo_count,
+        selected_count=facts.selected_count,
+        min_select=rules.min_select,
+        max_select=rules.max_select,
+        next_stage=next_stage(stage),
+        blocking=tuple(r for r in blocking if isinstance(r, Refusal)),
+        created_at=album.created_at,
+        updated_at=album.updated_at,
+    )
+
+
+def _check_limits(min_select: int | None, max_select: int | None) -> None:
+    if min_select is not None and min_select < 0:
+        raise Invalid("The minimum selection cannot be negative.")
+    if max_select is not None and max_select < 1:
+        raise Invalid("The maximum selection must be at least 1.")
+    if min_select is not None and max_select is not None and max_select < min_select:
+        raise Invalid("The maximum selection is smaller than the minimum.")
+
+
+class AlbumService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def create(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        client: str | None = None,
+        min_select: int | None = None,
+        max_select: int | None = None,
+    ) -> AlbumSummary:
+        name = " ".join(name.split())
+        if not name:
+            raise Invalid("An album needs a name.")
+        if len(name) > 200:
+            raise Invalid("An album name can be at most 200 characters.")
+        _check_limits(min_select, max_select)
+        async with self.ctx.call(actor, "album.create") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            taken = await call.session.scalar(
+                select(Album.id).where(Album.tenant_id == actor.tenant_id, Album.name == name)
+            )
+            if taken:
+                raise Conflict(f"An album named {name!r} already exists in this studio.")
+            album = Album(
+                id=uuid.uuid4(),
+                tenant_id=actor.tenant_id,
+                name=name,
+                client_name=(client or "").strip() or None,
+                stage=Stage.RAW.value,
+                round=1,
+                min_select=min_select,
+                max_select=max_select,
+                created_by=actor.user_id,
+            )
+            call.session.add(album)
+            await call.session.flush()
+            call.on("album", album.id, name)
+            return await summarise(call.session, album)
+
+    async def list(self, actor: Actor, stage: Stage | None = None) -> list[AlbumSummary]:
+        """Albums of the studio with counts; blocking rules are left out for speed."""
+        async with self.ctx.call(actor, "album.list", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            settings = await studio_settings(call.session, actor.tenant_id)
+            photos = select(func.count()).where(Photo.album_id == Album.id).scalar_subquery()
+            selected = (
+                select(func.count())
+                .where(Photo.album_id == Album.id, Photo.selected)
+                .scalar_subquery()
+            )
+            query = select(Album, photos, selected).where(Album.tenant_id == actor.tenant_id)
+            if stage is not None:
+                query = query.where(Album.stage == stage.value)
+            rows = await call.session.execute(query.order_by(Album.created_at.desc()))
+            out = []
+            for album, n, sel in rows:
+                rules = settings.rules(album.min_select, album.max_select)
+                st = Stage(album.stage)
+                out.append(
+                    AlbumSummary(
+                        album.id,
+                        album.name,
+                        album.client_name,
+                        st,
+                        album.round,
+                        n,
+                        sel,
+                        rules.min_select,
+                        rules.max_select,
+                        next_stage(st),
+                        (),
+                        album.created_at,
+                        album.updated_at,
+                    )
+                )
+            out.sort(key=lambda a: (ORDER.index(a.stage), a.name.lower()))
+            return out
+
+    async def show(self, actor: Actor, ref: str | uuid.UUID) -> AlbumSummary:
+        async with self.ctx.call(actor, "album.show", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            return await summarise(call.session, await find_album(call.session, actor, ref))
+
+    async def set_limits(
+        self, actor: Actor, ref: str | uuid.UUID, min_select: int | None, max_select: int | None
+    ) -> AlbumSummary:
+        _check_limits(min_select, max_select)
+        async with self.ctx.call(actor, "album.set_limits") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            album.min_select, album.max_select = min_select, max_select
+            call.detail.update(min_select=min_select, max_select=max_select)
+            return await summarise(call.session, album)
+
+    async def advance(
+        self, actor: Actor, ref: str | uuid.UUID, to: Stage | None = None
+    ) -> AlbumSummary:
+        """Forward to the next stage (or `to`), or Feedback -> Retouch for a new round."""
+        async with self.ctx.call(actor, "album.advance") as call:
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            source = Stage(album.stage)
+            backward = to is not None and to.index < source.index
+            require(actor, Permission.ADD_RETOUCHES if backward else Permission.MANAGE_ALBUMS)
+            if backward and not (source is Stage.FEEDBACK and to is Stage.RETOUCH):
+                raise Refused(
+                    "This move needs an admin's reopen.",
+                    [
+                        Refusal(
+                            "move.backward_needs_reopen",
+                            f"Moving back from {source.title} to {to.title} is a reopen: an admin "
+                            "must give a reason (album reopen).",
+                        )
+                    ],
+                )
+            return await self._move(call, actor, album, to, reason=None)
+
+    async def reopen(
+        self, actor: Actor, ref: str | uuid.UUID, to: Stage, reason: str
+    ) -> AlbumSummary:
+        async with self.ctx.call(actor, "album.reopen") as call:
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            require(actor, Permission.REOPEN_AND_APPROVE)
+            if to.index >= Stage(album.stage).index:
+                raise Invalid(f"Reopen moves an album back; it is in {Stage(album.stage).title}.")
+            if not reason.strip():
+                raise Invalid("Reopening an album needs a reason.")
+            call.detail["reason"] = reason.strip()
+            return await self._move(call, actor, album, to, reason=reason.strip())
+
+    async def _move(
+        self, call: Call, actor: Actor, album: Album, to: Stage | None, reason: str | None
+    ) -> AlbumSummary:
+        source = Stage(album.stage)
+        target = to or next_stage(source) or source
+        stages = ORDER[source.index : max(target.index, source.index + 1)] if target else ()
+        facts = await gather_facts(call.session, album, stages)
+        settings = await studio_settings(call.session, album.tenant_id)
+        rules = settings.rules(album.min_select, album.max_select)
+        plan = plan_move(facts, to, rules, is_admin=actor.is_admin, reason=reason)
+        call.detail.update({"from": source.value, "to": target.value})
+        if not isinstance(plan, Move):
+            raise Refused(
+                f"{album.name} cannot move from {source.title} to {target.title} yet.", plan
+            )
+        album.stage = plan.target.value
+        album.round = plan.round
+        album.updated_at = utcnow()
+        call.detail.update({"kind": plan.kind.value, "round": plan.round})
+        if plan.kind is MoveKind.NEW_ROUND:
+            call.detail["new_round"] = plan.round
+        call.emit("album.stage", stage=plan.target.value, round=plan.round, move=plan.kind.value)
+        await call.session.flush()
+        return await summarise(call.session, album)
+
+    async def resolve_failures(self, actor: Actor, ref: str | uuid.UUID, note: str) -> int:
+        """Mark the album's import failures as dealt with (the photographer checked them)."""
+        async with self.ctx.call(actor, "album.resolve_failures") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            failures = (
+                await call.session.scalars(
+                    select(IngestFailure).where(
+                        IngestFailure.album_id == album.id, IngestFailure.resolved_at.is_(None)
+                    )
+                )
+            ).all()
+            now = utcnow()
+            for failure in failures:
+                failure.resolved_at = now
+                failure.resolution = note.strip() or "dismissed"
+            call.detail["resolved"] = len(failures)
+            return len(failures)

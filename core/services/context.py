@@ -1,0 +1,154 @@
+"""One service call = one transaction = one audit event, whatever the outcome.
+
+`ServiceContext.call()` opens the session and transaction, checks that the actor may still act (user
+active, studio not suspended), and writes the audit record: in the same transaction when the call
+succeeds, in a fresh one after the rollback when it is refused, denied or fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.catalog import AuditEvent, Tenant, User
+from core.catalog.database import Database
+from core.errors import Conflict, NotPermitted, PhotoFlowError, Refused
+from core.events import Event, EventHub
+from core.home import Home
+from core.policies import Actor, Guest
+
+log = logging.getLogger(__name__)
+
+Who = Actor | Guest | None
+
+
+@dataclass
+class Call:
+    """What a running service call knows; the service fills in its target for the audit."""
+
+    session: AsyncSession
+    actor: Who
+    action: str
+    target_type: str | None = None
+    target_id: uuid.UUID | None = None
+    target: str | None = None
+    album_id: uuid.UUID | None = None
+    tenant_id: uuid.UUID | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, kind: str, *, photo_id: uuid.UUID | None = None, **data: Any) -> None:
+        """Queue a live event; it is published only if the call commits."""
+        if self.tenant_id is not None:
+            self.events.append(Event(kind, self.tenant_id, self.album_id, photo_id, data))
+
+    def on(self, kind: str, obj_id: uuid.UUID | None, label: str | None) -> None:
+        self.target_type, self.target_id, self.target = kind, obj_id, label
+        if kind == "album":
+            self.album_id = obj_id
+
+
+def _outcome(exc: BaseException) -> str:
+    if isinstance(exc, Refused):
+        return "refused"
+    if isinstance(exc, NotPermitted):
+        return "denied"
+    return "failed"
+
+
+class ServiceContext:
+    """What every service needs: the catalog database and the home folder's layout."""
+
+    def __init__(self, db: Database, home: Home, events: EventHub | None = None) -> None:
+        self.db = db
+        self.home = home
+        self.events = events or EventHub()
+
+    @asynccontextmanager
+    async def call(self, actor: Who, action: str, *, audit: bool = True) -> AsyncIterator[Call]:
+        started = time.perf_counter()
+        call: Call | None = None
+        try:
+            async with self.db.session() as session, session.begin():
+                call = Call(session, actor, action)
+                call.tenant_id = actor.tenant_id if actor else None
+                if actor is not None:
+                    await _check_standing(session, actor)
+                yield call
+                if audit:
+                    await session.flush()
+                    session.add(_event(call, "ok", None, started))
+            for event in call.events:
+                self.events.publish(event)
+        except StaleDataError as exc:
+            err = Conflict("Someone else changed this at the same time; look again and retry.")
+            await self._audit_failure(call, actor, action, err, started)
+            raise err from exc
+        except IntegrityError as exc:
+            err = Conflict("That would clash with something that already exists.")
+            await self._audit_failure(call, actor, action, err, started)
+            raise err from exc
+        except Exception as exc:
+            if not isinstance(exc, PhotoFlowError):
+                log.exception("service call %s failed", action)
+            await self._audit_failure(call, actor, action, exc, started)
+            raise
+
+    async def _audit_failure(
+        self, call: Call | None, actor: Who, action: str, exc: BaseException, started: float
+    ) -> None:
+        try:
+            async with self.db.session() as session, session.begin():
+                if call is None:
+                    call = Call(session, actor, action)
+                    call.tenant_id = actor.tenant_id if actor else None
+                if isinstance(exc, Refused):
+                    call.detail["refusals"] = [r.code for r in exc.refusals]
+                session.add(_event(call, _outcome(exc), str(exc) or type(exc).__name__, started))
+        except Exception:  # the audit must never hide the original error
+            log.exception("could not write the audit event for %s", action)
+
+
+def _event(call: Call, outcome: str, message: str | None, started: float) -> AuditEvent:
+    actor = call.actor
+    return AuditEvent(
+        id=uuid.uuid4(),
+        tenant_id=call.tenant_id,
+        actor=actor.label if actor else "system",
+        actor_id=actor.user_id if isinstance(actor, Actor) else None,
+        link_id=actor.link_id if isinstance(actor, Guest) else None,
+        action=call.action,
+        target_type=call.target_type,
+        target_id=call.target_id,
+        target=call.target,
+        album_id=call.album_id,
+        outcome=outcome,
+        message=message[:2000] if message else None,
+        detail=call.detail,
+        duration_ms=round((time.perf_counter() - started) * 1000, 3),
+    )
+
+
+async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
+    """A deactivated user or a suspended studio can do nothing (a superadmin still can)."""
+    tenant = await session.get(Tenant, actor.tenant_id)
+    if tenant is None:
+        raise NotPermitted("This studio no longer exists.")
+    if isinstance(actor, Actor):
+        user = await session.scalar(select(User).where(User.id == actor.user_id))
+        if user is None or not user.active:
+            raise NotPermitted(f"{actor.email} is not an active user any more.")
+        if tenant.suspended_at is not None and actor.role.value != "superadmin":
+            raise NotPermitted(f"The studio {tenant.name!r} is suspended.")
+    elif tenant.suspended_at is not None:
+        raise NotPermitted("This gallery is not available.")

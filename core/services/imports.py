@@ -1,0 +1,362 @@
+"""Bring files into an album: originals become photos; later versions find their photo by stem.
+
+Each file is its own service call (one transaction, one audit event), so a kill -9 loses at most the
+file in flight, and running the same import again finishes the job: what is already in the album is
+reported as a duplicate, never copied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from core.catalog import Feedback, IngestFailure, Photo, PhotoVersion
+from core.catalog.base import utcnow
+from core.errors import Invalid
+from core.fsutil import sweep_temp_files
+from core.ingest.library import album_folder, destination, discard, place
+from core.ingest.matching import match_stem, stem_of, unique_stem
+from core.ingest.scan import expand, is_raw
+from core.ingest.worker import Prepared, prepare_file
+from core.policies import Actor, Permission, require
+from core.services.albums import find_album
+from core.services.context import ServiceContext
+from core.workflow import Stage
+
+KINDS = ("original", "stock", "retouched", "final")
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    done: int
+    total: int
+    bytes_done: int
+    bytes_total: int
+    elapsed_s: float
+    current: str
+    imported: int
+    duplicates: int
+    failed: int
+
+    @property
+    def rate_files_s(self) -> float:
+        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def rate_bytes_s(self) -> float:
+        return self.bytes_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if not self.bytes_done or self.bytes_done >= self.bytes_total:
+            return None if self.done < self.total else 0.0
+        return (self.bytes_total - self.bytes_done) / self.rate_bytes_s
+
+
+@dataclass
+class ImportReport:
+    album_id: uuid.UUID
+    kind: str
+    imported: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    failed: list[ImportFailure] = field(default_factory=list)
+    photo_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+ProgressSink = Callable[[ImportProgress], None]
+
+
+@dataclass
+class _AlbumState:
+    album_id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str
+    round: int
+    stems: dict[str, uuid.UUID]
+    with_original: set[uuid.UUID]
+    hashes: set[str]
+
+
+class ImportService:
+    def __init__(self, ctx: ServiceContext, executor: Executor | None = None) -> None:
+        self.ctx = ctx
+        self._executor = executor
+        self._own_executor = False
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            method = "forkserver" if os.name == "posix" else "spawn"
+            self._executor = ProcessPoolExecutor(
+                max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context(method)
+            )
+            self._own_executor = True
+        return self._executor
+
+    def close(self) -> None:
+        if self._own_executor and self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    async def run(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        paths: Sequence[Path | str],
+        kind: str = "original",
+        progress: ProgressSink | None = None,
+    ) -> ImportReport:
+        if kind not in KINDS:
+            raise Invalid(f"Import as one of {', '.join(KINDS)}; not {kind!r}.")
+        files = list(expand(Path(p) for p in paths))
+        missing = [str(p) for p in paths if not Path(p).exists()]
+        state = await self._begin(actor, album_ref, kind, len(files), missing)
+        report = ImportReport(state.album_id, kind)
+        for path in missing:
+            report.failed.append(ImportFailure(path, "no such file or folder"))
+        sizes = {f: _size(f) for f in files}
+        total_bytes = sum(sizes.values())
+        started = time.perf_counter()
+        done = bytes_done = 0
+        loop = asyncio.get_running_loop()
+        window = asyncio.Semaphore(max(2, 2 * (os.cpu_count() or 2)))
+
+        async def prepare(path: Path) -> Prepared:
+            async with window:
+                dest = destination(
+                    self.ctx.home.library, state.album_id, kind, state.round, path.name
+                )
+                return await loop.run_in_executor(self.executor, prepare_file, str(path), str(dest))
+
+        tasks = [asyncio.ensure_future(prepare(f)) for f in files]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                prepared = await next_done
+                await self._commit_one(actor, state, kind, prepared, report)
+                done += 1
+                bytes_done += sizes.get(Path(prepared.source), 0)
+                if progress is not None:
+                    progress(
+                        ImportProgress(
+                            done,
+                            len(files),
+                            bytes_done,
+                            total_bytes,
+                            time.perf_counter() - started,
+                            prepared.source,
+                            len(report.imported),
+                            len(report.duplicates),
+                            len(report.failed),
+                        )
+                    )
+        finally:
+            for task in tasks:
+                task.cancel()
+        return report
+
+    async def _begin(
+        self, actor: Actor, album_ref: str | uuid.UUID, kind: str, n: int, missing: list[str]
+    ) -> _AlbumState:
+        async with self.ctx.call(actor, "album.import") as call:
+            require(
+                actor,
+                Permission.ADD_RETOUCHES if kind == "retouched" else Permission.MANAGE_ALBUMS,
+            )
+            album = await find_album(call.session, actor, album_ref)
+            call.on("album", album.id, album.name)
+            call.detail.update(kind=kind, files=n, missing=missing[:20])
+            stage = Stage(album.stage)
+            if stage is Stage.FINAL:
+                raise Invalid(f"{album.name} is final; an admin must reopen it before importing.")
+            if kind == "retouched" and stage is not Stage.RETOUCH:
+                raise Invalid(
+                    f"Retouched versions are added in the Retouch stage; {album.name} is in "
+                    f"{stage.title}."
+                )
+            sweep_temp_files(album_folder(self.ctx.home.library, album.id))
+            rows = await call.session.execute(
+                select(Photo.stem, Photo.id).where(Photo.album_id == album.id)
+            )
+            stems = {stem: pid for stem, pid in rows}
+            with_original = set(
+                await call.session.scalars(
+                    select(PhotoVersion.photo_id).where(
+                        PhotoVersion.album_id == album.id, PhotoVersion.kind == "original"
+                    )
+                )
+            )
+            hashes = set(
+                await call.session.scalars(
+                    select(PhotoVersion.content_hash).where(PhotoVersion.album_id == album.id)
+                )
+            )
+            return _AlbumState(
+                album.id, album.tenant_id, album.name, album.round, stems, with_original, hashes
+            )
+
+    async def _commit_one(
+        self, actor: Actor, state: _AlbumState, kind: str, prepared: Prepared, report: ImportReport
+    ) -> None:
+        source = prepared.source
+        name = Path(source).name
+        if prepared.staged is None:
+            await self._record_failure(actor, state, source, prepared.reason or "unreadable")
+            report.failed.append(ImportFailure(source, prepared.reason or "unreadable"))
+            return
+        staged = prepared.staged
+        if staged.content_hash in state.hashes:
+            discard(staged)
+            report.duplicates.append(source)
+            await self._resolve_failures(actor, state, source, "imported earlier")
+            return
+        stem = stem_of(name)
+        if kind == "original":
+            pid = state.stems.get(stem)
+            if pid is not None and pid in state.with_original:
+                stem = unique_stem(stem, state.stems)
+                pid = None
+        else:
+            matched = match_stem(stem, state.stems)
+            if matched is None:
+                discard(staged)
+                reason = f"no photo named like {Path(name).stem} in this album to attach it to"
+                await self._record_failure(actor, state, source, reason)
+                report.failed.append(ImportFailure(source, reason))
+                return
+            pid = state.stems[matched]
+        round_ = state.round if kind == "retouched" else 0
+        async with self.ctx.call(actor, "photo.import") as call:
+            call.album_id = state.album_id
+            call.tenant_id = state.tenant_id
+            session = call.session
+            if pid is None:
+                photo = Photo(
+                    id=uuid.uuid4(),
+                    tenant_id=state.tenant_id,
+                    album_id=state.album_id,
+                    stem=stem,
+                    filename=name if stem == stem_of(name) else _renamed(name, stem),
+                )
+                session.add(photo)
+                await session.flush()
+                pid = photo.id
+            dest = destination(self.ctx.home.library, state.album_id, kind, round_, name)
+            placed = place(staged, dest)
+            version = await session.scalar(
+                select(PhotoVersion).where(
+                    PhotoVersion.photo_id == pid,
+                    PhotoVersion.kind == kind,
+                    PhotoVersion.round == round_,
+                )
+            )
+            if version is None:
+                version = PhotoVersion(
+                    id=uuid.uuid4(),
+                    tenant_id=state.tenant_id,
+                    album_id=state.album_id,
+                    photo_id=pid,
+                    kind=kind,
+                    round=round_,
+                )
+                session.add(version)
+            version.filename = name
+            version.library_path = str(placed.relative_to(self.ctx.home.library))
+            version.content_hash = staged.content_hash
+            version.size_bytes = staged.size_bytes
+            version.is_raw = is_raw(name)
+            version.source_path = source
+            version.added_by = actor.user_id
+            if kind == "retouched":
+                await session.execute(
+                    update(Feedback)
+                    .where(
+                        Feedback.photo_id == pid,
+                        Feedback.kind == "change_request",
+                        Feedback.resolved_at.is_(None),
+                        Feedback.round < round_,
+                    )
+                    .values(resolved_at=utcnow())
+                )
+            await _resolve(session, state.album_id, source, "imported")
+            call.on("photo", pid, f"{state.name}/{name}")
+            call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)
+            call.detail.update(kind=kind, round=round_, hash=staged.content_hash)
+        state.stems[stem] = pid
+        state.hashes.add(staged.content_hash)
+        if kind == "original":
+            state.with_original.add(pid)
+        report.imported.append(source)
+        report.photo_ids.append(pid)
+
+    async def _record_failure(
+        self, actor: Actor, state: _AlbumState, source: str, reason: str
+    ) -> None:
+        async with self.ctx.call(actor, "photo.import_failed") as call:
+            call.album_id, call.tenant_id = state.album_id, state.tenant_id
+            call.on("file", None, source)
+            call.detail["reason"] = reason
+            open_row = await call.session.scalar(
+                select(IngestFailure).where(
+                    IngestFailure.album_id == state.album_id,
+                    IngestFailure.source_path == source,
+                    IngestFailure.resolved_at.is_(None),
+                )
+            )
+            if open_row is None:
+                call.session.add(
+                    IngestFailure(
+                        id=uuid.uuid4(),
+                        tenant_id=state.tenant_id,
+                        album_id=state.album_id,
+                        source_path=source,
+                        reason=reason,
+                    )
+                )
+            else:
+                open_row.reason = reason
+
+    async def _resolve_failures(
+        self, actor: Actor, state: _AlbumState, source: str, how: str
+    ) -> None:
+        async with self.ctx.call(actor, "photo.import_duplicate", audit=False) as call:
+            await _resolve(call.session, state.album_id, source, how)
+
+
+async def _resolve(session, album_id: uuid.UUID, source: str, how: str) -> None:  # type: ignore[no-untyped-def]
+    await session.execute(
+        update(IngestFailure)
+        .where(
+            IngestFailure.album_id == album_id,
+            IngestFailure.source_path == source,
+            IngestFailure.resolved_at.is_(None),
+        )
+        .values(resolved_at=utcnow(), resolution=how)
+    )
+
+
+def _renamed(name: str, stem: str) -> str:
+    suffix = Path(name).suffix
+    base = Path(name).stem
+    return f"{base}{stem[len(base) :]}{suffix}" if stem.startswith(base.lower()) else name
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,333 @@
+"""Culling marks, the selection, and an admin's approvals on a client's behalf."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog import Album, Feedback, Photo, PhotoVersion
+from core.catalog.base import utcnow
+from core.errors import Invalid, NotFound
+from core.policies import Actor, Guest, Permission, require
+from core.services.albums import find_album
+from core.services.context import Call, ServiceContext
+from core.workflow import Stage
+
+LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
+FLAGS = ("pick", "reject")
+SELECTABLE = (Stage.RAW, Stage.STOCK, Stage.RATE)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a photographer's culling says about a photo; also what goes into its XMP sidecar."""
+
+    photo_id: uuid.UUID
+    filename: str
+    stars: int
+    flag: str | None
+    label: str | None
+    selected: bool
+
+
+SidecarWriter = Callable[[str, Marks], None]
+
+
+def parse_label(text: str | None) -> str | None:
+    if text is None or text.strip().lower() in ("", "none", "off"):
+        return None
+    for label in LABELS:
+        if label.lower() == text.strip().lower():
+            return label
+    raise Invalid(f"Colour labels are {', '.join(LABELS)} or none; not {text!r}.")
+
+
+async def find_photo(session: AsyncSession, album: Album, ref: str | uuid.UUID) -> Photo:
+    """A photo of the album by id, filename or filename stem."""
+    by_id: uuid.UUID | None
+    try:
+        by_id = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
+    except ValueError:
+        by_id = None
+    scope = (Photo.album_id == album.id, Photo.tenant_id == album.tenant_id)
+    photo = None
+    if by_id is not None:
+        photo = await session.scalar(select(Photo).where(Photo.id == by_id, *scope))
+    if photo is None:
+        text = str(ref).strip()
+        photo = await session.scalar(select(Photo).where(Photo.filename == text, *scope))
+        if photo is None:
+            stem = text.rsplit(".", 1)[0].lower() if "." in text else text.lower()
+            photo = await session.scalar(select(Photo).where(Photo.stem == stem, *scope))
+    if photo is None:
+        raise NotFound(f"No photo {ref!s} in album {album.name}.")
+    return photo
+
+
+async def latest_retouch_round(session: AsyncSession, photo_id: uuid.UUID) -> int | None:
+    return await session.scalar(
+        select(func.max(PhotoVersion.round)).where(
+            PhotoVersion.photo_id == photo_id, PhotoVersion.kind == "retouched"
+        )
+    )
+
+
+async def record_decision(
+    session: AsyncSession,
+    album: Album,
+    photo: Photo,
+    who: Actor | Guest,
+    kind: str,
+    note: str | None,
+) -> Feedback:
+    """Approval or change request on the photo's newest retouched version; the newest decision wins."""
+    if Stage(album.stage) is not Stage.FEEDBACK:
+        raise Invalid(
+            f"Approvals are given in the Feedback stage; {album.name} is in {album.stage}."
+        )
+    if not photo.selected:
+        raise Invalid(f"{photo.filename} is not in the selection.")
+    rnd = await latest_retouch_round(session, photo.id)
+    if rnd is None:
+        raise Invalid(f"{photo.filename} has no retouched version to approve yet.")
+    now = utcnow()
+    await session.execute(
+        update(Feedback)
+        .where(
+            Feedback.photo_id == photo.id,
+            Feedback.kind.in_(("approval", "change_request")),
+            Feedback.round == rnd,
+            Feedback.retracted_at.is_(None),
+        )
+        .values(retracted_at=now)
+    )
+    decision = Feedback(
+        id=uuid.uuid4(),
+        tenant_id=album.tenant_id,
+        album_id=album.id,
+        photo_id=photo.id,
+        link_id=who.link_id if isinstance(who, Guest) else None,
+        user_id=who.user_id if isinstance(who, Actor) else None,
+        guest_name=who.name if isinstance(who, Guest) else "",
+        kind=kind,
+        round=rnd,
+        text=(note or "").strip() or None,
+    )
+    session.add(decision)
+    return decision
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    """One photo as grids, the inspector and `photo list` show it."""
+
+    id: uuid.UUID
+    filename: str
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    camera: str | None
+    lens: str | None
+    stars: int
+    flag: str | None
+    label: str | None
+    selected: bool
+    preview_hash: str | None
+    client_picks: int
+    comments: int
+    versions: tuple[str, ...]
+
+
+class PhotoService:
+    def __init__(self, ctx: ServiceContext, sidecars: SidecarWriter | None = None) -> None:
+        self.ctx = ctx
+        self.sidecars = sidecars
+
+    async def list(
+        self, actor: Actor | Guest, album_ref: str | uuid.UUID, *, order: str = "taken"
+    ) -> list[PhotoRow]:
+        """Every photo of the album, in capture order (or by name), with client activity counts."""
+        async with self.ctx.call(actor, "photo.list", audit=False) as call:
+            if isinstance(actor, Actor):
+                require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            return await list_rows(call.session, album, order)
+
+    async def rate(self, actor: Actor, album: str | uuid.UUID, photo: str, stars: int) -> Marks:
+        if not 0 <= stars <= 5:
+            raise Invalid("Stars go from 0 to 5.")
+        return await self._mark(actor, album, photo, "photo.rate", stars=stars)
+
+    async def flag(
+        self, actor: Actor, album: str | uuid.UUID, photo: str, flag: str | None
+    ) -> Marks:
+        if flag is not None and flag not in FLAGS:
+            raise Invalid("A photo is picked, rejected or unflagged.")
+        return await self._mark(actor, album, photo, "photo.flag", flag=flag or "")
+
+    async def label(
+        self, actor: Actor, album: str | uuid.UUID, photo: str, label: str | None
+    ) -> Marks:
+        return await self._mark(actor, album, photo, "photo.label", label=parse_label(label) or "")
+
+    async def select(
+        self, actor: Actor, album: str | uuid.UUID, photo: str, selected: bool = True
+    ) -> Marks:
+        return await self._mark(actor, album, photo, "photo.select", selected=selected)
+
+    async def _mark(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        photo_ref: str | uuid.UUID,
+        action: str,
+        *,
+        stars: int | None = None,
+        flag: str | None = None,
+        label: str | None = None,
+        selected: bool | None = None,
+    ) -> Marks:
+        async with self.ctx.call(actor, action) as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            photo = await find_photo(call.session, album, photo_ref)
+            call.album_id = album.id
+            call.on("photo", photo.id, f"{album.name}/{photo.filename}")
+            call.album_id = album.id
+            if stars is not None:
+                call.detail["stars"] = {"from": photo.stars, "to": stars}
+                photo.stars = stars
+            if flag is not None:
+                call.detail["flag"] = {"from": photo.flag, "to": flag or None}
+                photo.flag = flag or None
+            if label is not None:
+                call.detail["label"] = {"from": photo.label, "to": label or None}
+                photo.label = label or None
+            if selected is not None and selected != photo.selected:
+                stage = Stage(album.stage)
+                if stage not in SELECTABLE:
+                    raise Invalid(
+                        f"The selection is settled once an album leaves Rate; {album.name} is in "
+                        f"{stage.title}. An admin can reopen it."
+                    )
+                photo.selected = selected
+                photo.selected_by = actor.email if selected else None
+                photo.selected_at = utcnow() if selected else None
+                call.detail["selected"] = selected
+            marks = Marks(
+                photo.id, photo.filename, photo.stars, photo.flag, photo.label, photo.selected
+            )
+            call.emit(
+                "photo.marks",
+                photo_id=photo.id,
+                stars=photo.stars,
+                flag=photo.flag,
+                label=photo.label,
+                selected=photo.selected,
+            )
+            original = await _original_path(call, photo.id)
+        if self.sidecars is not None and original and action != "photo.select":
+            self.sidecars(original, marks)
+        return marks
+
+    async def decide(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        photo_ref: str | uuid.UUID,
+        approve: bool,
+        note: str | None = None,
+    ) -> Marks:
+        """An admin approves, or requests changes, on the client's behalf (audited as such)."""
+        action = "photo.approve" if approve else "photo.request_changes"
+        async with self.ctx.call(actor, action) as call:
+            require(actor, Permission.REOPEN_AND_APPROVE)
+            album = await find_album(call.session, actor, album_ref)
+            photo = await find_photo(call.session, album, photo_ref)
+            call.on("photo", photo.id, f"{album.name}/{photo.filename}")
+            call.album_id = album.id
+            call.detail["on_behalf_of_client"] = True
+            if note:
+                call.detail["note"] = note
+            kind = "approval" if approve else "change_request"
+            decision = await record_decision(call.session, album, photo, actor, kind, note)
+            call.emit(
+                "feedback.decision",
+                photo_id=photo.id,
+                decision=kind,
+                round=decision.round,
+                by=actor.email,
+                note=decision.text,
+            )
+            return Marks(
+                photo.id, photo.filename, photo.stars, photo.flag, photo.label, photo.selected
+            )
+
+
+async def _original_path(call: Call, photo_id: uuid.UUID) -> str | None:
+    return await call.session.scalar(
+        select(PhotoVersion.library_path).where(
+            PhotoVersion.photo_id == photo_id, PhotoVersion.kind == "original"
+        )
+    )
+
+
+async def list_rows(session: AsyncSession, album: Album, order: str = "taken") -> list[PhotoRow]:
+    active = (Feedback.album_id == album.id, Feedback.retracted_at.is_(None))
+    picks = dict(
+        (
+            await session.execute(
+                select(Feedback.photo_id, func.count())
+                .where(*active, Feedback.kind == "pick")
+                .group_by(Feedback.photo_id)
+            )
+        ).all()
+    )
+    comments = dict(
+        (
+            await session.execute(
+                select(Feedback.photo_id, func.count())
+                .where(*active, Feedback.kind == "comment")
+                .group_by(Feedback.photo_id)
+            )
+        ).all()
+    )
+    versions: dict[uuid.UUID, list[str]] = {}
+    for pid, kind, rnd in await session.execute(
+        select(PhotoVersion.photo_id, PhotoVersion.kind, PhotoVersion.round)
+        .where(PhotoVersion.album_id == album.id)
+        .order_by(PhotoVersion.kind, PhotoVersion.round)
+    ):
+        versions.setdefault(pid, []).append(f"{kind}-r{rnd}" if kind == "retouched" else kind)
+    keys = (
+        (Photo.filename,)
+        if order == "name"
+        else (Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
+    )
+    rows = await session.execute(
+        select(
+            Photo.id,
+            Photo.filename,
+            Photo.width,
+            Photo.height,
+            Photo.taken_at,
+            Photo.camera,
+            Photo.lens,
+            Photo.stars,
+            Photo.flag,
+            Photo.label,
+            Photo.selected,
+            Photo.preview_hash,
+        )
+        .where(Photo.album_id == album.id)
+        .order_by(*keys)
+    )
+    return [
+        PhotoRow(*r, picks.get(r[0], 0), comments.get(r[0], 0), tuple(versions.get(r[0], ())))
+        for r in rows
+    ]

@@ -1,0 +1,57 @@
+"""A studio's settings: stage rule numbers, link defaults, watermark, Drive root, portal address."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from core.errors import Invalid
+from core.workflow import StageRules
+
+
+@dataclass(frozen=True)
+class StudioSettings:
+    min_select: int = 1
+    max_select: int | None = None
+    link_expiry_days: int = 30
+    link_allow_download: bool = False
+    link_watermark: bool = True
+    watermark_text: str = ""
+    drive_root: str = ""
+    portal_base_url: str = "http://127.0.0.1:8470"
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 8470
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def updated(self, **changes: Any) -> StudioSettings:
+        known = {f.name: f for f in fields(self)}
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise Invalid(f"Unknown setting: {', '.join(unknown)}.")
+        new = replace(self, **changes)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        if self.min_select < 0:
+            raise Invalid("The minimum selection cannot be negative.")
+        if self.max_select is not None and self.max_select < max(self.min_select, 1):
+            raise Invalid("The maximum selection must be at least the minimum, and at least 1.")
+        if self.link_expiry_days < 1:
+            raise Invalid("Links must stay valid for at least one day.")
+        if not 1 <= self.portal_port <= 65535:
+            raise Invalid("The portal port must be between 1 and 65535.")
+
+    def rules(self, album_min: int | None = None, album_max: int | None = None) -> StageRules:
+        """The album's own limits win over the studio's."""
+        return StageRules(
+            min_select=album_min if album_min is not None else self.min_select,
+            max_select=album_max if album_max is not None else self.max_select,
+        )
