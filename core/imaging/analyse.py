@@ -1,0 +1,75 @@
+"""One photo through the ingest process pool: read once, hash, read metadata, make previews."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import blake3
+
+from core.imaging.errors import NotAPhoto
+from core.imaging.metadata import PhotoMetadata, metadata_from_bytes
+from core.imaging.previews import DEFAULT_SIZES, PreviewSet, make_previews
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything the catalog needs to take a photo in; picklable for a process pool."""
+
+    source_path: Path
+    content_hash: str
+    size_bytes: int
+    metadata: PhotoMetadata
+    previews: PreviewSet
+
+
+def hash_bytes(data: bytes | memoryview) -> str:
+    """The content hash that names a photo everywhere (BLAKE3, 64 hex digits)."""
+    return blake3.blake3(data).hexdigest()
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """:func:`hash_bytes` of a file, without holding it in memory (for verifying copies)."""
+    hasher = blake3.blake3()
+    hasher.update_mmap(os.fspath(path))
+    return hasher.hexdigest()
+
+
+def analyse_photo(
+    path: str | os.PathLike[str],
+    cache_root: str | os.PathLike[str],
+    sizes: Sequence[int] = DEFAULT_SIZES,
+) -> Analysis:
+    """Read ``path`` once and return its hash, metadata and cached previews.
+
+    Raises NotAPhoto (with a reason for the ingest report) when the file is not a usable photo.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as e:
+        raise NotAPhoto("a folder, not a file") from e
+    except PermissionError as e:
+        raise NotAPhoto("cannot be read: permission denied") from e
+    if not data:
+        raise NotAPhoto("empty file (0 bytes)")
+    name = os.fspath(path)
+    metadata = metadata_from_bytes(data, name)
+    content_hash = hash_bytes(data)
+    previews = make_previews(data, cache_root, content_hash, sizes, filename=name)
+    return Analysis(path, content_hash, len(data), metadata, previews)
+
+
+def imaging_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool fit for imaging work: all cores by default, and no ``fork``.
+
+    LibRaw (rawpy) runs OpenMP, which can deadlock in a forked child (rawpy warns about it),
+    and a forked GUI process would drag Qt state along; ``forkserver`` starts workers clean.
+    """
+    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    return ProcessPoolExecutor(max_workers, mp_context=multiprocessing.get_context(method))
