@@ -13,6 +13,7 @@ from core.services.audit_log import AuditService
 from core.services.context import ServiceContext
 from core.services.imports import ImportService
 from core.services.photos import PhotoService
+from core.services.sidecars import SidecarWriter
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
@@ -31,7 +32,7 @@ async def open_services(
         users=UserService(ctx),
         settings=StudioSettingsService(ctx),
         albums=AlbumService(ctx),
-        photos=PhotoService(ctx, sidecars=None),
+        photos=PhotoService(ctx, sidecars=SidecarWriter(home.library)),
         imports=ImportService(ctx, executor),
         audit=AuditService(ctx),
     )

@@ -1,7 +1,7 @@
 """The library: where imported files live, copied once, verified by hash, never half-written.
 
 A file is read once; the same bytes are hashed and written to a temp file beside its destination,
-fsynced, and renamed into place. The source is only ever read.
+fsynced (core.ingest.worker), and renamed into place here. The source is only ever read.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from blake3 import blake3
+from core.fsutil import fsync_dir
+from core.imaging.analyse import hash_file
 
-from core.fsutil import fsync_dir, temp_path_for
-
-CHUNK = 4 * 1024 * 1024
 KIND_FOLDERS = {"original": "originals", "stock": "stock", "final": "final"}
 
 
@@ -32,34 +30,6 @@ class StagedCopy:
     temp_path: str
     content_hash: str
     size_bytes: int
-
-
-def hash_file(path: Path) -> str:
-    h = blake3()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def stage_copy(source: Path, dest: Path) -> StagedCopy:
-    """Copy `source` to a temp file beside `dest`, hashing the bytes as they pass; fsync it."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_for(dest)
-    h = blake3()
-    size = 0
-    try:
-        with open(source, "rb") as src, open(tmp, "wb") as out:
-            while chunk := src.read(CHUNK):
-                h.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return StagedCopy(str(tmp), h.hexdigest(), size)
 
 
 def place(staged: StagedCopy, dest: Path) -> Path:

@@ -1,11 +1,23 @@
-"""What one file's import costs in CPU and disk, run in a worker process: copy, hash, check."""
+"""What one file's import costs in CPU and disk, run in a worker process.
+
+The file is read once. The same bytes are hashed, written to a temp file beside their place in the
+library (fsynced, renamed in later by the service), decoded for metadata, and made into previews.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.ingest.library import StagedCopy, discard, stage_copy
+from core.fsutil import fsync_dir, temp_path_for
+from core.imaging.analyse import hash_bytes
+from core.imaging.errors import NotAPhoto
+from core.imaging.metadata import PhotoMetadata, metadata_from_bytes
+from core.imaging.previews import make_previews
+from core.imaging.xmp import SidecarMarks, read_sidecar, sidecar_candidates, sidecar_path
+from core.ingest.library import StagedCopy
 
 
 @dataclass(frozen=True)
@@ -13,23 +25,58 @@ class Prepared:
     source: str
     staged: StagedCopy | None
     reason: str | None = None  # why the file was refused, in a photographer's words
+    metadata: PhotoMetadata | None = None
+    marks: SidecarMarks | None = None  # from an XMP sidecar beside the source
+    sidecar: str | None = None  # that sidecar, to be copied beside the library copy
 
 
-def prepare_file(source: str, dest: str) -> Prepared:
-    """Stage a copy of `source` next to `dest`; refuse what cannot be a photo."""
+def prepare_file(source: str, dest: str, previews_root: str) -> Prepared:
+    """Stage a copy of `source` next to `dest`, read its metadata and make its previews."""
     src = Path(source)
     try:
         if not src.is_file():
             return Prepared(source, None, "not a file")
-        if src.stat().st_size == 0:
-            return Prepared(source, None, "empty file (0 bytes)")
-        staged = stage_copy(src, Path(dest))
+        data = src.read_bytes()
     except PermissionError:
         return Prepared(source, None, "cannot read the file (permission denied)")
     except OSError as exc:
         return Prepared(source, None, f"cannot read the file ({exc.strerror or exc})")
+    if not data:
+        return Prepared(source, None, "empty file (0 bytes)")
+    content_hash = hash_bytes(data)
     try:
-        return Prepared(source, staged)
+        metadata = metadata_from_bytes(data, src.name)
+        make_previews(data, previews_root, content_hash, filename=src.name)
+    except NotAPhoto as exc:
+        return Prepared(source, None, exc.reason)
+    staged = _stage(data, Path(dest), content_hash)
+    sidecar = next((p for p in sidecar_candidates(src) if p.is_file()), None)
+    marks = read_sidecar(src) if sidecar else None
+    return Prepared(source, staged, None, metadata, marks, str(sidecar) if sidecar else None)
+
+
+def _stage(data: bytes, dest: Path, content_hash: str) -> StagedCopy:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(dest)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
     except BaseException:
-        discard(staged)
+        tmp.unlink(missing_ok=True)
         raise
+    return StagedCopy(str(tmp), content_hash, len(data))
+
+
+def copy_sidecar(sidecar: str, placed_original: Path) -> None:
+    """Bring a sidecar another tool wrote along with the original, unless one is already there."""
+    target = sidecar_path(placed_original)
+    if target.exists():
+        return
+    tmp = temp_path_for(target)
+    shutil.copyfile(sidecar, tmp)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    fsync_dir(target.parent)

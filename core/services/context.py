@@ -47,10 +47,10 @@ class Call:
     detail: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
-    def emit(self, kind: str, *, photo_id: uuid.UUID | None = None, **data: Any) -> None:
+    def emit(self, event: str, /, *, photo_id: uuid.UUID | None = None, **data: Any) -> None:
         """Queue a live event; it is published only if the call commits."""
         if self.tenant_id is not None:
-            self.events.append(Event(kind, self.tenant_id, self.album_id, photo_id, data))
+            self.events.append(Event(event, self.tenant_id, self.album_id, photo_id, data))
 
     def on(self, kind: str, obj_id: uuid.UUID | None, label: str | None) -> None:
         self.target_type, self.target_id, self.target = kind, obj_id, label

@@ -25,11 +25,12 @@ from core.errors import Invalid
 from core.fsutil import sweep_temp_files
 from core.ingest.library import album_folder, destination, discard, place
 from core.ingest.matching import match_stem, stem_of, unique_stem
-from core.ingest.scan import expand, is_raw
-from core.ingest.worker import Prepared, prepare_file
+from core.ingest.scan import expand
+from core.ingest.worker import Prepared, copy_sidecar, prepare_file
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import ServiceContext
+from core.services.photos import LABELS, parse_label
 from core.workflow import Stage
 
 KINDS = ("original", "stock", "retouched", "final")
@@ -136,12 +137,16 @@ class ImportService:
         loop = asyncio.get_running_loop()
         window = asyncio.Semaphore(max(2, 2 * (os.cpu_count() or 2)))
 
+        previews = str(self.ctx.home.previews)
+
         async def prepare(path: Path) -> Prepared:
             async with window:
                 dest = destination(
                     self.ctx.home.library, state.album_id, kind, state.round, path.name
                 )
-                return await loop.run_in_executor(self.executor, prepare_file, str(path), str(dest))
+                return await loop.run_in_executor(
+                    self.executor, prepare_file, str(path), str(dest), previews
+                )
 
         tasks = [asyncio.ensure_future(prepare(f)) for f in files]
         try:
@@ -257,6 +262,11 @@ class ImportService:
                 pid = photo.id
             dest = destination(self.ctx.home.library, state.album_id, kind, round_, name)
             placed = place(staged, dest)
+            if kind == "original":
+                photo = await session.get(Photo, pid)
+                describe(photo, prepared, staged.content_hash)
+                if prepared.sidecar:
+                    copy_sidecar(prepared.sidecar, placed)
             version = await session.scalar(
                 select(PhotoVersion).where(
                     PhotoVersion.photo_id == pid,
@@ -278,7 +288,7 @@ class ImportService:
             version.library_path = str(placed.relative_to(self.ctx.home.library))
             version.content_hash = staged.content_hash
             version.size_bytes = staged.size_bytes
-            version.is_raw = is_raw(name)
+            version.is_raw = prepared.metadata is not None and prepared.metadata.kind == "raw"
             version.source_path = source
             version.added_by = actor.user_id
             if kind == "retouched":
@@ -347,6 +357,37 @@ async def _resolve(session, album_id: uuid.UUID, source: str, how: str) -> None:
         )
         .values(resolved_at=utcnow(), resolution=how)
     )
+
+
+def describe(photo: Photo, prepared: Prepared, content_hash: str) -> None:
+    """Fill the photo's facts from its original: metadata, previews, and marks from a sidecar."""
+    meta = prepared.metadata
+    if meta is not None:
+        photo.width, photo.height = meta.width, meta.height
+        photo.taken_at = meta.taken_at
+        photo.camera, photo.lens = meta.camera, meta.lens
+        photo.gps_lat, photo.gps_lon = meta.gps_lat, meta.gps_lon
+        photo.exif = {
+            "kind": meta.kind,
+            "make": meta.make,
+            "model": meta.model,
+            "orientation": meta.orientation,
+            "exposure_time": meta.exposure_time,
+            "shutter_speed": meta.shutter_speed,
+            "f_number": meta.f_number,
+            "iso": meta.iso,
+            "focal_length": meta.focal_length,
+            "serial": meta.serial,
+        }
+    photo.preview_hash = content_hash
+    photo.previews_ready = True
+    marks = prepared.marks
+    if marks is not None:
+        if marks.stars is not None:
+            photo.stars = marks.stars
+        if marks.rejected:
+            photo.flag = "reject"
+        photo.label = parse_label(marks.label) if marks.label in LABELS else photo.label
 
 
 def _renamed(name: str, stem: str) -> str:
