@@ -118,7 +118,11 @@ def _names(group: PhotoGroup, shown: int = 5) -> str:
 
 
 def _photos(n: int, what: str) -> str:
-    return f"{n} {what}" if n != 1 else f"1 {what.replace('photos', 'photo', 1)}"
+    """'3 photos have ...', '1 photo has ...': `what` is written in the plural."""
+    if n != 1:
+        return f"{n} {what}"
+    singular = what.replace("photos", "photo", 1).replace(" have ", " has ", 1)
+    return f"1 {singular.replace(' are ', ' is ', 1)}"
 
 
 def _group_refusal(code: str, group: PhotoGroup, what: str) -> Refusal:
@@ -139,11 +143,11 @@ def rules_to_leave(facts: AlbumFacts, rules: StageRules) -> list[Refusal]:
             n = facts.unresolved_failure_count
             shown = ", ".join(facts.unresolved_failures[:5])
             more = f", and {n - 5} more" if n > 5 else ""
-            files = "file" if n == 1 else "files"
+            files = "1 file" if n == 1 else f"{n} files"
             out.append(
                 Refusal(
                     "raw.unresolved_failures",
-                    f"{n} {files} failed to import and are not resolved: {shown}{more}",
+                    f"{files} failed to import and still need a look: {shown}{more}",
                     photo_count=n,
                 )
             )

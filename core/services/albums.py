@@ -16,7 +16,16 @@ from core.policies import Actor, Guest, Permission, require
 from core.services.context import Call, ServiceContext
 from core.services.gates import gather_facts
 from core.settings import StudioSettings
-from core.workflow import ORDER, Move, MoveKind, Refusal, Stage, next_stage, plan_move
+from core.workflow import (
+    ORDER,
+    Move,
+    MoveKind,
+    Refusal,
+    Stage,
+    next_stage,
+    plan_move,
+    rules_to_leave,
+)
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,7 @@ async def summarise(session: AsyncSession, album: Album) -> AlbumSummary:
     rules = settings.rules(album.min_select, album.max_select)
     stage = Stage(album.stage)
     facts = await gather_facts(session, album)
-    blocking = (
-        tuple(plan_move(facts, None, rules, is_admin=True)) if stage is not Stage.FINAL else ()
-    )
-    if isinstance(blocking, Move):  # pragma: no cover - plan_move returns a list when refused
-        blocking = ()
+    blocking = () if stage is Stage.FINAL else tuple(rules_to_leave(facts, rules))
     return AlbumSummary(
         id=album.id,
         name=album.name,
@@ -79,7 +84,7 @@ async def summarise(session: AsyncSession, album: Album) -> AlbumSummary:
         min_select=rules.min_select,
         max_select=rules.max_select,
         next_stage=next_stage(stage),
-        blocking=tuple(r for r in blocking if isinstance(r, Refusal)),
+        blocking=blocking,
         created_at=album.created_at,
         updated_at=album.updated_at,
     )
