@@ -10,8 +10,10 @@ from core.home import Home
 from core.services import Services
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
+from core.services.client import ClientService
 from core.services.context import ServiceContext
 from core.services.imports import ImportService
+from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.sidecars import SidecarWriter
 from core.services.tenants import StudioSettingsService, TenantService
@@ -35,6 +37,8 @@ async def open_services(
         photos=PhotoService(ctx, sidecars=SidecarWriter(home.library)),
         imports=ImportService(ctx, executor),
         audit=AuditService(ctx),
+        links=LinkService(ctx),
+        client=ClientService(ctx),
     )
 
 

@@ -202,6 +202,84 @@ async def audit(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     return data, text or "Nothing in the audit log yet."
 
 
+# --- client portal (issue 5) ---------------------------------------------------------------
+
+
+def _link_json(v: Any) -> dict[str, Any]:
+    data = plain(v)
+    data["active"] = v.active
+    return data
+
+
+async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    made = await s.links.create(
+        me,
+        a.album,
+        expires_days=a.expires,
+        pin=a.pin,
+        max_select=a.max_select,
+        allow_download=a.allow_download,
+        watermark=a.watermark,
+        show_filenames=a.show_filenames,
+        guest_name=a.guest,
+    )
+    expires = made.expires_at.isoformat() if made.expires_at else None
+    data = {"url": made.url, "id": str(made.id), "expires_at": expires}
+    return data, made.url
+
+
+async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    rows = await s.links.list(me, a.album)
+    lines = []
+    for v in rows:
+        state = "revoked" if v.revoked_at else ("active" if v.active else "expired")
+        extras = [
+            "pin" if v.has_pin else "",
+            f"max {v.max_select}" if v.max_select else "",
+            "download" if v.allow_download else "",
+            "watermark" if v.watermark else "",
+            f"guest {v.guest_name}" if v.guest_name else "",
+            "submitted" if v.submitted_at else "",
+        ]
+        until = f"until {v.expires_at:%Y-%m-%d}" if v.expires_at else ""
+        lines.append(
+            f"{str(v.id)[:8]}  {state:8} {until:16} {', '.join(e for e in extras if e)}".rstrip()
+        )
+    return [_link_json(v) for v in rows], "\n".join(lines) or "No links for this album yet."
+
+
+async def link_revoke(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    v = await s.links.revoke(me, a.link)
+    return _link_json(v), f"Link {str(v.id)[:8]} of {v.album} is revoked."
+
+
+async def album_picks(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    picks = await s.links.picks(me, a.album)
+    data = {
+        "album": picks.album,
+        "filenames": list(picks.filenames),
+        "lightroom": picks.lightroom,
+    }
+    return data, picks.lightroom if a.lightroom else picks.text
+
+
+async def portal(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    import asyncio
+
+    from portal.server import start_portal
+
+    _, settings = await s.settings.get(me)
+    host = a.host or settings.portal_host
+    port = a.port if a.port is not None else settings.portal_port
+    handle = await start_portal(s, host, port)
+    print(f"PhotoFlow portal on http://{host}:{handle.port}/ (Ctrl+C stops it)", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await handle.stop()
+    return {}, ""
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("tenant", "create"): tenant_create,
     ("tenant", "list"): tenant_list,
@@ -230,4 +308,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("photo", "approve"): photo_approve,
     ("photo", "request-changes"): photo_request_changes,
     ("audit", None): audit,
+    # client portal (issue 5)
+    ("link", "create"): link_create,
+    ("link", "list"): link_list,
+    ("link", "revoke"): link_revoke,
+    ("album", "picks"): album_picks,
+    ("portal", None): portal,
 }

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
+from core.services.client import ClientService
 from core.services.context import ServiceContext
 from core.services.imports import ImportService
+from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
@@ -25,6 +27,9 @@ class Services:
     photos: PhotoService
     imports: ImportService
     audit: AuditService
+    # client portal (issue 5)
+    links: LinkService
+    client: ClientService
 
 
 __all__ = ["ServiceContext", "Services"]

@@ -1,0 +1,273 @@
+"""Share links: publish, list and revoke them, and export what clients picked through them.
+
+A link's token carries 256 bits from `secrets` and is shown once; the catalog keeps only its SHA-256.
+A PIN is kept as a salted scrypt hash. Revoking a link emits `link.revoked` so that an open portal
+closes the galleries still watching it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog import Album, Feedback, Photo, ShareLink
+from core.catalog.base import utcnow
+from core.errors import Invalid, NotFound
+from core.policies import Actor, Permission, require
+from core.services.albums import find_album, studio_settings
+from core.services.context import ServiceContext
+
+TOKEN_BYTES = 32  # 256 bits
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(stored: str, pin: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        got = hashlib.scrypt(
+            pin.encode("utf-8", "surrogatepass")[:256],
+            salt=bytes.fromhex(salt),
+            dklen=32,
+            n=int(n),
+            r=int(r),
+            p=int(p),
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def check_pin_text(pin: str) -> str:
+    pin = pin.strip()
+    if not 4 <= len(pin) <= 64:
+        raise Invalid("A PIN has 4 to 64 characters.")
+    return pin
+
+
+@dataclass(frozen=True)
+class LinkView:
+    id: uuid.UUID
+    album_id: uuid.UUID
+    album: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    has_pin: bool
+    max_select: int | None
+    allow_download: bool
+    show_filenames: bool
+    watermark: bool
+    guest_name: str | None
+    submitted_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
+
+    @classmethod
+    def of(cls, link: ShareLink, album: str) -> LinkView:
+        return cls(
+            link.id,
+            link.album_id,
+            album,
+            link.created_at,
+            link.expires_at,
+            link.revoked_at,
+            link.pin_hash is not None,
+            link.max_select,
+            link.allow_download,
+            link.show_filenames,
+            link.watermark,
+            link.guest_name,
+            link.submitted_at,
+        )
+
+
+@dataclass(frozen=True)
+class PublishedLink:
+    """A new link; `token` and `url` exist only here, never in the catalog."""
+
+    link: LinkView
+    token: str
+    url: str
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.link.id
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.link.expires_at
+
+
+@dataclass(frozen=True)
+class PickList:
+    """The client's picks of an album, ready for Lightroom or a script."""
+
+    album: str
+    filenames: tuple[str, ...]
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        return tuple(name.rsplit(".", 1)[0] if "." in name else name for name in self.filenames)
+
+    @property
+    def lightroom(self) -> str:
+        """For Lightroom's Library filter, Text: Filename, "Contains" (any word matches)."""
+        return " OR ".join(self.stems)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.filenames)
+
+
+def link_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/g/{token}"
+
+
+class LinkService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def create(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        *,
+        expires_days: int | None = None,
+        pin: str | None = None,
+        max_select: int | None = None,
+        allow_download: bool | None = None,
+        watermark: bool | None = None,
+        show_filenames: bool = False,
+        guest_name: str | None = None,
+    ) -> PublishedLink:
+        if expires_days is not None and not 1 <= expires_days <= 3650:
+            raise Invalid("A link stays valid for 1 to 3650 days.")
+        if max_select is not None and max_select < 1:
+            raise Invalid("The selection limit must be at least 1.")
+        pin_hash = hash_pin(check_pin_text(pin)) if pin is not None else None
+        guest = " ".join((guest_name or "").split())[:200] or None
+        token = new_token()
+        async with self.ctx.call(actor, "link.create") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            album = await find_album(call.session, actor, album_ref)
+            settings = await studio_settings(call.session, actor.tenant_id)
+            days = expires_days if expires_days is not None else settings.link_expiry_days
+            link = ShareLink(
+                id=uuid.uuid4(),
+                tenant_id=actor.tenant_id,
+                album_id=album.id,
+                token_hash=token_hash(token),
+                created_by=actor.user_id,
+                expires_at=utcnow() + timedelta(days=days),
+                pin_hash=pin_hash,
+                max_select=max_select,
+                allow_download=(
+                    settings.link_allow_download if allow_download is None else allow_download
+                ),
+                show_filenames=show_filenames,
+                watermark=settings.link_watermark if watermark is None else watermark,
+                guest_name=guest,
+            )
+            call.session.add(link)
+            await call.session.flush()
+            call.on("link", link.id, f"{album.name} link {str(link.id)[:8]}")
+            call.album_id = album.id
+            call.detail.update(
+                expires_days=days,
+                pin=pin_hash is not None,
+                max_select=max_select,
+                allow_download=link.allow_download,
+                watermark=link.watermark,
+                guest=guest,
+            )
+            call.emit("link.created", link_id=str(link.id))
+            return PublishedLink(
+                LinkView.of(link, album.name), token, link_url(settings.portal_base_url, token)
+            )
+
+    async def list(self, actor: Actor, album_ref: str | uuid.UUID) -> list[LinkView]:
+        async with self.ctx.call(actor, "link.list", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            links = await call.session.scalars(
+                select(ShareLink)
+                .where(ShareLink.album_id == album.id, ShareLink.tenant_id == actor.tenant_id)
+                .order_by(ShareLink.created_at)
+            )
+            return [LinkView.of(link, album.name) for link in links]
+
+    async def revoke(self, actor: Actor, link_ref: str | uuid.UUID) -> LinkView:
+        """Revoke by id (or a unique prefix of it, as `link list` shows)."""
+        async with self.ctx.call(actor, "link.revoke") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            link = await _find_link(call.session, actor, link_ref)
+            album = await call.session.get(Album, link.album_id)
+            call.on("link", link.id, f"{album.name if album else '?'} link {str(link.id)[:8]}")
+            call.album_id = link.album_id
+            if link.revoked_at is None:
+                link.revoked_at = utcnow()
+            call.emit("link.revoked", link_id=str(link.id))
+            return LinkView.of(link, album.name if album else "")
+
+    async def picks(self, actor: Actor, album_ref: str | uuid.UUID) -> PickList:
+        """The photos clients picked (any guest, any link), in filename order."""
+        async with self.ctx.call(actor, "album.picks", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            picked = (
+                select(Feedback.photo_id)
+                .where(
+                    Feedback.album_id == album.id,
+                    Feedback.kind == "pick",
+                    Feedback.retracted_at.is_(None),
+                )
+                .distinct()
+            )
+            names = await call.session.scalars(
+                select(Photo.filename)
+                .where(Photo.album_id == album.id, Photo.id.in_(picked))
+                .order_by(Photo.filename)
+            )
+            return PickList(album.name, tuple(names))
+
+
+async def _find_link(session: AsyncSession, actor: Actor, ref: str | uuid.UUID) -> ShareLink:
+    scope = ShareLink.tenant_id == actor.tenant_id
+    text = str(ref).strip().lower()
+    link = None
+    try:
+        link = await session.scalar(select(ShareLink).where(ShareLink.id == uuid.UUID(text), scope))
+    except ValueError:
+        if len(text) >= 6:
+            ids = [i for i in await session.scalars(select(ShareLink.id).where(scope))]
+            found = [i for i in ids if str(i).startswith(text)]
+            if len(found) == 1:
+                link = await session.get(ShareLink, found[0])
+    if link is None:
+        raise NotFound(f"No link {ref!s} in this studio.")
+    return link

@@ -1,0 +1,37 @@
+"""The portal application factory: the same app runs standalone (`photoflow portal`) and inside
+the desktop app's event loop (portal.server.start_portal)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from core.services import Services
+from portal.live import HUB, LiveHub
+from portal.middlewares import MIDDLEWARES, security_headers
+from portal.previews import STORE, PictureStore
+from portal.routes import setup_routes
+from portal.security import Sessions, load_secret
+from portal.state import STATE, PortalState
+
+MAX_BODY = 64 * 1024
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application(middlewares=MIDDLEWARES, client_max_size=MAX_BODY)
+    state = PortalState(services, Sessions(load_secret(services.ctx.home.root)))
+    app[STATE] = state
+    app[STORE] = PictureStore(services.ctx.home.previews)
+    app[HUB] = LiveHub(state)
+    app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(_live_hub)
+    setup_routes(app)
+    return app
+
+
+async def _live_hub(app: web.Application) -> AsyncIterator[None]:
+    hub = app[HUB]
+    await hub.start()
+    yield
+    await hub.stop()

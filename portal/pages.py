@@ -1,0 +1,122 @@
+"""Server-rendered pages: small `string.Template` files where every value is HTML-escaped here."""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from string import Template
+
+from aiohttp import web
+
+from core.services.client import Gallery, GalleryPhoto
+from core.workflow import Stage
+from portal.assets import asset
+
+HTML = "text/html"
+
+
+@cache
+def template(name: str) -> Template:
+    return Template(asset("templates", name).read_text("utf-8"))
+
+
+@cache
+def not_found_body() -> bytes:
+    """The one 404 page: byte-identical for every bad, expired, revoked or foreign link."""
+    return asset("templates", "notfound.html").read_bytes()
+
+
+@cache
+def static_file(name: str) -> bytes:
+    return asset("static", name).read_bytes()
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def page(title: str, body: str, status: int = 200) -> web.Response:
+    text = template("base.html").substitute(title=esc(title), body=body)
+    return web.Response(text=text, status=status, content_type=HTML, charset="utf-8")
+
+
+def not_found() -> web.Response:
+    return web.Response(body=not_found_body(), status=404, content_type=HTML, charset="utf-8")
+
+
+def message(heading: str, text: str, status: int) -> web.Response:
+    body = template("message.html").substitute(heading=esc(heading), message=esc(text))
+    return page(heading, body, status)
+
+
+def pin_page(
+    album: str, studio: str, csrf: str, error: str = "", status: int = 200
+) -> web.Response:
+    body = template("pin.html").substitute(
+        album=esc(album), studio=esc(studio), csrf=esc(csrf), error=esc(error)
+    )
+    return page(album, body, status)
+
+
+def name_page(
+    album: str, studio: str, csrf: str, error: str = "", status: int = 200
+) -> web.Response:
+    body = template("name.html").substitute(
+        album=esc(album), studio=esc(studio), csrf=esc(csrf), error=esc(error)
+    )
+    return page(album, body, status)
+
+
+def counter_text(g: Gallery) -> str:
+    if not g.can_pick:
+        return ""
+    limit = f" of {g.max_select}" if g.max_select is not None else ""
+    return f"{g.picks}{limit} picked"
+
+
+def intro_text(g: Gallery) -> str:
+    if g.can_pick:
+        return (
+            "Tap the heart to pick your favourites, open a photo to rate it or leave a comment, "
+            "then send your selection."
+        )
+    if g.can_decide:
+        return "Open each retouched photo to compare before and after, then approve or ask for changes."
+    if g.stage is Stage.FINAL:
+        return "Your photos are ready."
+    return "Your photographer is working on these photos; this page updates by itself."
+
+
+def _item(p: GalleryPhoto, index: int) -> str:
+    label = p.filename or f"photo {index}"
+    classes = (" picked" if p.picked else "") + (f" {p.decision}" if p.decision else "")
+    return template("item.html").substitute(
+        id=esc(p.id),
+        label=esc(label),
+        caption=esc(p.filename or ""),
+        classes=esc(classes),
+        picked="true" if p.picked else "false",
+        retouch="1" if p.has_retouch else "0",
+        width=esc(p.width or 512),
+        height=esc(p.height or 512),
+    )
+
+
+def gallery_page(g: Gallery, csrf: str, nonce: str) -> web.Response:
+    items = "\n".join(_item(p, i) for i, p in enumerate(g.photos, 1))
+    body = template("gallery.html").substitute(
+        album=esc(g.album),
+        studio=esc(g.studio),
+        stage=esc(g.stage.value),
+        stage_title=esc(g.stage.title),
+        guest=esc(g.guest),
+        counter=esc(counter_text(g)),
+        submit_attr="" if g.can_pick else "hidden",
+        intro=esc(intro_text(g)),
+        items=items or '<p class="empty">No photos here yet.</p>',
+        csrf=esc(csrf),
+        nonce=esc(nonce),
+    )
+    response = page(g.album, body)
+    response.headers["Cache-Control"] = "no-store"
+    return response

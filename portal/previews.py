@@ -1,0 +1,196 @@
+"""Serving pictures to clients: cached previews by opaque photo id, never a path from a request.
+
+Previews are re-encoded JPEGs; before one is first served we check that it carries no EXIF, XMP,
+IPTC or comment segment (GPS, camera serials, owner names) and strip it if it does. A watermarked
+copy is made once per preview and watermark text. Downloads (only where the link allows, and only
+once the album is final) are stripped the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+from pathlib import Path
+
+from aiohttp import web
+from PIL import Image, ImageDraw, ImageFont
+
+from core.imaging.atomic import write_bytes_atomically
+from core.imaging.previews import DEFAULT_SIZES, GRID, LOUPE, make_previews, preview_path
+from core.services.client import PreviewSource
+from portal.api import photo_id
+from portal.state import guest_of, state_of
+
+log = logging.getLogger(__name__)
+
+SIZES = {"grid": GRID, "loupe": LOUPE}
+VARIANTS = ("current", "original", "retouched")
+# APP1 (EXIF, XMP), APP12, APP13 (IPTC/Photoshop), COM: where GPS, serials and names hide.
+_DROP = {0xE1, 0xEC, 0xED, 0xFE}
+
+
+def metadata_segments(data: bytes) -> list[tuple[int, int, int]]:
+    """(marker, start, end) of every metadata segment before the image data of a JPEG."""
+    found = []
+    if data[:2] != b"\xff\xd8":
+        return found
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            break
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of scan
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker in _DROP:
+            found.append((marker, i, i + 2 + length))
+        i += 2 + length
+    return found
+
+
+def strip_metadata(data: bytes) -> bytes:
+    out, last = bytearray(), 0
+    for _marker, start, end in metadata_segments(data):
+        out += data[last:start]
+        last = end
+    out += data[last:]
+    return bytes(out)
+
+
+class PictureStore:
+    """Makes sure the file asked for exists, is clean and (if asked) watermarked."""
+
+    def __init__(self, cache_root: Path) -> None:
+        self.cache_root = cache_root
+        self._clean: dict[Path, Path] = {}
+        self._locks: dict[Path, asyncio.Lock] = {}
+
+    def _lock(self, path: Path) -> asyncio.Lock:
+        if len(self._locks) > 10_000:
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        return self._locks.setdefault(path, asyncio.Lock())
+
+    async def preview(self, source: PreviewSource, size: int, watermark: str | None) -> Path:
+        cached = self._clean.get(self._key(source, size, watermark))
+        if cached is not None:
+            return cached
+        path = preview_path(self.cache_root, source.content_hash, size)
+        async with self._lock(path):
+            if not path.exists():
+                await asyncio.to_thread(
+                    make_previews,
+                    source.library_path,
+                    self.cache_root,
+                    source.content_hash,
+                    DEFAULT_SIZES,
+                    filename=source.filename,
+                )
+            path = await asyncio.to_thread(self._sanitised, path)
+        if watermark:
+            marked = (
+                self.cache_root
+                / "wm"
+                / path.parent.name
+                / (f"{path.stem}_{hashlib.sha256(watermark.encode()).hexdigest()[:12]}.jpg")
+            )
+            async with self._lock(marked):
+                if not marked.exists():
+                    await asyncio.to_thread(draw_watermark, path, marked, watermark)
+            path = marked
+        if len(self._clean) > 100_000:
+            self._clean.clear()
+        self._clean[self._key(source, size, watermark)] = path
+        return path
+
+    @staticmethod
+    def _key(source: PreviewSource, size: int, watermark: str | None) -> Path:
+        return Path(f"{source.content_hash}/{size}/{watermark or ''}")
+
+    def _sanitised(self, path: Path) -> Path:
+        data = path.read_bytes()
+        if not metadata_segments(data):
+            return path
+        log.warning("preview %s carried metadata; serving a stripped copy", path.name)
+        clean = self.cache_root / "clean" / path.parent.name / path.name
+        if not clean.exists():
+            write_bytes_atomically(clean, strip_metadata(data))
+        return clean
+
+
+def draw_watermark(source: Path, target: Path, text: str) -> None:
+    """The studio's text, tiled diagonally and half transparent across the whole preview."""
+    with Image.open(source) as im:
+        base = im.convert("RGB")
+    w, h = base.size
+    size = max(12, min(w, h) // 14)
+    try:
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.load_default(size)
+    except TypeError:  # pragma: no cover - Pillow without FreeType
+        font = ImageFont.load_default()
+    tile = Image.new("L", (w * 2, h * 2), 0)
+    draw = ImageDraw.Draw(tile)
+    step_y = size * 4
+    box = draw.textbbox((0, 0), text, font=font)
+    step_x = max(box[2] - box[0] + size * 3, size * 6)
+    for row, y in enumerate(range(0, h * 2, step_y)):
+        for x in range(-(row % 2) * step_x // 2, w * 2, step_x):
+            draw.text((x, y), text, fill=110, font=font)
+    mask = tile.rotate(30, resample=Image.Resampling.BILINEAR).crop(
+        (w // 2, h // 2, w // 2 + w, h // 2 + h)
+    )
+    white = Image.new("RGB", (w, h), (255, 255, 255))
+    base.paste(white, (0, 0), mask)
+    buffer = io.BytesIO()
+    base.save(buffer, "JPEG", quality=85)
+    write_bytes_atomically(target, buffer.getbuffer())
+
+
+STORE: web.AppKey[PictureStore] = web.AppKey("pictures", PictureStore)
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    """GET /api/photos/{id}/preview?size=grid|loupe&variant=current|original|retouched"""
+    _, access, guest = await guest_of(request)
+    pid = photo_id(request)
+    size = SIZES.get(request.query.get("size", "grid"))
+    variant = request.query.get("variant", "current")
+    if size is None or variant not in VARIANTS:
+        raise web.HTTPBadRequest(
+            text="size is grid or loupe; variant is current, original or retouched."
+        )
+    source = await state_of(request).preview_source(guest, pid, variant)
+    watermark = access.watermark_text if access.watermark else None
+    path = await request.app[STORE].preview(source, size, watermark)
+    response = web.FileResponse(path, headers={"Content-Type": "image/jpeg"})
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """GET /api/photos/{id}/download: the full file, only where the link allows downloads."""
+    _, access, guest = await guest_of(request)
+    pid = photo_id(request)
+    source = await state_of(request).preview_source(guest, pid, "download")
+    name = source.filename if access.show_filenames else f"photo-{str(pid)[:8]}.jpg"
+    data = await asyncio.to_thread(source.library_path.read_bytes)
+    if data[:2] != b"\xff\xd8":  # not a JPEG (a RAW): hand out the large preview instead
+        path = await request.app[STORE].preview(source, LOUPE, None)
+        data = await asyncio.to_thread(path.read_bytes)
+        name = name.rsplit(".", 1)[0] + ".jpg"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "photo.jpg"
+    return web.Response(
+        body=strip_metadata(data),
+        content_type="image/jpeg",
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,162 @@
+"""Sessions, CSRF tokens, CSP nonces and origin checks for the portal.
+
+The share-link token is exchanged on the first visit for a signed session cookie (HttpOnly,
+SameSite=Lax, Secure behind HTTPS); the token then never appears in a URL the page can leak. The
+cookie names the link, a random session id, whether the PIN was given, and the guest's name; it is
+signed with a per-home secret, so a portal restart keeps the galleries open. Whether the link still
+works is checked against the catalog on every request, never trusted from the cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+COOKIE = "pf_session"
+SESSION_MAX_AGE_S = 30 * 24 * 3600
+
+
+def load_secret(root: Path) -> bytes:
+    """The home's portal signing key, made on first use (readable by the owner only)."""
+    path = root / "portal.key"
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except FileNotFoundError:
+        pass
+    data = secrets.token_bytes(32)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return data
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Session:
+    link_id: uuid.UUID
+    sid: str
+    pin_ok: bool
+    name: str
+    issued: int
+
+    def with_pin(self) -> Session:
+        return replace(self, pin_ok=True)
+
+    def named(self, name: str) -> Session:
+        return replace(self, name=name)
+
+
+class Sessions:
+    def __init__(self, secret: bytes) -> None:
+        self._key = hashlib.sha256(b"photoflow-portal-session" + secret).digest()
+        self._csrf_key = hashlib.sha256(b"photoflow-portal-csrf" + secret).digest()
+
+    def new(self, link_id: uuid.UUID, *, pin_ok: bool, name: str) -> Session:
+        return Session(link_id, secrets.token_urlsafe(16), pin_ok, name, int(time.time()))
+
+    def encode(self, s: Session) -> str:
+        body = _b64(
+            json.dumps(
+                {"l": str(s.link_id), "s": s.sid, "p": s.pin_ok, "n": s.name, "t": s.issued},
+                separators=(",", ":"),
+            ).encode()
+        )
+        return f"{body}.{_b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())}"
+
+    def decode(self, value: str | None) -> Session | None:
+        if not value or len(value) > 2000 or value.count(".") != 1:
+            return None
+        body, sig = value.split(".")
+        want = _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+        if not hmac.compare_digest(want, sig):
+            return None
+        try:
+            d = json.loads(_unb64(body))
+            session = Session(
+                uuid.UUID(d["l"]), str(d["s"]), bool(d["p"]), str(d["n"]), int(d["t"])
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+        if time.time() - session.issued > SESSION_MAX_AGE_S:
+            return None
+        return session
+
+    def csrf(self, s: Session) -> str:
+        return _b64(hmac.new(self._csrf_key, s.sid.encode(), hashlib.sha256).digest())
+
+    def csrf_ok(self, s: Session, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(self.csrf(s), str(token))
+
+    def set_cookie(self, request: web.Request, response: web.StreamResponse, s: Session) -> None:
+        response.set_cookie(
+            COOKIE,
+            self.encode(s),
+            httponly=True,
+            samesite="Lax",
+            secure=is_https(request),
+            path="/",
+            max_age=SESSION_MAX_AGE_S,
+        )
+
+
+def is_https(request: web.Request) -> bool:
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
+def origin_matches(request: web.Request) -> bool:
+    """The Origin header names this very host (what a browser sends on same-origin requests)."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return False
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    return parts.netloc.lower() == (request.host or "").lower()
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(18)
+
+
+_HOST_OK = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
+
+
+def csp(nonce: str, host: str) -> str:
+    live = f"ws://{host} wss://{host}" if _HOST_OK.match(host or "") else ""
+    return (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' blob:; "
+        f"connect-src 'self' {live}; ".replace("  ", " ")
+        + "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    )

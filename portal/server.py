@@ -1,0 +1,50 @@
+"""Running the portal on an existing event loop (the desktop app's) or on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from core.services import Services
+from portal.app import create_app
+from portal.live import HUB
+
+
+@dataclass
+class PortalHandle:
+    """A running portal; `stop()` closes live connections, then the listening socket."""
+
+    runner: web.AppRunner
+    site: web.TCPSite
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def app(self) -> web.Application:
+        return self.runner.app
+
+    async def stop(self) -> None:
+        await self.runner.app[HUB].stop()
+        await self.runner.cleanup()
+
+
+async def start_portal(
+    services: Services, host: str = "127.0.0.1", port: int = 8470
+) -> PortalHandle:
+    """Serve the portal on the running loop; port 0 picks a free port (see handle.port)."""
+    runner = web.AppRunner(create_app(services), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    sockets = [s for s in (site._server.sockets if site._server else ())]  # type: ignore[union-attr]
+    actual = sockets[0].getsockname()[1] if sockets else port
+    return PortalHandle(runner, site, host, actual)
