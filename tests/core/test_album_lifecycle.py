@@ -26,7 +26,7 @@ async def test_raw_to_final_with_a_second_round(studio: Studio, tmp_path: Path) 
     assert (album.stage, album.round) == (Stage.RAW, 1)
     assert await refusal_codes(s.albums.advance(pia, album.id)) == ["raw.no_photos"]
 
-    shoot = make_shoot(tmp_path / "card", 4)
+    make_shoot(tmp_path / "card", 4)
     (tmp_path / "card" / "broken.jpg").write_bytes(b"")
     report = await s.imports.run(pia, album.id, [tmp_path / "card"])
     assert len(report.imported) == 4

@@ -1,0 +1,75 @@
+"""The catalog schema: migrations match the models on both databases; SQLite is tuned for safety."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.catalog import Album, Base
+from core.catalog.database import Database
+from core.errors import Conflict
+from core.services import Services
+from tests.conftest import Studio
+
+
+async def test_migrations_match_the_models_and_rerun_cleanly(services: Services) -> None:
+    db = services.ctx.db
+    await db.migrate()  # a second time: nothing to do
+
+    def diff(conn):  # type: ignore[no-untyped-def]
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(ctx, Base.metadata)
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+        head = await conn.scalar(text("select version_num from alembic_version"))
+    assert head is not None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_sqlite_runs_in_wal_with_foreign_keys_and_full_sync(services: Services) -> None:
+    async with services.ctx.db.engine.connect() as conn:
+        assert (await conn.scalar(text("PRAGMA journal_mode"))) == "wal"
+        assert (await conn.scalar(text("PRAGMA foreign_keys"))) == 1
+        assert (await conn.scalar(text("PRAGMA synchronous"))) == 2  # FULL
+    assert services.ctx.db.engine.pool.size() == 1  # one writer connection per process
+
+
+async def test_a_stale_write_is_refused_not_lost(studio: Studio) -> None:
+    """Optimistic concurrency: the row version catches a write based on an old read."""
+    s = studio.services
+    album = await s.albums.create(studio.photographer, "Race")
+    db: Database = s.ctx.db
+    async with db.session() as first:
+        stale = await first.scalar(select(Album).where(Album.id == album.id))
+        await first.commit()  # the read is over; `stale` keeps the row version it saw
+        await s.albums.set_limits(studio.photographer, album.id, 1, 4)  # someone else commits
+        stale.client_name = "Late writer"
+        with pytest.raises(StaleDataError):
+            await first.commit()
+    assert (await s.albums.show(studio.photographer, album.id)).client is None
+
+
+async def test_concurrent_calls_do_not_trip_over_each_other(studio: Studio) -> None:
+    s = studio.services
+    names = [f"Album {i}" for i in range(20)]
+    await asyncio.gather(*(s.albums.create(studio.photographer, n) for n in names))
+    listed = {a.name for a in await s.albums.list(studio.photographer)}
+    assert listed == set(names)
+    with pytest.raises(Conflict):
+        await s.albums.create(studio.photographer, "Album 3")
+
+
+async def test_a_failed_call_leaves_nothing_behind_but_its_audit(studio: Studio) -> None:
+    s = studio.services
+    with pytest.raises(Conflict):
+        await s.tenants.create(studio.admin, "Lumen Studio", f"{uuid.uuid4().hex}@x.test")
+    assert [t.name for t in await s.tenants.list(studio.admin)] == ["Lumen Studio"]
+    [event] = await s.audit.events(studio.admin, action="tenant.create")
+    assert event.outcome == "failed" and "already exists" in (event.message or "")
