@@ -18,6 +18,7 @@ from portal.state import GalleryGone, session_of, state_of
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+NONCE: web.RequestKey[str] = web.RequestKey("nonce", str)
 
 
 def _is_api(request: web.Request) -> bool:
@@ -85,14 +86,14 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 @web.middleware
 async def nonce(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request["nonce"] = new_nonce()
+    request[NONCE] = new_nonce()
     return await handler(request)
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: every response, error pages and WebSocket handshakes included."""
     headers = response.headers
-    headers["Content-Security-Policy"] = csp(request.get("nonce") or new_nonce(), request.host)
+    headers["Content-Security-Policy"] = csp(request.get(NONCE) or new_nonce(), request.host)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"

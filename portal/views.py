@@ -9,6 +9,7 @@ from aiohttp import web
 from core.errors import Invalid, NotFound, NotPermitted
 from core.services.client import TooManyAttempts, WrongPin, clean_name
 from portal import pages
+from portal.middlewares import NONCE
 from portal.state import GalleryGone, session_of, state_of, visitor
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ async def gallery(request: web.Request) -> web.StreamResponse:
     if not name:
         return pages.name_page(access.album, access.studio, csrf)
     g = await state.services.client.gallery(access.guest(name))
-    return pages.gallery_page(g, csrf, request["nonce"])
+    return pages.gallery_page(g, csrf, request[NONCE])
 
 
 async def _form(request: web.Request) -> dict[str, str]:
