@@ -1,12 +1,136 @@
-"""Opening the desktop app; until the studio window lands, an overview of the command line."""
+"""Opening the desktop app: one QApplication, one qasync loop, the first-run wizard, the window.
+
+`--self-check` opens the main window on a temporary demo home, closes it and exits 0; the build
+script runs it on the built program.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger("photoflow.desktop")
 
 
 def open_desktop(args: argparse.Namespace) -> int:
-    from app.cli.parser import build_parser
+    import qasync
+    from PySide6.QtWidgets import QApplication
 
-    build_parser().print_help()
+    logging.basicConfig(level=os.environ.get("PHOTOFLOW_LOG", "WARNING"), stream=sys.stderr)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PhotoFlow")
+    app.setOrganizationName("PhotoFlow")
+    # The window closing ends main(), which shuts down in order; Qt must not stop the loop first.
+    app.setQuitOnLastWindowClosed(False)
+    from ui.theme import apply_dark_theme
+
+    apply_dark_theme(app)
+    try:
+        if getattr(args, "self_check", False):
+            return qasync.run(_self_check())
+        return qasync.run(_main(args))
+    except asyncio.CancelledError:
+        return 0
+    finally:
+        _tear_down(app)
+
+
+async def _main(args: argparse.Namespace) -> int:
+    from app.bootstrap import close_services, home_at, open_services
+    from core.errors import PhotoFlowError
+    from ui.first_run_wizard import FirstRunWizard
+    from ui.messages import message_for
+
+    home = home_at(args.home)
+    services = None
+    email = args.as_user or os.environ.get("PHOTOFLOW_USER")
+    if not home.is_initialised:
+        loop = asyncio.get_running_loop()
+        chosen: asyncio.Future[tuple] = loop.create_future()
+        wizard = FirstRunWizard(home, open_services, close_services)
+        wizard.ready.connect(lambda h, s, e: chosen.done() or chosen.set_result((h, s, e)))
+        wizard.rejected.connect(lambda: chosen.done() or chosen.set_result((None, None, "")))
+        wizard.show()
+        home, services, first_email = await chosen
+        if services is None:
+            return 0
+        email = email or first_email
+    else:
+        services = await open_services(home)
+    try:
+        email = email or home.read_config().get("default_user")
+        try:
+            if not email:
+                raise PhotoFlowError("No user given; start with --as EMAIL.")
+            actor = await services.users.actor_for(email, studio=args.studio)
+        except Exception as exc:
+            _fatal(message_for(exc))
+            return 1
+        return await _run_window(services, actor)
+    finally:
+        await close_services(services)
+
+
+async def _run_window(services, actor, *, close_after: float | None = None) -> int:  # type: ignore[no-untyped-def]
+    from ui.main_window import MainWindow
+    from ui.studio import Studio
+
+    studio = Studio(services, actor)
+    window = MainWindow(studio)
+    closed = asyncio.get_running_loop().create_future()
+    window.closing.connect(lambda: closed.done() or closed.set_result(None))
+    window.show()
+    if close_after is not None:
+        asyncio.get_running_loop().call_later(close_after, window.close)
+    await closed
+    await studio.jobs.cancel_all()
+    window.deleteLater()
     return 0
+
+
+async def _self_check() -> int:
+    """Open the main window on a fresh demo home and close it: proves the build runs."""
+    from app.bootstrap import close_services, open_services
+    from core.home import Home
+    from ui.demo_studio import create_demo_studio
+
+    with tempfile.TemporaryDirectory(prefix="photoflow-self-check-") as tmp:
+        home = Home(Path(tmp))
+        services = await open_services(home)
+        try:
+            email = await create_demo_studio(services, home)
+            actor = await services.users.actor_for(email)
+            albums = await services.albums.list(actor)
+            photos = sum(a.photo_count for a in albums)
+            await _run_window(services, actor, close_after=1.5)
+        finally:
+            await close_services(services)
+    print(f"self-check ok: {len(albums)} albums, {photos} photos, main window opened and closed")
+    return 0
+
+
+def _tear_down(app) -> None:  # type: ignore[no-untyped-def]
+    """Destroy every Qt object while the QApplication still exists, not in the interpreter's
+    final garbage collection (which crashes PySide6 when it finds half-dead wrappers)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for widget in app.topLevelWidgets():
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    gc.collect()
+
+
+def _fatal(text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    print(text, file=sys.stderr)
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        QMessageBox.critical(None, "PhotoFlow", text)

@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--studio", help="superadmin: work in this studio")
     parser.add_argument("--json", action="store_true", default=False, help="print JSON")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--self-check", action="store_true", help="open the desktop window on a temporary demo home, close it, exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="set up a new home: the first studio and its admin")
@@ -131,7 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--note")
         _common(p)
 
-    p = sub.add_parser("audit", help="the audit log (admin)")
     # --- client portal (issue 5): share links, the portal server, the client's picks ---
     link = sub.add_parser("link", help="client links to an album").add_subparsers(
         dest="action", metavar="ACTION", required=True
@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (else the studio setting)")
     _common(p)
 
+    p = sub.add_parser("audit", help="the audit log (admin)")
     p.add_argument("--album")
     p.add_argument("--action")
     p.add_argument("--outcome", choices=["ok", "refused", "denied", "failed"])

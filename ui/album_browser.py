@@ -1,0 +1,95 @@
+"""The studio's albums grouped by stage, with counts and a search box."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from core.services.albums import AlbumSummary
+from core.workflow import ORDER
+from ui.studio import Studio
+
+ALBUM_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class AlbumBrowser(QWidget):
+    album_chosen = Signal(object)  # AlbumSummary
+    message = Signal(str)
+
+    def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.albums: list[AlbumSummary] = []
+        self.current_id: uuid.UUID | None = None
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search albums or clients")
+        self.search.setClearButtonEnabled(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("albumBrowser")
+        self.tree.setHeaderHidden(True)
+        self.tree.setColumnCount(2)
+        self.tree.setRootIsDecorated(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree, 1)
+        self.search.textChanged.connect(lambda _: self._fill())
+        self.tree.currentItemChanged.connect(self._on_current)
+
+    def refresh(self, select: uuid.UUID | None = None) -> None:
+        if select is not None:
+            self.current_id = select
+        self.studio.jobs.run(
+            self.studio.services.albums.list(self.studio.actor),
+            self._show,
+            lambda text, _: self.message.emit(text),
+            label="Loading albums",
+        )
+
+    def _show(self, albums: list[AlbumSummary]) -> None:
+        self.albums = albums
+        self._fill()
+
+    def _fill(self) -> None:
+        needle = self.search.text().strip().lower()
+        shown = [
+            a
+            for a in self.albums
+            if not needle or needle in a.name.lower() or needle in (a.client or "").lower()
+        ]
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        chosen = None
+        for stage in ORDER:
+            albums = [a for a in shown if a.stage is stage]
+            group = QTreeWidgetItem(self.tree, [f"{stage.title} ({len(albums)})"])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            group.setExpanded(True)
+            for a in albums:
+                label = a.name if not a.client else f"{a.name} · {a.client}"
+                item = QTreeWidgetItem(group, [label, str(a.photo_count)])
+                item.setData(0, ALBUM_ROLE, a)
+                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
+                if a.id == self.current_id:
+                    chosen = item
+        self.tree.resizeColumnToContents(1)
+        self.tree.blockSignals(False)
+        if chosen is not None:
+            self.tree.setCurrentItem(chosen)
+
+    def _on_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
+        album = item.data(0, ALBUM_ROLE) if item is not None else None
+        if album is not None and album.id != self.current_id:
+            self.current_id = album.id
+            self.album_chosen.emit(album)
+
+    def item_for(self, name: str) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            for j in range(group.childCount()):
+                album = group.child(j).data(0, ALBUM_ROLE)
+                if album.name == name:
+                    return group.child(j)
+        return None

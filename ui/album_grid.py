@@ -1,0 +1,350 @@
+"""The album's contact sheet: the thumbnail grid, its filter bar, keyboard culling, live updates."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.events import Event
+from core.policies import Permission
+from core.services.photos import PhotoRow
+from ui.culling import MarkChange, MarkHistory, mark_for_key
+from ui.photo_delegate import CELL, THUMB, PhotoDelegate
+from ui.photo_grid_model import PhotoFilter, PhotoGridModel
+from ui.studio import Studio
+from ui.thumbnails import ThumbnailCache
+
+RELOAD_AFTER_MS = 400  # new photos and client activity arrive in bursts; re-read once per burst
+
+
+class PhotoGridView(QListView):
+    """Icon mode, uniform cells, batched layout; culling keys go to the grid before the view."""
+
+    key_pressed = Signal(QKeyEvent)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("photoGrid")
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(2000)
+        self.setGridSize(CELL)
+        self.setSpacing(0)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setWrapping(True)
+        self.handler: Any = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.handler is not None and self.handler(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class AlbumGrid(QWidget):
+    current_changed = Signal(object)  # PhotoRow | None
+    loupe_requested = Signal()
+    album_changed = Signal()  # the stage moved, or photos/marks changed what blocks it
+    message = Signal(str)
+
+    def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.album_id: uuid.UUID | None = None
+        self.history = MarkHistory()
+        self.thumbnails = ThumbnailCache(studio.services.ctx.home.previews, THUMB, parent=self)
+        self.model = PhotoGridModel(self)
+        self.view = PhotoGridView(self)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(PhotoDelegate(self.thumbnails, self.view))
+        self.view.handler = self.handle_key
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.thumbnails.ready.connect(self._on_thumbnail)
+        self._listener: asyncio.Task[Any] | None = None
+        self._reload = QTimer(self, singleShot=True, interval=RELOAD_AFTER_MS)
+        self._reload.timeout.connect(self.reload)
+        self._thumb_repaint = QTimer(self, singleShot=True, interval=15)
+        self._thumb_repaint.timeout.connect(self.view.viewport().update)
+
+        self.flag_filter = QComboBox(self)
+        for text, value in (
+            ("All flags", None),
+            ("Picked", "pick"),
+            ("Rejected", "reject"),
+            ("Unflagged", "unflagged"),
+        ):
+            self.flag_filter.addItem(text, value)
+        self.stars_filter = QComboBox(self)
+        self.stars_filter.addItem("Any rating", 0)
+        for n in range(1, 6):
+            self.stars_filter.addItem("★" * n + " or more", n)
+        self.client_filter = QCheckBox("Client-selected", self)
+        self.comments_filter = QCheckBox("Has comments", self)
+        self.sort = QComboBox(self)
+        self.sort.addItem("Capture time", "taken")
+        self.sort.addItem("File name", "name")
+        self.show_all = QPushButton("Show all photos", self)
+        self.show_all.hide()
+        self.counts = QLabel(self)
+        bar = QHBoxLayout()
+        for w in (self.flag_filter, self.stars_filter, self.client_filter, self.comments_filter):
+            bar.addWidget(w)
+        bar.addWidget(QLabel("Sort:", self))
+        bar.addWidget(self.sort)
+        bar.addWidget(self.show_all)
+        bar.addStretch(1)
+        bar.addWidget(self.counts)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        for combo in (self.flag_filter, self.stars_filter):
+            combo.currentIndexChanged.connect(self._apply_filter)
+        for box in (self.client_filter, self.comments_filter):
+            box.toggled.connect(self._apply_filter)
+        self.sort.currentIndexChanged.connect(
+            lambda _: self.model.set_order(self.sort.currentData())
+        )
+        self.show_all.clicked.connect(lambda: self.show_only(None))
+        self.model.modelReset.connect(self._update_counts)
+
+    # Opening an album and keeping it live ----------------------------------------------------
+    def open_album(self, album_id: uuid.UUID | None) -> None:
+        if album_id == self.album_id:
+            return
+        self._stop_listening()
+        self.album_id = album_id
+        self.history.clear()
+        self.thumbnails.forget_pending()
+        self.model.set_rows([])
+        if album_id is None:
+            return
+        sub = self.studio.services.ctx.events.subscribe(self.studio.actor.tenant_id, album_id)
+        self._listener = self.studio.jobs.run(self._listen(sub))
+        self.reload()
+
+    def reload(self) -> None:
+        album_id = self.album_id
+        if album_id is None:
+            return
+        self.studio.jobs.run(
+            self.studio.services.photos.list(self.studio.actor, album_id),
+            lambda rows: self._show_rows(album_id, rows),
+            lambda text, _: self.message.emit(text),
+            label="Loading photos",
+        )
+
+    def _show_rows(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
+        if album_id != self.album_id:
+            return
+        current = self.current_photo()
+        self.thumbnails.forget_missing()
+        self.model.set_rows(rows)
+        row = self.model.row_of(current.id) if current else None
+        if row is None and self.model.rowCount():
+            row = 0
+        if row is not None:
+            self.view.setCurrentIndex(self.model.index(row))
+        else:
+            self.current_changed.emit(None)
+
+    async def _listen(self, sub: Any) -> None:
+        try:
+            async for event in sub:
+                self._on_event(event)
+        finally:
+            sub.close()
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind == "photo.marks" and event.photo_id is not None:
+            fields = {
+                k: event.data[k] for k in ("stars", "flag", "label", "selected") if k in event.data
+            }
+            row = self.model.update_photo(event.photo_id, **fields)
+            if row is not None and row.id == getattr(self.current_photo(), "id", None):
+                self.current_changed.emit(row)
+            self._update_counts()
+            if "selected" in fields:
+                self.album_changed.emit()
+        elif event.kind == "album.stage":
+            self.album_changed.emit()
+        else:  # new photos, versions, client picks and comments: re-read once the burst ends
+            self._reload.start()
+            if event.kind.startswith("photo."):
+                self.album_changed.emit()
+
+    def _stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+
+    def close_album(self) -> None:
+        self._stop_listening()
+
+    # Current photo, filters ------------------------------------------------------------------
+    def current_photo(self) -> PhotoRow | None:
+        index = self.view.currentIndex()
+        return self.model.photo(index.row()) if index.isValid() else None
+
+    def chosen_photos(self) -> list[PhotoRow]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()})
+        if not rows and self.view.currentIndex().isValid():
+            rows = [self.view.currentIndex().row()]
+        return [self.model.photo(r) for r in rows]
+
+    def _on_current(self, current: Any, _previous: Any) -> None:
+        self.current_changed.emit(self.model.photo(current.row()) if current.isValid() else None)
+
+    def _on_thumbnail(self, _key: str) -> None:
+        if not self._thumb_repaint.isActive():
+            self._thumb_repaint.start()
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(
+            PhotoFilter(
+                flag=self.flag_filter.currentData(),
+                min_stars=self.stars_filter.currentData(),
+                client_selected=self.client_filter.isChecked(),
+                has_comments=self.comments_filter.isChecked(),
+                only=self.model.filter.only,
+            )
+        )
+        self._select_first()
+
+    def show_only(self, photo_ids: set[uuid.UUID] | None) -> None:
+        """Show exactly these photos (a refused rule's), or everything again with None."""
+        self.model.set_filter(
+            PhotoFilter(
+                flag=self.flag_filter.currentData(),
+                min_stars=self.stars_filter.currentData(),
+                client_selected=self.client_filter.isChecked(),
+                has_comments=self.comments_filter.isChecked(),
+                only=frozenset(photo_ids) if photo_ids is not None else None,
+            )
+        )
+        self.show_all.setVisible(photo_ids is not None)
+        self._select_first()
+        self.view.setFocus()
+
+    def _select_first(self) -> None:
+        if self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(0))
+        else:
+            self.current_changed.emit(None)
+
+    def select_all(self) -> None:
+        self.view.selectAll()
+
+    def _update_counts(self) -> None:
+        c = self.model.counts()
+        shown = f"{c['shown']} of {c['total']}" if c["shown"] != c["total"] else f"{c['total']}"
+        self.counts.setText(
+            f"{shown} photos · {c['picked']} picked · {c['rejected']} rejected · "
+            f"{c['selected']} selected"
+        )
+
+    # Culling ---------------------------------------------------------------------------------
+    def handle_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key == Qt.Key.Key_Space and not mods:
+            self.loupe_requested.emit()
+            return True
+        if mods not in (Qt.KeyboardModifier.NoModifier,):
+            return False
+        mark = mark_for_key(key)
+        if key == Qt.Key.Key_S:
+            photos = self.chosen_photos()
+            mark = ("selected", not all(p.selected for p in photos)) if photos else None
+        if mark is None:
+            return False
+        self.mark(*mark)
+        return True
+
+    def mark(self, field: str, value: object) -> None:
+        """Set one mark on the chosen photos: on screen now, saved at once, undoable."""
+        if self.album_id is None:
+            return
+        if not self.studio.may(Permission.MANAGE_ALBUMS):
+            self.message.emit(f"A {self.studio.actor.role.value} may not cull photos.")
+            return
+        step = []
+        for photo in self.chosen_photos():
+            before = getattr(photo, field)
+            if field in ("flag", "label") and before == value:
+                value_now: object = None  # pressing P on a picked photo unflags it, as in Lightroom
+            else:
+                value_now = value
+            if before != value_now:
+                step.append(MarkChange(photo.id, field, before, value_now))
+        self.history.push(step)
+        self._apply(step, forward=True)
+
+    def undo(self) -> None:
+        step = self.history.pop()
+        if step is None:
+            self.message.emit("Nothing to undo.")
+            return
+        self._apply(step, forward=False)
+        self.message.emit(f"Undone: {_describe(step, forward=False)}")
+
+    def _apply(self, step: list[MarkChange], *, forward: bool) -> None:
+        album_id = self.album_id
+        for change in step:
+            value = change.after if forward else change.before
+            self.model.update_photo(change.photo_id, **{change.field: value})
+            self.studio.jobs.run(
+                self._save(album_id, change.photo_id, change.field, value),
+                on_error=lambda text, _e, c=change, v=change.before if forward else change.after: (
+                    self._revert(c.photo_id, c.field, v, text)
+                ),
+            )
+        current = self.current_photo()
+        if current is not None:
+            self.current_changed.emit(current)
+        self._update_counts()
+
+    async def _save(self, album_id: Any, photo_id: uuid.UUID, field: str, value: Any) -> None:
+        photos, actor, ref = self.studio.services.photos, self.studio.actor, str(photo_id)
+        if field == "stars":
+            await photos.rate(actor, album_id, ref, int(value))
+        elif field == "flag":
+            await photos.flag(actor, album_id, ref, value)
+        elif field == "label":
+            await photos.label(actor, album_id, ref, value)
+        else:
+            await photos.select(actor, album_id, ref, bool(value))
+
+    def _revert(self, photo_id: uuid.UUID, field: str, value: object, text: str) -> None:
+        self.model.update_photo(photo_id, **{field: value})
+        self._update_counts()
+        self.message.emit(text)
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 600)
+
+
+def _describe(step: list[MarkChange], *, forward: bool) -> str:
+    c = step[0]
+    value = c.after if forward else c.before
+    what = f"{c.field} {value if value not in (None, '') else 'cleared'}"
+    return f"{what} on {len(step)} photo{'s' if len(step) != 1 else ''}"

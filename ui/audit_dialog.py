@@ -1,0 +1,87 @@
+"""The audit log: what was attempted, by whom, with what outcome and how long it took."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.services.audit_log import AuditEntry
+from ui.studio import Studio
+
+COLUMNS = ["When", "Who", "Action", "Target", "Outcome", "Message", "ms"]
+
+
+class AuditDialog(QDialog):
+    def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.setWindowTitle("Audit log")
+        self.resize(980, 520)
+        self.action = QLineEdit(self)
+        self.action.setPlaceholderText("Action, e.g. album.advance")
+        self.who = QLineEdit(self)
+        self.who.setPlaceholderText("Who (e-mail contains)")
+        self.album = QLineEdit(self)
+        self.album.setPlaceholderText("Album name")
+        self.outcome = QComboBox(self)
+        for text in ("Any outcome", "ok", "refused", "denied", "failed"):
+            self.outcome.addItem(text, None if text == "Any outcome" else text)
+        self.apply = QPushButton("Show", self)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.status = QLabel(self)
+        bar = QHBoxLayout()
+        for w in (self.action, self.who, self.album, self.outcome, self.apply):
+            bar.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.apply.clicked.connect(self.refresh)
+        for edit in (self.action, self.who, self.album):
+            edit.returnPressed.connect(self.refresh)
+        self.outcome.currentIndexChanged.connect(lambda _: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.studio.jobs.run(
+            self.studio.services.audit.events(
+                self.studio.actor,
+                album=self.album.text().strip() or None,
+                action=self.action.text().strip() or None,
+                outcome=self.outcome.currentData(),
+                who=self.who.text().strip() or None,
+                limit=1000,
+            ),
+            self._show,
+            lambda text, _: self.status.setText(text),
+        )
+
+    def _show(self, entries: list[AuditEntry]) -> None:
+        self.table.setRowCount(len(entries))
+        for i, e in enumerate(entries):
+            values = [
+                e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor,
+                e.action,
+                e.target or "",
+                e.outcome,
+                e.message or "",
+                f"{e.duration_ms:.1f}",
+            ]
+            for j, v in enumerate(values):
+                self.table.setItem(i, j, QTableWidgetItem(v))
+        self.table.resizeColumnsToContents()
+        self.status.setText(f"{len(entries)} events, newest first.")

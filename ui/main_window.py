@@ -1,0 +1,257 @@
+"""The studio window: albums on the left, the stage bar and grid (or loupe) in the middle, the
+inspector on the right, background jobs in the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.policies import Permission
+from core.services.albums import AlbumSummary
+from core.services.photos import PhotoRow
+from ui.album_browser import AlbumBrowser
+from ui.album_grid import AlbumGrid
+from ui.audit_dialog import AuditDialog
+from ui.ingest_dialog import IngestDialog
+from ui.inspector import Inspector
+from ui.loupe import Loupe
+from ui.new_album_dialog import NewAlbumDialog
+from ui.settings_dialog import SettingsDialog
+from ui.stage_bar import StageBar
+from ui.studio import Studio
+from ui.switch_user_dialog import SwitchUserDialog
+from ui.users_dialog import UsersDialog
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.album: AlbumSummary | None = None
+        self.dialogs: dict[str, QWidget] = {}
+        self.resize(1400, 900)
+        self.browser = AlbumBrowser(studio, self)
+        self.stage_bar = StageBar(studio, self)
+        self.grid = AlbumGrid(studio, self)
+        self.loupe = Loupe(studio.services.ctx.home.previews, self)
+        self.loupe.key_handler = self.grid.handle_key
+        self.inspector = Inspector(self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.grid)
+        self.pages.addWidget(self.loupe)
+        centre = QWidget(self)
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.stage_bar)
+        column.addWidget(self.pages, 1)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.browser)
+        split.addWidget(centre)
+        split.addWidget(self.inspector)
+        split.setSizes([260, 880, 260])
+        split.setStretchFactor(1, 1)
+        self.setCentralWidget(split)
+        self.jobs_label = QLabel(self)
+        self.user_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.jobs_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self._menus()
+        self._wire()
+        self._apply_role()
+
+    def _menus(self) -> None:
+        def action(menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self.new_album_action = action(f, "New album…", self.new_album, "Ctrl+N")
+        self.import_action = action(f, "Import photos…", self.open_ingest, "Ctrl+Shift+I")
+        f.addSeparator()
+        action(f, "Switch user…", self.switch_user)
+        action(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        e = bar.addMenu("&Edit")
+        self.undo_action = action(e, "Undo mark", self.grid.undo, QKeySequence.StandardKey.Undo)
+        action(e, "Select all photos", self.grid.select_all, QKeySequence.StandardKey.SelectAll)
+        v = bar.addMenu("&View")
+        action(v, "Refresh", self.refresh, "F5")
+        self.studio_menu = bar.addMenu("&Studio")
+        self.settings_action = action(self.studio_menu, "Studio settings…", self.open_settings)
+        self.users_action = action(self.studio_menu, "Users and roles…", self.open_users)
+        self.audit_action = action(self.studio_menu, "Audit log…", self.open_audit)
+        h = bar.addMenu("&Help")
+        action(h, "Culling keys", self.show_keys, "F1")
+
+    def _wire(self) -> None:
+        s = self.studio
+        self.browser.album_chosen.connect(self.open_album)
+        self.grid.current_changed.connect(self._on_current)
+        self.grid.loupe_requested.connect(self.toggle_loupe)
+        self.grid.album_changed.connect(self._album_changed)
+        self.loupe.closed.connect(self.toggle_loupe)
+        self.loupe.step.connect(self._step)
+        self.stage_bar.show_photos.connect(self.grid.show_only)
+        self.stage_bar.show_selected.connect(self._show_selected)
+        self.stage_bar.moved.connect(lambda a: self.browser.refresh(a.id))
+        for source in (self.browser, self.grid, self.stage_bar):
+            source.message.connect(self.say)
+        s.jobs.failed.connect(self.complain)
+        s.jobs.changed.connect(self._jobs_changed)
+        s.actor_changed.connect(self._apply_role)
+
+    def _apply_role(self) -> None:
+        a = self.studio.actor
+        self.user_label.setText(f"{a.email} · {a.role.value}")
+        self.setWindowTitle(f"PhotoFlow — {a.email}")
+        manage = self.studio.may(Permission.MANAGE_ALBUMS)
+        self.new_album_action.setEnabled(manage)
+        self.import_action.setEnabled(manage or self.studio.may(Permission.ADD_RETOUCHES))
+        self.settings_action.setVisible(self.studio.may(Permission.MANAGE_STUDIO))
+        self.users_action.setVisible(self.studio.may(Permission.MANAGE_STUDIO))
+        self.audit_action.setVisible(self.studio.may(Permission.VIEW_AUDIT))
+        self.studio_menu.menuAction().setVisible(
+            self.studio.may(Permission.MANAGE_STUDIO) or self.studio.may(Permission.VIEW_AUDIT)
+        )
+        for name in ("settings", "users", "audit"):
+            dialog = self.dialogs.pop(name, None)
+            if dialog is not None:
+                dialog.close()
+        self.refresh()
+
+    # Albums and photos -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.browser.refresh()
+        if self.album is not None:
+            self.grid.reload()
+            self.stage_bar.refresh()
+
+    def open_album(self, album: AlbumSummary) -> None:
+        self.album = album
+        self.stage_bar.clear_refusals()
+        self.stage_bar.show_album(album)
+        self.stage_bar.refresh()
+        self.grid.open_album(album.id)
+        self.pages.setCurrentWidget(self.grid)
+        self.grid.view.setFocus()
+
+    def _album_changed(self) -> None:
+        self.stage_bar.refresh()
+        self.browser.refresh()
+
+    def _on_current(self, row: PhotoRow | None) -> None:
+        self.inspector.show_photo(row)
+        if self.pages.currentWidget() is self.loupe and row is not None:
+            if self.loupe.photo is not None and self.loupe.photo.id == row.id:
+                self.loupe.update_photo(row)
+            else:
+                self.loupe.show_photo(row)
+
+    def toggle_loupe(self) -> None:
+        if self.pages.currentWidget() is self.loupe:
+            self.pages.setCurrentWidget(self.grid)
+            self.grid.view.setFocus()
+        elif self.grid.current_photo() is not None:
+            self.loupe.show_photo(self.grid.current_photo())
+            self.pages.setCurrentWidget(self.loupe)
+            self.loupe.setFocus()
+
+    def _step(self, delta: int) -> None:
+        index = self.grid.view.currentIndex()
+        row = (index.row() if index.isValid() else 0) + delta
+        if 0 <= row < self.grid.model.rowCount():
+            self.grid.view.setCurrentIndex(self.grid.model.index(row))
+
+    def _show_selected(self) -> None:
+        rows = [self.grid.model.photo(i) for i in range(self.grid.model.rowCount())]
+        self.grid.show_only({r.id for r in rows if r.selected})
+
+    # Dialogs ---------------------------------------------------------------------------------
+    def _dialog(self, name: str, make: Any) -> Any:
+        dialog = self.dialogs.get(name)
+        if dialog is None or not dialog.isVisible():
+            dialog = make()
+            self.dialogs[name] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def new_album(self) -> None:
+        dialog = self._dialog("new_album", lambda: NewAlbumDialog(self.studio, self))
+        dialog.created.connect(lambda a: (self.browser.refresh(a.id), self.open_album(a)))
+
+    def open_ingest(self) -> IngestDialog | None:
+        if self.album is None:
+            self.say("Open an album first, or make a new one (Ctrl+N).")
+            return None
+        album = self.album
+        dialog = self._dialog("ingest", lambda: IngestDialog(self.studio, album, self))
+        dialog.imported.connect(lambda _r: (self.grid.reload(), self._album_changed()))
+        return dialog
+
+    def open_settings(self) -> None:
+        if self.studio.may(Permission.MANAGE_STUDIO):
+            self._dialog("settings", lambda: SettingsDialog(self.studio, self))
+
+    def open_users(self) -> None:
+        if self.studio.may(Permission.MANAGE_STUDIO):
+            self._dialog("users", lambda: UsersDialog(self.studio, self))
+
+    def open_audit(self) -> None:
+        if self.studio.may(Permission.VIEW_AUDIT):
+            self._dialog("audit", lambda: AuditDialog(self.studio, self))
+
+    def switch_user(self) -> None:
+        self._dialog("switch", lambda: SwitchUserDialog(self.studio, self))
+
+    def show_keys(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Culling keys")
+        box.setText(
+            "0–5 stars · P pick · X reject · U unflag · 6 red, 7 yellow, 8 green, 9 blue label\n"
+            "S add to / remove from the selection · Space loupe · Z zoom in the loupe\n"
+            "Arrows, Home, End move · Ctrl+Z undo the last mark · Ctrl+A select all"
+        )
+        box.open()
+
+    # Status ----------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        self.statusBar().showMessage(text.splitlines()[0] if text else "", 8000)
+        self.last_message = text
+
+    def complain(self, text: str) -> None:
+        """A failed background job: a plain sentence in the status bar and a non-blocking box."""
+        self.say(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, "PhotoFlow", text, parent=self)
+        box.open()
+
+    def _jobs_changed(self) -> None:
+        labels = self.studio.jobs.labels
+        self.jobs_label.setText(
+            ""
+            if not labels
+            else f"⟳ {labels[-1]}" + (f" (+{len(labels) - 1})" if len(labels) > 1 else "")
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.grid.close_album()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,29 @@
+"""What every window of the desktop app shares: the services, who is working, and the job runner.
+
+Passed to widgets through their constructors; there is no global instance.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from core.policies import Actor, Permission, may
+from core.services import Services
+from ui.async_bridge import Jobs
+
+
+class Studio(QObject):
+    actor_changed = Signal()
+
+    def __init__(self, services: Services, actor: Actor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.actor = actor
+        self.jobs = Jobs(self)
+
+    def may(self, permission: Permission) -> bool:
+        return may(self.actor, permission)
+
+    def switch_to(self, actor: Actor) -> None:
+        self.actor = actor
+        self.actor_changed.emit()

@@ -1,0 +1,125 @@
+"""Thumbnails off the GUI thread: JPEG previews decoded in a thread pool into an LRU pixmap cache.
+
+A worker reads the 512 px preview with `QImageReader`, letting libjpeg scale while decoding to the
+grid's cell size, and hands a `QImage` back by a queued signal; the GUI thread turns it into a
+`QPixmap` (pixmaps may only be made there). Newer requests run first, so the photos on screen
+after a fast scroll load before the ones scrolled past.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader, QPixmap
+
+from core.imaging.previews import preview_path
+
+GRID_SIZE = 512
+LOUPE_SIZE = 2048
+
+
+class _Relay(QObject):
+    loaded = Signal(str, QImage)  # preview hash, image (null when unreadable)
+
+
+class _Load(QRunnable):
+    def __init__(self, relay: _Relay, key: str, path: Path, fit: QSize) -> None:
+        super().__init__()
+        self.relay, self.key, self.path, self.fit = relay, key, path, fit
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        reader = QImageReader(str(self.path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and self.fit.isValid():
+            reader.setScaledSize(size.scaled(self.fit, Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        self.relay.loaded.emit(self.key, image)
+
+
+class ThumbnailCache(QObject):
+    """Pixmaps by preview hash, at most `limit_bytes` of them; `ready` says one arrived."""
+
+    ready = Signal(str)
+
+    def __init__(
+        self,
+        previews_root: Path,
+        fit: QSize,
+        *,
+        limit_bytes: int = 256 * 1024 * 1024,
+        pool: QThreadPool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.root = previews_root
+        self.fit = fit
+        self.limit_bytes = limit_bytes
+        self.pool = pool or QThreadPool(self)
+        self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
+        self._bytes = 0
+        self._pending: set[str] = set()
+        self._missing: set[str] = set()
+        self._order = itertools.count()
+        self._relay = _Relay()
+        self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
+
+    def get(self, preview_hash: str | None) -> QPixmap | None:
+        """The pixmap if cached; otherwise asks for it (once) and returns None."""
+        if not preview_hash or preview_hash in self._missing:
+            return None
+        pixmap = self._pixmaps.get(preview_hash)
+        if pixmap is not None:
+            self._pixmaps.move_to_end(preview_hash)
+            return pixmap
+        if preview_hash not in self._pending:
+            self._pending.add(preview_hash)
+            path = preview_path(self.root, preview_hash, GRID_SIZE)
+            # Newest request first: the photos on screen now beat the ones scrolled past.
+            self.pool.start(_Load(self._relay, preview_hash, path, self.fit), next(self._order))
+        return None
+
+    def put(self, preview_hash: str, image: QImage) -> None:
+        self._on_loaded(preview_hash, image)
+
+    def forget_pending(self) -> None:
+        """Drop queued loads (a new album opened); what is already decoded stays cached."""
+        self.pool.clear()
+        self._pending.clear()
+
+    def forget_missing(self) -> None:
+        self._missing.clear()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def __len__(self) -> int:
+        return len(self._pixmaps)
+
+    def _on_loaded(self, key: str, image: QImage) -> None:
+        self._pending.discard(key)
+        if image.isNull():
+            self._missing.add(key)  # not made yet or unreadable: the placeholder stays
+            return
+        pixmap = QPixmap.fromImage(image)
+        old = self._pixmaps.pop(key, None)
+        if old is not None:
+            self._bytes -= _cost(old)
+        self._pixmaps[key] = pixmap
+        self._bytes += _cost(pixmap)
+        while self._bytes > self.limit_bytes and len(self._pixmaps) > 1:
+            _, evicted = self._pixmaps.popitem(last=False)
+            self._bytes -= _cost(evicted)
+        self.ready.emit(key)
+
+    def wait(self, msecs: int = 5000) -> bool:
+        return self.pool.waitForDone(msecs)
+
+
+def _cost(pixmap: QPixmap) -> int:
+    return pixmap.width() * pixmap.height() * 4
