@@ -59,7 +59,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status >= 500:
             log.error("portal %s %s answered %s", request.method, request.path, exc.status)
             return _error(request, 400, "This request could not be handled.")
-        return _error(request, exc.status, exc.text or exc.reason)
+        response = _error(request, exc.status, exc.text or exc.reason)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
         raise
     except Exception:
