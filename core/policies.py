@@ -89,4 +89,7 @@ def may(actor: Actor, permission: Permission) -> bool:
 
 def require(actor: Actor, permission: Permission) -> None:
     if not may(actor, permission):
-        raise NotPermitted(f"A {actor.role.value} may not {permission.value}; ask a studio admin.")
+        article = "An" if actor.role.value[0] in "aeiou" else "A"
+        raise NotPermitted(
+            f"{article} {actor.role.value} may not {permission.value}; ask a studio admin."
+        )

@@ -124,8 +124,8 @@ class ImportService:
     ) -> ImportReport:
         if kind not in KINDS:
             raise Invalid(f"Import as one of {', '.join(KINDS)}; not {kind!r}.")
-        files = list(expand(Path(p) for p in paths))
         missing = [str(p) for p in paths if not Path(p).exists()]
+        files = list(expand(Path(p) for p in paths if Path(p).exists()))
         state = await self._begin(actor, album_ref, kind, len(files), missing)
         report = ImportReport(state.album_id, kind)
         for path in missing:
