@@ -139,7 +139,8 @@ class AlbumGrid(QWidget):
         if album_id is None:
             return
         sub = self.studio.services.ctx.events.subscribe(self.studio.actor.tenant_id, album_id)
-        self._listener = self.studio.jobs.run(self._listen(sub))
+        # Not a job: it lives as long as the album is open; close_album() cancels it.
+        self._listener = asyncio.ensure_future(self._listen(sub))
         self.reload()
 
     def reload(self) -> None:
@@ -269,7 +270,10 @@ class AlbumGrid(QWidget):
         if key == Qt.Key.Key_Space and not mods:
             self.loupe_requested.emit()
             return True
-        if mods not in (Qt.KeyboardModifier.NoModifier,):
+        if key == Qt.Key.Key_Z and mods == Qt.KeyboardModifier.ControlModifier:
+            self.undo()  # also the Edit menu's shortcut; here for when the view has the key
+            return True
+        if mods != Qt.KeyboardModifier.NoModifier:
             return False
         mark = mark_for_key(key)
         if key == Qt.Key.Key_S:
@@ -285,7 +289,8 @@ class AlbumGrid(QWidget):
         if self.album_id is None:
             return
         if not self.studio.may(Permission.MANAGE_ALBUMS):
-            self.message.emit(f"A {self.studio.actor.role.value} may not cull photos.")
+            role = self.studio.actor.role.value
+            self.message.emit(f"{'An' if role[0] in 'aeiou' else 'A'} {role} may not cull photos.")
             return
         step = []
         for photo in self.chosen_photos():
