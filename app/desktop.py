@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 log = logging.getLogger("photoflow.desktop")
@@ -101,7 +102,9 @@ async def _self_check() -> int:
 
     with tempfile.TemporaryDirectory(prefix="photoflow-self-check-") as tmp:
         home = Home(Path(tmp))
-        services = await open_services(home)
+        # Threads, not the import process pool: the check is about the window, and a frozen
+        # build's worker processes need multiprocessing.freeze_support() in app/main.py first.
+        services = await open_services(home, executor=ThreadPoolExecutor(2))
         try:
             email = await create_demo_studio(services, home)
             actor = await services.users.actor_for(email)
