@@ -6,6 +6,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the built app's import workers start through here
     from app.cli.run import run
 
     return run(sys.argv[1:] if argv is None else argv)

@@ -33,6 +33,8 @@ class Photo(Base, TenantOwned):
         UniqueConstraint("album_id", "stem", name="uq_photos_album_stem"),
         Index("ix_photos_album_filename", "album_id", "filename"),
         Index("ix_photos_album_taken", "album_id", "taken_at"),
+        Index("ix_photos_album_selected", "album_id", "selected"),
+        Index("ix_photos_album_stock", "album_id", "has_stock", "flag"),
     )
 
     album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
@@ -53,7 +55,10 @@ class Photo(Base, TenantOwned):
     stars: Mapped[int] = mapped_column(default=0)
     flag: Mapped[str | None] = mapped_column(String(10))  # "pick" | "reject" | None
     label: Mapped[str | None] = mapped_column(String(10))  # Red, Yellow, Green, Blue, Purple
-    selected: Mapped[bool] = mapped_column(default=False, index=True)
+    selected: Mapped[bool] = mapped_column(default=False)
+    # Kept by the import: a stock version exists, or the original is not RAW (it counts as stock).
+    # On the photo row so that the Stock gate is one index range, even for 50,000 photos.
+    has_stock: Mapped[bool] = mapped_column(default=False)
     selected_by: Mapped[str | None] = mapped_column(String(320))
     selected_at: Mapped[datetime | None]
 

@@ -93,18 +93,11 @@ async def gather_facts(
         facts["unresolved_failure_count"] = n or 0
         facts["unresolved_failures"] = tuple(PurePath(p).name for p in names)
     if Stage.STOCK in wanted:
-        has_stock = _versions_of(
-            aid,
-            or_(
-                PhotoVersion.kind == "stock",
-                and_(PhotoVersion.kind == "original", PhotoVersion.is_raw.is_(False)),
-            ),
-        )
         facts["missing_stock"] = await _group(
             session,
             aid,
+            Photo.has_stock.is_(False),
             or_(Photo.flag.is_(None), Photo.flag != "reject"),
-            Photo.id.not_in(has_stock),
         )
     if Stage.RETOUCH in wanted:
         retouched = _versions_of(aid, PhotoVersion.kind == "retouched")
@@ -119,7 +112,8 @@ async def gather_facts(
             session, aid, Photo.selected, Photo.id.not_in(_approved_latest(aid))
         )
     if Stage.FEEDBACK in wanted or Stage.RETOUCH in wanted:
+        # Decisions are only taken on selected photos, so the selection bounds the scan.
         facts["open_change_requests"] = await _group(
-            session, aid, Photo.id.in_(_open_change_requests(aid))
+            session, aid, Photo.selected, Photo.id.in_(_open_change_requests(aid))
         )
     return AlbumFacts(stage=Stage(album.stage), round=album.round, **facts)  # type: ignore[arg-type]

@@ -289,6 +289,8 @@ class ImportService:
             version.content_hash = staged.content_hash
             version.size_bytes = staged.size_bytes
             version.is_raw = prepared.metadata is not None and prepared.metadata.kind == "raw"
+            if kind == "stock" or (kind == "original" and not version.is_raw):
+                await session.execute(update(Photo).where(Photo.id == pid).values(has_stock=True))
             version.source_path = source
             version.added_by = actor.user_id
             if kind == "retouched":

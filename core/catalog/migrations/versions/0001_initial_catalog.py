@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 23:12:00.070173
+Create Date: 2026-11-29 23:24:37.132295
 """
 
 from collections.abc import Sequence
@@ -159,6 +159,7 @@ def upgrade() -> None:
         sa.Column("flag", sa.String(length=10), nullable=True),
         sa.Column("label", sa.String(length=10), nullable=True),
         sa.Column("selected", sa.Boolean(), nullable=False),
+        sa.Column("has_stock", sa.Boolean(), nullable=False),
         sa.Column("selected_by", sa.String(length=320), nullable=True),
         sa.Column("selected_at", core.catalog.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -180,8 +181,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("photos", schema=None) as batch_op:
         batch_op.create_index("ix_photos_album_filename", ["album_id", "filename"], unique=False)
+        batch_op.create_index("ix_photos_album_selected", ["album_id", "selected"], unique=False)
+        batch_op.create_index(
+            "ix_photos_album_stock", ["album_id", "has_stock", "flag"], unique=False
+        )
         batch_op.create_index("ix_photos_album_taken", ["album_id", "taken_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_photos_selected"), ["selected"], unique=False)
         batch_op.create_index(batch_op.f("ix_photos_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
@@ -347,8 +351,9 @@ def downgrade() -> None:
     op.drop_table("share_links")
     with op.batch_alter_table("photos", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_photos_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_photos_selected"))
         batch_op.drop_index("ix_photos_album_taken")
+        batch_op.drop_index("ix_photos_album_stock")
+        batch_op.drop_index("ix_photos_album_selected")
         batch_op.drop_index("ix_photos_album_filename")
 
     op.drop_table("photos")
