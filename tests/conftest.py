@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Qt widgets are tested offscreen everywhere; a machine without a display is the normal case.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from app.bootstrap import close_services, open_services
 from core.home import Home
 from core.imaging.analyse import imaging_pool

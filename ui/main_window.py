@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self.grid = AlbumGrid(studio, self)
         self.loupe = Loupe(studio.services.ctx.home.previews, self)
         self.loupe.key_handler = self.grid.handle_key
-        self.inspector = Inspector(self)
+        self.inspector = Inspector(studio, self)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.grid)
         self.pages.addWidget(self.loupe)
@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         self.browser.refresh()
 
     def _on_current(self, row: PhotoRow | None) -> None:
+        self.inspector.album_id = self.grid.album_id
         self.inspector.show_photo(row)
         if self.pages.currentWidget() is self.loupe and row is not None:
             if self.loupe.photo is not None and self.loupe.photo.id == row.id:

@@ -24,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--studio", help="superadmin: work in this studio")
     parser.add_argument("--json", action="store_true", default=False, help="print JSON")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    parser.add_argument("--self-check", action="store_true", help="open the desktop window on a temporary demo home, close it, exit")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="open the desktop window on a temporary demo home, close it, exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="set up a new home: the first studio and its admin")

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from core.errors import Invalid, NotFound
 from core.policies import Actor, Guest, Permission, require
 from core.services.albums import find_album
 from core.services.context import Call, ServiceContext
+from core.services.photo_rows import PhotoRow, photo_rows
 from core.workflow import Stage
 
 LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
@@ -123,24 +125,34 @@ async def record_decision(
 
 
 @dataclass(frozen=True)
-class PhotoRow:
-    """One photo as grids, the inspector and `photo list` show it."""
-
-    id: uuid.UUID
+class VersionInfo:
+    kind: str
+    round: int
     filename: str
-    width: int | None
-    height: int | None
-    taken_at: datetime | None
-    camera: str | None
-    lens: str | None
-    stars: int
-    flag: str | None
-    label: str | None
-    selected: bool
-    preview_hash: str | None
-    client_picks: int
-    comments: int
-    versions: tuple[str, ...]
+    content_hash: str
+    path: Path
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class ClientWord:
+    """A comment, approval or change request, with who said it (a guest's name)."""
+
+    kind: str
+    author: str
+    text: str | None
+    round: int
+    at: datetime
+    resolved: bool
+
+
+@dataclass(frozen=True)
+class PhotoDetail:
+    row: PhotoRow
+    exif: dict[str, object]
+    versions: tuple[VersionInfo, ...]
+    feedback: tuple[ClientWord, ...]
+    original_path: Path | None
 
 
 class PhotoService:
@@ -156,7 +168,67 @@ class PhotoService:
             if isinstance(actor, Actor):
                 require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
-            return await list_rows(call.session, album, order)
+            return await photo_rows(call.session, album, order)
+
+    async def row(
+        self, actor: Actor | Guest, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
+    ) -> PhotoRow:
+        """One photo's grid row, for refreshing a single cell after a live event."""
+        async with self.ctx.call(actor, "photo.row", audit=False) as call:
+            if isinstance(actor, Actor):
+                require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            photo = await find_photo(call.session, album, photo_ref)
+            [row] = await photo_rows(call.session, album, photo_id=photo.id)
+            return row
+
+    async def detail(
+        self, actor: Actor, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
+    ) -> PhotoDetail:
+        """What the inspector shows: EXIF, every version, and what clients said, oldest first."""
+        async with self.ctx.call(actor, "photo.detail", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            photo = await find_photo(call.session, album, photo_ref)
+            [row] = await photo_rows(call.session, album, photo_id=photo.id)
+            versions = await call.session.execute(
+                select(
+                    PhotoVersion.kind,
+                    PhotoVersion.round,
+                    PhotoVersion.filename,
+                    PhotoVersion.content_hash,
+                    PhotoVersion.library_path,
+                    PhotoVersion.created_at,
+                )
+                .where(PhotoVersion.photo_id == photo.id)
+                .order_by(PhotoVersion.created_at)
+            )
+            said = await call.session.execute(
+                select(Feedback)
+                .where(Feedback.photo_id == photo.id, Feedback.retracted_at.is_(None))
+                .where(Feedback.kind.in_(("comment", "approval", "change_request")))
+                .order_by(Feedback.created_at)
+            )
+            library = self.ctx.home.library
+            vs = tuple(VersionInfo(k, r, f, h, library / p, at) for k, r, f, h, p, at in versions)
+            original = next((v.path for v in vs if v.kind == "original"), None)
+            return PhotoDetail(
+                row=row,
+                exif=dict(photo.exif or {}),
+                versions=vs,
+                feedback=tuple(
+                    ClientWord(
+                        f.kind,
+                        f.guest_name or "studio (for the client)",
+                        f.text,
+                        f.round,
+                        f.created_at,
+                        f.resolved_at is not None,
+                    )
+                    for f in said.scalars()
+                ),
+                original_path=original,
+            )
 
     async def rate(self, actor: Actor, album: str | uuid.UUID, photo: str, stars: int) -> Marks:
         if not 0 <= stars <= 5:
@@ -275,59 +347,3 @@ async def _original_path(call: Call, photo_id: uuid.UUID) -> str | None:
             PhotoVersion.photo_id == photo_id, PhotoVersion.kind == "original"
         )
     )
-
-
-async def list_rows(session: AsyncSession, album: Album, order: str = "taken") -> list[PhotoRow]:
-    active = (Feedback.album_id == album.id, Feedback.retracted_at.is_(None))
-    picks = dict(
-        (
-            await session.execute(
-                select(Feedback.photo_id, func.count())
-                .where(*active, Feedback.kind == "pick")
-                .group_by(Feedback.photo_id)
-            )
-        ).all()
-    )
-    comments = dict(
-        (
-            await session.execute(
-                select(Feedback.photo_id, func.count())
-                .where(*active, Feedback.kind == "comment")
-                .group_by(Feedback.photo_id)
-            )
-        ).all()
-    )
-    versions: dict[uuid.UUID, list[str]] = {}
-    for pid, kind, rnd in await session.execute(
-        select(PhotoVersion.photo_id, PhotoVersion.kind, PhotoVersion.round)
-        .where(PhotoVersion.album_id == album.id)
-        .order_by(PhotoVersion.kind, PhotoVersion.round)
-    ):
-        versions.setdefault(pid, []).append(f"{kind}-r{rnd}" if kind == "retouched" else kind)
-    keys = (
-        (Photo.filename,)
-        if order == "name"
-        else (Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
-    )
-    rows = await session.execute(
-        select(
-            Photo.id,
-            Photo.filename,
-            Photo.width,
-            Photo.height,
-            Photo.taken_at,
-            Photo.camera,
-            Photo.lens,
-            Photo.stars,
-            Photo.flag,
-            Photo.label,
-            Photo.selected,
-            Photo.preview_hash,
-        )
-        .where(Photo.album_id == album.id)
-        .order_by(*keys)
-    )
-    return [
-        PhotoRow(*r, picks.get(r[0], 0), comments.get(r[0], 0), tuple(versions.get(r[0], ())))
-        for r in rows
-    ]

@@ -20,8 +20,6 @@ class SidecarWriter:
 
     def __call__(self, original: str, marks: Marks) -> None:
         try:
-            write_sidecar(
-                self.library / original, marks.stars, marks.flag == "reject", marks.label
-            )
+            write_sidecar(self.library / original, marks.stars, marks.flag == "reject", marks.label)
         except (BrokenSidecar, OSError) as exc:
             log.warning("could not update the sidecar of %s: %s", original, exc)

@@ -1,0 +1,132 @@
+"""Photos as grids and `photo list` read them: one row per photo, fast for 50,000-photo albums.
+
+The main query asks the database for a single JSON array (SQLite's json_group_array, PostgreSQL's
+json_agg) instead of 50,000 result rows; decoding that one string is several times faster than
+fetching and converting rows one by one through the async driver.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog import Album, Feedback, Photo
+
+
+@dataclass(slots=True)
+class PhotoRow:
+    """One photo as grids, the inspector and `photo list` show it (treat it as a value: change
+    it with dataclasses.replace; it is not frozen because frozen init costs 2x at 50,000 rows)."""
+
+    id: uuid.UUID
+    filename: str
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    camera: str | None
+    lens: str | None
+    stars: int
+    flag: str | None
+    label: str | None
+    selected: bool
+    preview_hash: str | None
+    client_picks: int
+    comments: int
+
+
+COLUMNS = (
+    Photo.id,
+    Photo.filename,
+    Photo.width,
+    Photo.height,
+    Photo.taken_at,
+    Photo.camera,
+    Photo.lens,
+    Photo.stars,
+    Photo.flag,
+    Photo.label,
+    Photo.selected,
+    Photo.preview_hash,
+)
+
+
+def _when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    when = datetime.fromisoformat(value)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+async def _counts(session: AsyncSession, album_id: uuid.UUID, kind: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(Feedback.photo_id, func.count())
+        .where(
+            Feedback.album_id == album_id, Feedback.retracted_at.is_(None), Feedback.kind == kind
+        )
+        .group_by(Feedback.photo_id)
+    )
+    return {pid.hex: n for pid, n in rows}
+
+
+async def photo_rows(
+    session: AsyncSession, album: Album, order: str = "taken", photo_id: uuid.UUID | None = None
+) -> list[PhotoRow]:
+    """Every photo of the album (or just `photo_id`), in capture order or by name."""
+    keys = (
+        (Photo.filename,)
+        if order == "name"
+        else (Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
+    )
+    where = [Photo.album_id == album.id]
+    if photo_id is not None:
+        where.append(Photo.id == photo_id)
+    if session.bind.dialect.name == "sqlite":
+        ordered = select(*COLUMNS).where(*where).order_by(*keys).subquery()
+        blob = await session.scalar(select(func.json_group_array(func.json_array(*ordered.c))))
+    else:
+        agg = func.json_agg(aggregate_order_by(func.json_build_array(*COLUMNS), *keys))
+        blob = await session.scalar(select(agg).where(*where))
+    picks = await _counts(session, album.id, "pick")
+    comments = await _counts(session, album.id, "comment")
+    collecting = gc.isenabled()
+    gc.disable()  # 50,000 small lists and rows: the cyclic GC would rescan them several times
+    try:
+        data = json.loads(blob) if isinstance(blob, str) else (blob or [])  # PG decodes JSON
+        return _rows(data, picks, comments)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _rows(data: list[list[Any]], picks: dict[str, int], comments: dict[str, int]) -> list[PhotoRow]:
+    out = []
+    for r in data:
+        pid = uuid.UUID(r[0])
+        key = pid.hex
+        out.append(
+            PhotoRow(
+                pid,
+                r[1],
+                r[2],
+                r[3],
+                _when(r[4]),
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                bool(r[10]),
+                r[11],
+                picks.get(key, 0),
+                comments.get(key, 0),
+            )
+        )
+    return out
