@@ -132,7 +132,11 @@ def is_https(request: web.Request) -> bool:
 def origin_matches(request: web.Request) -> bool:
     """The Origin header names this very host (what a browser sends on same-origin requests)."""
     origin = request.headers.get("Origin")
-    if not origin or origin == "null":
+    if origin == "null":
+        # Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on their own form
+        # posts and fetches; Sec-Fetch-Site is set by the browser alone and cannot be forged.
+        return request.headers.get("Sec-Fetch-Site") == "same-origin"
+    if not origin:
         return False
     try:
         parts = urlsplit(origin)

@@ -174,6 +174,8 @@ def clean_name(name: str) -> str:
 
 
 def _clean_text(text: str) -> str:
+    if len(text) > COMMENT_MAX:
+        raise Invalid(f"A comment has at most {COMMENT_MAX} characters.")
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C").strip()
     if not text:
         raise Invalid("The comment is empty.")

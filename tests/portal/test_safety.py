@@ -209,6 +209,7 @@ async def test_state_changes_need_csrf_and_origin(portal: Portal, visitor: Visit
         {"X-CSRF-Token": visitor.csrf},  # no Origin
         {"Origin": "https://evil.example", "X-CSRF-Token": visitor.csrf},
         {"Origin": "null", "X-CSRF-Token": visitor.csrf},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site", "X-CSRF-Token": visitor.csrf},
     ]
     for headers in cases:
         r = await visitor.http.post(url, json={"picked": True}, headers=headers)
