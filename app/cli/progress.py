@@ -40,11 +40,14 @@ class ProgressBar:
         frac = p.done / p.total if p.total else 1.0
         filled = int(frac * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        line = (
-            f"\r[{bar}] {p.done}/{p.total} files  {_size(p.bytes_done)}/{_size(p.bytes_total)}  "
-            f"{p.rate_files_s:.1f} files/s {_size(p.rate_bytes_s)}/s  left {_duration(p.eta_s)}"
-        )
-        self.stream.write(line)
+        if p.phase == "copying":
+            detail = (
+                f"{_size(p.bytes_done)}/{_size(p.bytes_total)}  {p.rate_files_s:.1f} files/s "
+                f"{_size(p.rate_bytes_s)}/s  left {_duration(p.eta_s)}"
+            )
+        else:
+            detail = "previews"
+        self.stream.write(f"\r{p.phase:8} [{bar}] {p.done}/{p.total}  {detail}\033[K")
         if p.done >= p.total:
             self.stream.write("\n")
         self.stream.flush()

@@ -1,7 +1,10 @@
-"""What one file's import costs in CPU and disk, run in a worker process.
+"""What one file's import costs in CPU and disk, run in worker processes, in two passes.
 
-The file is read once. The same bytes are hashed, written to a temp file beside their place in the
-library (fsynced, renamed in later by the service), decoded for metadata, and made into previews.
+First pass (`prepare_file`, fast): the file is read once; the same bytes are hashed, written to a
+temp file beside their place in the library (fsynced; the service renames it in), their metadata is
+read from the headers, and the preview the camera embedded is put in the cache, so the grid can
+show the shoot at once. Second pass (`render_previews`): the real 2048 and 512 previews, decoded at
+the smallest DCT scale that covers them; a file that cannot be decoded is reported then.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from core.fsutil import fsync_dir, temp_path_for
 from core.imaging.analyse import hash_bytes
+from core.imaging.embedded import write_embedded_preview
 from core.imaging.errors import NotAPhoto
 from core.imaging.metadata import PhotoMetadata, metadata_from_bytes
 from core.imaging.previews import make_previews
@@ -46,13 +50,25 @@ def prepare_file(source: str, dest: str, previews_root: str) -> Prepared:
     content_hash = hash_bytes(data)
     try:
         metadata = metadata_from_bytes(data, src.name)
-        make_previews(data, previews_root, content_hash, filename=src.name)
     except NotAPhoto as exc:
         return Prepared(source, None, exc.reason)
+    write_embedded_preview(src, previews_root, content_hash)
     staged = _stage(data, Path(dest), content_hash)
     sidecar = next((p for p in sidecar_candidates(src) if p.is_file()), None)
     marks = read_sidecar(src) if sidecar else None
     return Prepared(source, staged, None, metadata, marks, str(sidecar) if sidecar else None)
+
+
+def render_previews(library_file: str, previews_root: str, content_hash: str) -> str | None:
+    """Make the grid and loupe previews of a file already in the library; the reason if it is
+    not a usable photo after all (a JPEG cut short shows only when its pixels are decoded)."""
+    try:
+        make_previews(library_file, previews_root, content_hash)
+    except NotAPhoto as exc:
+        return exc.reason
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror or exc})"
+    return None
 
 
 def _stage(data: bytes, dest: Path, content_hash: str) -> StagedCopy:

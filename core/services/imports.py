@@ -17,16 +17,20 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Feedback, IngestFailure, Photo, PhotoVersion
 from core.catalog.base import utcnow
 from core.errors import Invalid
 from core.fsutil import sweep_temp_files
+from core.home import Home
+from core.imaging.previews import preview_path
+from core.imaging.xmp import sidecar_candidates
 from core.ingest.library import album_folder, destination, discard, place
 from core.ingest.matching import match_stem, stem_of, unique_stem
 from core.ingest.scan import expand
-from core.ingest.worker import Prepared, copy_sidecar, prepare_file
+from core.ingest.worker import Prepared, copy_sidecar, prepare_file, render_previews
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import ServiceContext
@@ -53,6 +57,7 @@ class ImportProgress:
     imported: int
     duplicates: int
     failed: int
+    phase: str = "copying"  # copying (with the embedded previews), then previews
 
     @property
     def rate_files_s(self) -> float:
@@ -91,6 +96,8 @@ class _AlbumState:
     stems: dict[str, uuid.UUID]
     with_original: set[uuid.UUID]
     hashes: set[str]
+    # Files in the library still waiting for their real previews: (version id, path, hash, source)
+    pending: list[tuple[uuid.UUID, str, str, str]] = field(default_factory=list)
 
 
 class ImportService:
@@ -148,6 +155,23 @@ class ImportService:
                     self.executor, prepare_file, str(path), str(dest), previews
                 )
 
+        def tell(phase: str, done: int, total: int, bytes_done: int, current: str) -> None:
+            if progress is not None:
+                progress(
+                    ImportProgress(
+                        done,
+                        total,
+                        bytes_done,
+                        total_bytes if phase == "copying" else 0,
+                        time.perf_counter() - started,
+                        current,
+                        len(report.imported),
+                        len(report.duplicates),
+                        len(report.failed),
+                        phase,
+                    )
+                )
+
         tasks = [asyncio.ensure_future(prepare(f)) for f in files]
         try:
             for next_done in asyncio.as_completed(tasks):
@@ -155,24 +179,108 @@ class ImportService:
                 await self._commit_one(actor, state, kind, prepared, report)
                 done += 1
                 bytes_done += sizes.get(Path(prepared.source), 0)
-                if progress is not None:
-                    progress(
-                        ImportProgress(
-                            done,
-                            len(files),
-                            bytes_done,
-                            total_bytes,
-                            time.perf_counter() - started,
-                            prepared.source,
-                            len(report.imported),
-                            len(report.duplicates),
-                            len(report.failed),
-                        )
-                    )
+                tell("copying", done, len(files), bytes_done, prepared.source)
         finally:
             for task in tasks:
                 task.cancel()
+        await self._render(actor, state, report, tell)
         return report
+
+    async def _render(
+        self, actor: Actor, state: _AlbumState, report: ImportReport, tell: Callable[..., None]
+    ) -> None:
+        """Second pass: the real previews, for this import's files and any a killed run left."""
+        loop = asyncio.get_running_loop()
+        previews = str(self.ctx.home.previews)
+        library = self.ctx.home.library
+
+        async def render(
+            item: tuple[uuid.UUID, str, str, str],
+        ) -> tuple[tuple[uuid.UUID, str, str, str], str | None]:
+            _, path, content_hash, _ = item
+            reason = await loop.run_in_executor(
+                self.executor, render_previews, str(library / path), previews, content_hash
+            )
+            return item, reason
+
+        tasks = [asyncio.ensure_future(render(item)) for item in state.pending]
+        try:
+            for done, next_done in enumerate(asyncio.as_completed(tasks), 1):
+                (version_id, path, _, source), reason = await next_done
+                if reason is None:
+                    await self._previews_ready(actor, state, version_id)
+                else:
+                    await self._withdraw(actor, state, version_id, source, reason, report)
+                tell("previews", done, len(tasks), 0, source)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _previews_ready(
+        self, actor: Actor, state: _AlbumState, version_id: uuid.UUID
+    ) -> None:
+        async with self.ctx.call(actor, "photo.previews", audit=False) as call:
+            call.album_id, call.tenant_id = state.album_id, state.tenant_id
+            version = await call.session.get(PhotoVersion, version_id)
+            if version is None:
+                return
+            if version.kind == "original":
+                await call.session.execute(
+                    update(Photo).where(Photo.id == version.photo_id).values(previews_ready=True)
+                )
+            call.emit("photo.previews", photo_id=version.photo_id, kind=version.kind)
+
+    async def _withdraw(
+        self,
+        actor: Actor,
+        state: _AlbumState,
+        version_id: uuid.UUID,
+        source: str,
+        reason: str,
+        report: ImportReport,
+    ) -> None:
+        """A file whose pixels cannot be decoded leaves the album again, as a failure."""
+        async with self.ctx.call(actor, "photo.import_withdrawn") as call:
+            call.album_id, call.tenant_id = state.album_id, state.tenant_id
+            version = await call.session.get(PhotoVersion, version_id)
+            if version is None:
+                return
+            photo = await call.session.get(Photo, version.photo_id)
+            call.on("file", None, source)
+            call.detail["reason"] = reason
+            path, content_hash = self.ctx.home.library / version.library_path, version.content_hash
+            await call.session.delete(version)
+            await call.session.flush()
+            others = await call.session.scalar(
+                select(PhotoVersion.id).where(PhotoVersion.photo_id == version.photo_id).limit(1)
+            )
+            removed_photo = photo is not None and version.kind == "original" and others is None
+            if removed_photo:
+                await call.session.delete(photo)
+            call.session.add(
+                IngestFailure(
+                    id=uuid.uuid4(),
+                    tenant_id=state.tenant_id,
+                    album_id=state.album_id,
+                    source_path=source,
+                    reason=reason,
+                )
+            )
+            call.emit(
+                "photo.removed" if removed_photo else "photo.version", photo_id=version.photo_id
+            )
+        path.unlink(missing_ok=True)
+        if removed_photo:
+            for sidecar in sidecar_candidates(path):
+                sidecar.unlink(missing_ok=True)
+            state.stems.pop(photo.stem, None)
+            state.with_original.discard(photo.id)
+        state.hashes.discard(content_hash)
+        if source in report.imported:
+            i = report.imported.index(source)
+            del report.imported[i]
+            del report.photo_ids[i]
+        report.failed.append(ImportFailure(source, reason))
 
     async def _begin(
         self, actor: Actor, album_ref: str | uuid.UUID, kind: str, n: int, missing: list[str]
@@ -210,9 +318,11 @@ class ImportService:
                     select(PhotoVersion.content_hash).where(PhotoVersion.album_id == album.id)
                 )
             )
-            return _AlbumState(
+            state = _AlbumState(
                 album.id, album.tenant_id, album.name, album.round, stems, with_original, hashes
             )
+            state.pending += await _left_without_previews(call.session, album.id, self.ctx.home)
+            return state
 
     async def _commit_one(
         self, actor: Actor, state: _AlbumState, kind: str, prepared: Prepared, report: ImportReport
@@ -285,7 +395,8 @@ class ImportService:
                 )
                 session.add(version)
             version.filename = name
-            version.library_path = str(placed.relative_to(self.ctx.home.library))
+            library_path = str(placed.relative_to(self.ctx.home.library))
+            version.library_path = library_path
             version.content_hash = staged.content_hash
             version.size_bytes = staged.size_bytes
             version.is_raw = prepared.metadata is not None and prepared.metadata.kind == "raw"
@@ -305,11 +416,14 @@ class ImportService:
                     .values(resolved_at=utcnow())
                 )
             await _resolve(session, state.album_id, source, "imported")
+            await session.flush()
+            version_id = version.id
             call.on("photo", pid, f"{state.name}/{name}")
             call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)
             call.detail.update(kind=kind, round=round_, hash=staged.content_hash)
         state.stems[stem] = pid
         state.hashes.add(staged.content_hash)
+        state.pending.append((version_id, library_path, staged.content_hash, source))
         if kind == "original":
             state.with_original.add(pid)
         report.imported.append(source)
@@ -361,6 +475,30 @@ async def _resolve(session, album_id: uuid.UUID, source: str, how: str) -> None:
     )
 
 
+async def _left_without_previews(
+    session: AsyncSession, album_id: uuid.UUID, home: Home
+) -> list[tuple[uuid.UUID, str, str, str]]:
+    """Files a killed import put in the library before their previews were made."""
+    rows = await session.execute(
+        select(
+            PhotoVersion.id,
+            PhotoVersion.library_path,
+            PhotoVersion.content_hash,
+            PhotoVersion.source_path,
+            PhotoVersion.kind,
+            Photo.previews_ready,
+        )
+        .join(Photo, Photo.id == PhotoVersion.photo_id)
+        .where(PhotoVersion.album_id == album_id)
+        .where(or_(PhotoVersion.kind != "original", Photo.previews_ready.is_(False)))
+    )
+    return [
+        (vid, path, h, source or path)
+        for vid, path, h, source, kind, ready in rows
+        if kind == "original" or not preview_path(home.previews, h, 512).exists()
+    ]
+
+
 def describe(photo: Photo, prepared: Prepared, content_hash: str) -> None:
     """Fill the photo's facts from its original: metadata, previews, and marks from a sidecar."""
     meta = prepared.metadata
@@ -382,7 +520,7 @@ def describe(photo: Photo, prepared: Prepared, content_hash: str) -> None:
             "serial": meta.serial,
         }
     photo.preview_hash = content_hash
-    photo.previews_ready = True
+    photo.previews_ready = False  # the embedded preview until the second pass has run
     marks = prepared.marks
     if marks is not None:
         if marks.stars is not None:

@@ -94,5 +94,9 @@ def test_kill_9_mid_import_then_again_equals_one_clean_run(tmp_path: Path) -> No
         assert hash_file(path) == by_name[path.name]
     with sqlite3.connect(crashed / "catalog.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        hashes = db.execute("select preview_hash from photos where previews_ready").fetchall()
+    assert len(hashes) == N  # previews a killed run had not made yet were made by the second
+    for (h,) in hashes:
+        assert (crashed / "cache" / "previews" / h[:2] / f"{h}_512.jpg").stat().st_size > 0
     for source in card.iterdir():  # the card is only ever read
         assert source.stat().st_size > 0
