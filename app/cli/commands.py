@@ -8,6 +8,7 @@ from typing import Any
 
 from app.cli.output import album_json, album_text, plain
 from app.cli.progress import ProgressBar
+from core.imaging.previews import preview_path
 from core.policies import Actor, Role
 from core.services import Services
 from core.workflow import Stage
@@ -131,6 +132,44 @@ async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     ]
     lines += [f"  failed: {f.path}: {f.reason}" for f in report.failed]
     return data, "\n".join(lines)
+
+
+async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    rows = await s.photos.list(me, a.album, order=a.sort)
+    cache = s.ctx.home.previews
+
+    def preview(h: str | None, size: int) -> str | None:
+        if h is None:
+            return None
+        path = preview_path(cache, h, size)
+        return str(path) if path.exists() else None
+
+    data = [
+        {
+            "id": str(r.id),
+            "filename": r.filename,
+            "width": r.width,
+            "height": r.height,
+            "taken_at": r.taken_at.isoformat() if r.taken_at else None,
+            "camera": r.camera,
+            "lens": r.lens,
+            "stars": r.stars,
+            "flag": r.flag,
+            "label": r.label,
+            "selected": r.selected,
+            "client_picks": r.client_picks,
+            "comments": r.comments,
+            "thumbnail": preview(r.preview_hash, 512),
+            "preview": preview(r.preview_hash, 2048),
+        }
+        for r in rows
+    ]
+    text = "\n".join(
+        f"{r.filename:32} {r.width or '?'}x{r.height or '?'}  {'*' * r.stars:5} "
+        f"{r.flag or '':6} {r.label or '':7} {'selected' if r.selected else ''}"
+        for r in rows
+    )
+    return data, text or "No photos yet."
 
 
 async def _marks(coro: Awaitable[Any], verb: str) -> Result:
@@ -298,6 +337,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("album", "limits"): album_limits,
     ("album", "resolve-failures"): album_resolve_failures,
     ("import", None): import_files,
+    ("photo", "list"): photo_list,
     ("photo", "rate"): photo_rate,
     ("photo", "pick"): photo_pick,
     ("photo", "reject"): photo_reject,

@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     photo = sub.add_parser("photo", help="cull: stars, flags, labels, selection").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
+    p = photo.add_parser("list", help="the album's photos with their marks and preview files")
+    p.add_argument("album")
+    p.add_argument("--sort", choices=["taken", "name"], default="taken")
+    _common(p)
     p = photo.add_parser("rate", help="0-5 stars")
     p.add_argument("album")
     p.add_argument("photo", metavar="FILENAME")

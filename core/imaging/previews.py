@@ -171,6 +171,11 @@ def _raw_picture(data: bytes, long_edge: int) -> tuple[Image.Image, str]:
                 if developed is not None:
                     return shrink(developed, long_edge), "developed"
     if embedded is not None:
+        if max(embedded.size) < _SMALLEST_USEFUL_PREVIEW:
+            w, h = embedded.size
+            raise NotAPhoto(
+                f"a RAW file with its image data missing; its embedded preview is only {w}x{h} pixels"
+            )
         return embedded, "embedded"
     # LibRaw could not help; a TIFF-structured RAW (DNG, NEF) may hold a preview Pillow reads.
     try:
@@ -181,6 +186,10 @@ def _raw_picture(data: bytes, long_edge: int) -> tuple[Image.Image, str]:
             raise
     raise NotAPhoto(decoding.RAW_UNREADABLE if raw is not None else _RAW_UNSUPPORTED)
 
+
+# Below this, an embedded preview shows nothing a photographer can judge (ExifTool's stripped
+# sample RW2 keeps an 8x8 one); without image data to develop, the file is refused instead.
+_SMALLEST_USEFUL_PREVIEW = 64
 
 _RAW_UNSUPPORTED = (
     "a RAW file whose image data cannot be read (missing or an unsupported camera) "

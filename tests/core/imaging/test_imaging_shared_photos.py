@@ -13,6 +13,7 @@ from PIL import Image, ImageChops, ImageStat
 from core.imaging.analyse import analyse_photo, hash_bytes, hash_file, imaging_pool
 from core.imaging.embedded import embedded_preview, write_embedded_preview
 from core.imaging.errors import NotAPhoto
+from core.imaging.metadata import read_metadata
 
 pytestmark = pytest.mark.photos
 
@@ -25,6 +26,10 @@ REFUSED = {
     # Both had their image data stripped by ExifTool's authors and keep no usable preview
     # (the NEF's 160x106 IFD0 thumbnail and the CR2's old-style JPEG are stripped too).
     "Nikon.nef": "a RAW file with its image data missing and no embedded preview",
+    # Its image data is stripped and the JPEG it embeds is an 8x8 placeholder.
+    "Panasonic.rw2": (
+        "a RAW file with its image data missing; its embedded preview is only 8x8 pixels"
+    ),
     "CanonRaw.cr2": (
         "a RAW file whose image data cannot be read (missing or an unsupported camera) "
         "and with no embedded preview"
@@ -77,13 +82,10 @@ def test_each_shared_file_is_imported_or_refused_with_its_reason(
     assert pickle.loads(pickle.dumps(analysis)) == analysis
 
 
-def test_a_stripped_raw_with_an_embedded_jpeg_still_gets_previews(
-    photos: Path, tmp_path: Path
-) -> None:
-    analysis = analyse_photo(photos / "Panasonic.rw2", tmp_path)
-    assert analysis.previews.origin == "embedded"
-    assert (analysis.metadata.width, analysis.metadata.height) == (3664, 2754)
-    assert analysis.metadata.camera == "Panasonic DMC-LX3"
+def test_a_stripped_raw_keeps_its_metadata_though_refused(photos: Path) -> None:
+    meta = read_metadata(photos / "Panasonic.rw2")
+    assert (meta.width, meta.height) == (3664, 2754)
+    assert meta.camera == "Panasonic DMC-LX3"
 
 
 def test_an_undecodable_dng_falls_back_to_its_embedded_preview(
@@ -205,5 +207,5 @@ def test_analysis_runs_in_a_process_pool(photos: Path, tmp_path: Path) -> None:
         "Canon_40D.jpg": "Canon EOS 40D",
         "sugarshack.mpo": "Nintendo 3DS",
         "truncated_jpeg.jpg": "the JPEG is cut short",
-        "Panasonic.rw2": "Panasonic DMC-LX3",
+        "Panasonic.rw2": REFUSED["Panasonic.rw2"],
     }

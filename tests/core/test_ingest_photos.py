@@ -1,0 +1,128 @@
+"""Every file of the shared camera photos through a real ingest: imported upright with previews,
+or refused with a reason a photographer understands; nothing crashes the ingest."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.imaging.previews import preview_path
+from core.services.imports import ImportProgress
+from tests.conftest import Studio
+
+REFUSED = {
+    "truncated_jpeg.jpg": "the JPEG is cut short",
+    "zero_bytes.jpg": "empty file (0 bytes)",
+    "not_an_image.jpg": "not an image: it is a PDF",
+    "Nikon.nef": "a RAW file with its image data missing and no embedded preview",
+    "Panasonic.rw2": "a RAW file with its image data missing; its embedded preview is only 8x8 pixels",
+    "CanonRaw.cr2": "a RAW file whose image data cannot be read (missing or an unsupported camera) and with no embedded preview",
+}
+
+
+def manifest(photos: Path) -> dict[str, dict[str, str]]:
+    with open(photos / "MANIFEST.tsv", newline="") as fh:
+        return {row["file"]: row for row in csv.DictReader(fh, delimiter="\t")}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_every_shared_photo_is_imported_upright_or_refused(
+    studio: Studio, photos_dir: Path
+) -> None:
+    s, pia = studio.services, studio.photographer
+    album = await s.albums.create(pia, "Every camera")
+    seen: list[ImportProgress] = []
+    report = await s.imports.run(pia, album.id, [photos_dir], progress=seen.append)
+    expected = manifest(photos_dir)
+
+    failed = {Path(f.path).name: f.reason for f in report.failed}
+    assert failed == REFUSED
+    imported = {Path(p).name for p in report.imported}
+    assert imported | set(failed) == set(expected), "every file ends imported or refused"
+    assert {p.phase for p in seen} == {"copying", "previews"}
+    assert seen[-1].done == seen[-1].total
+
+    rows = {r.filename: r for r in await s.photos.list(pia, album.id)}
+    assert set(rows) == imported
+    cache = s.ctx.home.previews
+    for name, row in rows.items():
+        size = expected[name]["oriented_size"]
+        if "x" in size and not size.startswith("n/a"):
+            w, h = (int(v) for v in size.split("x"))
+            assert (row.width, row.height) == (w, h), name
+        for edge in (512, 2048):
+            with Image.open(preview_path(cache, row.preview_hash, edge)) as im:
+                assert max(im.size) <= edge, name
+                assert im.format == "JPEG" and im.mode == "RGB"
+                if row.width and row.width > 16:  # an 8x8 embedded thumbnail has no aspect to keep
+                    assert abs(im.width / im.height - row.width / row.height) < 0.05, name
+    # iPhone HEIC carries EXIF orientation 6 *and* is stored upright by the decoder: not twice.
+    assert (rows["iphone_13_pro_max.heic"].width, rows["iphone_13_pro_max.heic"].height) == (
+        3024,
+        4032,
+    )
+    assert rows["DSCN0010.jpg"].camera == "NIKON COOLPIX P6000"
+
+    detail = await s.photos.detail(pia, album.id, "DSCN0010.jpg")
+    assert detail.exif.get("iso") or detail.exif.get("shutter_speed")
+    shown = await s.albums.show(pia, album.id)
+    assert shown.blocking[0].code == "raw.unresolved_failures"
+    assert shown.blocking[0].photo_count == len(REFUSED)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_marks_reach_xmp_sidecars_that_exiftool_reads(studio: Studio, tmp_path: Path) -> None:
+    s, pia = studio.services, studio.photographer
+    card = tmp_path / "card"
+    card.mkdir()
+    Image.new("RGB", (300, 200), (20, 90, 160)).save(card / "IMG_0001.jpg")
+    Image.new("RGB", (300, 200), (160, 90, 20)).save(card / "IMG_0002.jpg")
+    # A sidecar darktable/Lightroom wrote before the shoot reached PhotoFlow, with content we do not own.
+    (card / "IMG_0002.xmp").write_text(
+        """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:darktable="http://darktable.sf.net/"
+    xmp:Rating="4" xmp:Label="Purple" darktable:xmp_version="5">
+   <dc:subject><rdf:Bag><rdf:li>bride</rdf:li><rdf:li>first dance</rdf:li></rdf:Bag></dc:subject>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>""",
+        encoding="utf-8",
+    )
+    album = await s.albums.create(pia, "Culled elsewhere")
+    await s.imports.run(pia, album.id, [card])
+    rows = {r.filename: r for r in await s.photos.list(pia, album.id, order="name")}
+    assert (rows["IMG_0002.jpg"].stars, rows["IMG_0002.jpg"].label) == (4, "Purple")
+    assert (rows["IMG_0001.jpg"].stars, rows["IMG_0001.jpg"].label) == (0, None)
+
+    await s.photos.rate(pia, album.id, "IMG_0001.jpg", 5)
+    await s.photos.label(pia, album.id, "IMG_0001.jpg", "Green")
+    await s.photos.flag(pia, album.id, "IMG_0002.jpg", "reject")
+    originals = s.ctx.home.library / str(album.id) / "originals"
+
+    def exiftool(path: Path) -> dict[str, object]:
+        out = subprocess.run(
+            ["exiftool", "-j", "-XMP:Rating", "-XMP:Label", "-XMP:Subject", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        import json
+
+        return json.loads(out.stdout)[0]
+
+    first = exiftool(originals / "IMG_0001.xmp")
+    assert (first["Rating"], first["Label"]) == (5, "Green")
+    second = exiftool(originals / "IMG_0002.xmp")
+    assert second["Rating"] == -1 and second["Label"] == "Purple"
+    assert second["Subject"] == ["bride", "first dance"]  # what we do not own survives
+    assert (card / "IMG_0002.xmp").read_text(encoding="utf-8").count('xmp:Rating="4"') == 1
