@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,6 +185,30 @@ class ImportService:
                 task.cancel()
         await self._render(actor, state, report, tell)
         return report
+
+    async def stream(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        paths: Sequence[Path | str],
+        kind: str = "original",
+    ) -> AsyncIterator[ImportProgress | ImportReport]:
+        """The same import as `run`, as an async stream: progress as it happens, the report last."""
+        queue: asyncio.Queue[ImportProgress] = asyncio.Queue()
+        task = asyncio.ensure_future(self.run(actor, album_ref, paths, kind, queue.put_nowait))
+        try:
+            while not task.done():
+                get = asyncio.ensure_future(queue.get())
+                await asyncio.wait({get, task}, return_when=asyncio.FIRST_COMPLETED)
+                if get.done():
+                    yield get.result()
+                else:
+                    get.cancel()
+            while not queue.empty():
+                yield queue.get_nowait()
+            yield task.result()
+        finally:
+            task.cancel()
 
     async def _render(
         self, actor: Actor, state: _AlbumState, report: ImportReport, tell: Callable[..., None]

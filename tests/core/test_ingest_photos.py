@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from core.imaging.previews import preview_path
-from core.services.imports import ImportProgress
+from core.services.imports import ImportProgress, ImportReport
 from tests.conftest import Studio
 
 REFUSED = {
@@ -126,3 +126,21 @@ async def test_marks_reach_xmp_sidecars_that_exiftool_reads(studio: Studio, tmp_
     assert second["Rating"] == -1 and second["Label"] == "Purple"
     assert second["Subject"] == ["bride", "first dance"]  # what we do not own survives
     assert (card / "IMG_0002.xmp").read_text(encoding="utf-8").count('xmp:Rating="4"') == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_progress_as_an_async_stream(studio: Studio, tmp_path: Path) -> None:
+    from tests.images import make_shoot
+
+    s, pia = studio.services, studio.photographer
+    make_shoot(tmp_path / "card", 5)
+    (tmp_path / "card" / "IMG_9999.jpg").write_bytes(b"\xff\xd8\xff\xe0 cut")
+    album = await s.albums.create(pia, "Streamed")
+    items = [item async for item in s.imports.stream(pia, album.id, [tmp_path / "card"])]
+    *progress, report = items
+    assert isinstance(report, ImportReport)
+    assert len(report.imported) == 5 and len(report.failed) == 1
+    copying = [p for p in progress if p.phase == "copying"]
+    assert [p.done for p in copying] == [1, 2, 3, 4, 5, 6]
+    assert copying[-1].bytes_done == copying[-1].bytes_total > 0
+    assert progress[-1].phase == "previews" and progress[-1].done == progress[-1].total == 5
