@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import NotFound
 from core.events import Event
 from core.policies import Permission
 from core.services.photos import PhotoRow
@@ -29,7 +30,24 @@ from ui.photo_grid_model import PhotoFilter, PhotoGridModel
 from ui.studio import Studio
 from ui.thumbnails import ThumbnailCache
 
-RELOAD_AFTER_MS = 400  # new photos and client activity arrive in bursts; re-read once per burst
+RELOAD_AFTER_MS = 400  # new or removed photos arrive in bursts; re-read the album once per burst
+ROWS_AFTER_MS = 30  # client activity and new previews: re-read just those photos, a burst at once
+ROWS_AT_MOST = 200  # beyond this many changed photos one listing is cheaper than single rows
+# Events about one photo whose row (counts, preview) is re-read alone; the inspector follows.
+ONE_PHOTO = frozenset(
+    {
+        "feedback.pick",
+        "feedback.stars",
+        "feedback.comment",
+        "feedback.decision",
+        "photo.version",
+        "photo.previews",
+    }
+)
+# Events that change which photos the album has, or many of them at once: list it again.
+RELOAD = frozenset({"photo.removed", "selection.submitted"})
+# Events that can change which stage rules are met, so the stage bar re-checks them.
+GATES = frozenset({"feedback.decision", "selection.submitted", "photo.version", "photo.removed"})
 
 
 class PhotoGridView(QListView):
@@ -82,6 +100,10 @@ class AlbumGrid(QWidget):
         self._listener: asyncio.Task[Any] | None = None
         self._reload = QTimer(self, singleShot=True, interval=RELOAD_AFTER_MS)
         self._reload.timeout.connect(self.reload)
+        self._changed: set[uuid.UUID] = set()  # photos whose rows are re-read when the timer fires
+        self._previews_ready: set[uuid.UUID] = set()  # ... and whose real previews exist now
+        self._rows_timer = QTimer(self, singleShot=True, interval=ROWS_AFTER_MS)
+        self._rows_timer.timeout.connect(self._refresh_changed)
         self._thumb_repaint = QTimer(self, singleShot=True, interval=15)
         self._thumb_repaint.timeout.connect(self.view.viewport().update)
 
@@ -135,6 +157,8 @@ class AlbumGrid(QWidget):
         self.album_id = album_id
         self.history.clear()
         self.thumbnails.forget_pending()
+        self._changed.clear()
+        self._previews_ready.clear()
         self.model.set_rows([])
         if album_id is None:
             return
@@ -186,12 +210,65 @@ class AlbumGrid(QWidget):
             self._update_counts()
             if "selected" in fields:
                 self.album_changed.emit()
-        elif event.kind == "album.stage":
+            return
+        known = event.photo_id is not None and self.model.photo_by_id(event.photo_id) is not None
+        if event.kind in ONE_PHOTO and known:
+            # A client's pick or comment, a new version or preview: re-read that photo's row only.
+            self._changed.add(event.photo_id)  # type: ignore[arg-type]
+            if event.kind == "photo.previews":
+                self._previews_ready.add(event.photo_id)  # type: ignore[arg-type]
+            if not self._rows_timer.isActive():
+                self._rows_timer.start()
+        elif event.kind in RELOAD or event.kind.startswith("photo."):
+            self._reload.start()  # new or removed photos, a submitted selection: the whole album
+        if event.kind == "album.stage" or event.kind in GATES:
             self.album_changed.emit()
-        else:  # new photos, versions, client picks and comments: re-read once the burst ends
-            self._reload.start()
-            if event.kind.startswith("photo."):
-                self.album_changed.emit()
+
+    def _refresh_changed(self) -> None:
+        album_id, ids = self.album_id, list(self._changed)
+        self._changed.clear()
+        if album_id is None or not ids:
+            return
+        if len(ids) > ROWS_AT_MOST or self._reload.isActive():
+            for photo_id in ids:  # the listing brings the rows, not which previews are new
+                self._real_previews(self.model.photo_by_id(photo_id))
+            if not self._reload.isActive():
+                self.reload()
+            return
+        self.studio.jobs.run(
+            self._rows(album_id, ids),
+            lambda rows: self._show_changed(album_id, rows),
+            lambda text, _: self.message.emit(text),
+        )
+
+    async def _rows(self, album_id: uuid.UUID, ids: list[uuid.UUID]) -> list[PhotoRow]:
+        photos, actor, rows = self.studio.services.photos, self.studio.actor, []
+        for photo_id in ids:
+            try:
+                rows.append(await photos.row(actor, album_id, photo_id))
+            except NotFound:
+                continue  # removed meanwhile; its photo.removed event re-reads the album
+        return rows
+
+    def _show_changed(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
+        if album_id != self.album_id:
+            return
+        current = getattr(self.current_photo(), "id", None)
+        for row in rows:
+            if not self.model.put_row(row):
+                self._reload.start()  # a photo the grid has not listed yet
+            elif row.id == current:
+                self.current_changed.emit(row)
+            self._real_previews(row)
+        self._update_counts()
+
+    def _real_previews(self, row: PhotoRow | None) -> None:
+        """If this photo's real previews were announced, its next paint loads them."""
+        if row is not None and row.id in self._previews_ready:
+            self._previews_ready.discard(row.id)
+            if row.preview_hash:
+                self.thumbnails.refresh(row.preview_hash)
+                self._thumb_repaint.start()
 
     def _stop_listening(self) -> None:
         if self._listener is not None:

@@ -1,4 +1,5 @@
-"""The loupe: one photo large, from its 2048 px preview, loaded off the GUI thread.
+"""The loupe: one photo large, from its 2048 px preview, loaded off the GUI thread (the camera's
+embedded preview until an import's second pass has made the 2048).
 
 Space or Escape goes back to the grid; Left/Right move; Z toggles fit and 100 % of the preview;
 culling keys work here too.
@@ -18,18 +19,26 @@ from ui.thumbnails import LOUPE_SIZE
 
 
 class _Relay(QObject):
-    loaded = Signal(str, QImage)
+    loaded = Signal(str, QImage, bool)  # preview hash, image, provisional (the embedded one)
 
 
 class _Read(QRunnable):
-    def __init__(self, relay: _Relay, key: str, path: str) -> None:
+    def __init__(self, relay: _Relay, key: str, path: str, fallback: str) -> None:
         super().__init__()
-        self.relay, self.key, self.path = relay, key, path
+        self.relay, self.key, self.path, self.fallback = relay, key, path, fallback
 
     def run(self) -> None:
-        reader = QImageReader(self.path)
+        image = self._read(self.path)
+        provisional = image.isNull()
+        if provisional:
+            image = self._read(self.fallback)
+        self.relay.loaded.emit(self.key, image, provisional)
+
+    @staticmethod
+    def _read(path: str) -> QImage:
+        reader = QImageReader(path)
         reader.setAutoTransform(True)
-        self.relay.loaded.emit(self.key, reader.read())
+        return reader.read()
 
 
 class Loupe(QWidget):
@@ -43,6 +52,7 @@ class Loupe(QWidget):
         self.photo: PhotoRow | None = None
         self.full = False
         self.pixmap: QPixmap | None = None
+        self.provisional = False
         self.key_handler: Any = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -63,6 +73,7 @@ class Loupe(QWidget):
     def show_photo(self, photo: PhotoRow | None) -> None:
         self.photo = photo
         self.pixmap = None
+        self.provisional = False
         self.image.clear()
         if photo is None:
             self.caption.setText("")
@@ -72,8 +83,12 @@ class Loupe(QWidget):
             self.image.setText("No preview yet for this photo.")
             return
         self.image.setText("Loading…")
-        path = preview_path(self.root, photo.preview_hash, LOUPE_SIZE)
-        self.pool.start(_Read(self._relay, photo.preview_hash, str(path)))
+        self._load(photo.preview_hash)
+
+    def _load(self, key: str) -> None:
+        path = preview_path(self.root, key, LOUPE_SIZE)
+        fallback = preview_path(self.root, key, "embedded")
+        self.pool.start(_Read(self._relay, key, str(path), str(fallback)))
 
     def _caption(self) -> None:
         p = self.photo
@@ -91,12 +106,14 @@ class Loupe(QWidget):
         zoom = "100 %" if self.full else "fit"
         self.caption.setText(f"{p.filename}   {marks}   [{zoom} · Z zoom · Space back]")
 
-    def _on_loaded(self, key: str, image: QImage) -> None:
+    def _on_loaded(self, key: str, image: QImage, provisional: bool) -> None:
         if self.photo is None or self.photo.preview_hash != key:
             return
         if image.isNull():
-            self.image.setText("The preview could not be read.")
+            if self.pixmap is None:
+                self.image.setText("The preview could not be read.")
             return
+        self.provisional = provisional
         self.pixmap = QPixmap.fromImage(image)
         self._render()
 
@@ -139,7 +156,11 @@ class Loupe(QWidget):
             super().keyPressEvent(event)
 
     def update_photo(self, photo: PhotoRow) -> None:
-        """The same photo with new marks: update the caption, keep the image."""
+        """The same photo with new marks: update the caption, keep the image (unless it was
+        only the embedded preview, or the photo has a new one: then load the new one)."""
         if self.photo is not None and photo.id == self.photo.id:
+            changed = photo.preview_hash != self.photo.preview_hash
             self.photo = photo
             self._caption()
+            if photo.preview_hash and (changed or self.provisional):
+                self._load(photo.preview_hash)

@@ -184,6 +184,19 @@ class PhotoGridModel(QAbstractListModel):
             self.dataChanged.emit(index, index)
         return self._rows[i]
 
+    def put_row(self, row: PhotoRow) -> bool:
+        """Replace one photo's row as the catalog has it now (a live event); False if the album
+        has no such photo. Like `update_photo`, it repaints that cell only."""
+        i = self._where.get(row.id)
+        if i is None:
+            return False
+        self._rows[i] = row
+        shown = self.row_of(row.id)
+        if shown is not None:
+            index = self.index(shown)
+            self.dataChanged.emit(index, index)
+        return True
+
     def counts(self) -> dict[str, int]:
         rows = self._rows
         return {

@@ -4,6 +4,11 @@ A worker reads the 512 px preview with `QImageReader`, letting libjpeg scale whi
 grid's cell size, and hands a `QImage` back by a queued signal; the GUI thread turns it into a
 `QPixmap` (pixmaps may only be made there). Newer requests run first, so the photos on screen
 after a fast scroll load before the ones scrolled past.
+
+While an import's second pass has not made the 512 yet, the worker falls back to the preview the
+camera embedded (written in the first pass). Such a pixmap is provisional: `refresh()` (the
+photo's `photo.previews` event) makes the next paint load the real one, still showing the
+embedded picture meanwhile, so the cell never flashes back to a placeholder.
 """
 
 from __future__ import annotations
@@ -22,23 +27,38 @@ LOUPE_SIZE = 2048
 
 
 class _Relay(QObject):
-    loaded = Signal(str, QImage)  # preview hash, image (null when unreadable)
+    loaded = Signal(str, QImage, bool)  # preview hash, image (null when none), provisional
 
 
 class _Load(QRunnable):
-    def __init__(self, relay: _Relay, key: str, path: Path, fit: QSize) -> None:
+    def __init__(self, relay: _Relay, key: str, paths: tuple[Path, Path], fit: QSize) -> None:
         super().__init__()
-        self.relay, self.key, self.path, self.fit = relay, key, path, fit
+        self.relay, self.key, self.paths, self.fit = relay, key, paths, fit
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        reader = QImageReader(str(self.path))
+        real, embedded = self.paths
+        image = self._read(real)
+        provisional = image.isNull() and embedded.exists()
+        if provisional:
+            image = self._read(embedded)
+        self.relay.loaded.emit(self.key, image, provisional)
+
+    def _read(self, path: Path) -> QImage:
+        reader = QImageReader(str(path))
         reader.setAutoTransform(True)
         size = reader.size()
         if size.isValid() and self.fit.isValid():
             reader.setScaledSize(size.scaled(self.fit, Qt.AspectRatioMode.KeepAspectRatio))
-        image = reader.read()
-        self.relay.loaded.emit(self.key, image)
+        return reader.read()
+
+
+def thumbnail_paths(previews_root: Path, preview_hash: str) -> tuple[Path, Path]:
+    """The real grid preview, then the camera's embedded one to show until the real one exists."""
+    return (
+        preview_path(previews_root, preview_hash, GRID_SIZE),
+        preview_path(previews_root, preview_hash, "embedded"),
+    )
 
 
 class ThumbnailCache(QObject):
@@ -64,6 +84,8 @@ class ThumbnailCache(QObject):
         self._bytes = 0
         self._pending: set[str] = set()
         self._missing: set[str] = set()
+        self._provisional: set[str] = set()  # cached from the embedded preview
+        self._stale: set[str] = set()  # provisional, and the real preview may exist now
         self._order = itertools.count()
         self._relay = _Relay()
         self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
@@ -75,16 +97,31 @@ class ThumbnailCache(QObject):
         pixmap = self._pixmaps.get(preview_hash)
         if pixmap is not None:
             self._pixmaps.move_to_end(preview_hash)
+            if preview_hash in self._stale:
+                self._stale.discard(preview_hash)
+                self._request(preview_hash)
             return pixmap
-        if preview_hash not in self._pending:
-            self._pending.add(preview_hash)
-            path = preview_path(self.root, preview_hash, GRID_SIZE)
-            # Newest request first: the photos on screen now beat the ones scrolled past.
-            self.pool.start(_Load(self._relay, preview_hash, path, self.fit), next(self._order))
+        self._request(preview_hash)
         return None
 
+    def _request(self, preview_hash: str) -> None:
+        if preview_hash not in self._pending:
+            self._pending.add(preview_hash)
+            paths = thumbnail_paths(self.root, preview_hash)
+            # Newest request first: the photos on screen now beat the ones scrolled past.
+            self.pool.start(_Load(self._relay, preview_hash, paths, self.fit), next(self._order))
+
     def put(self, preview_hash: str, image: QImage) -> None:
-        self._on_loaded(preview_hash, image)
+        self._on_loaded(preview_hash, image, False)
+
+    def refresh(self, preview_hash: str) -> None:
+        """The real previews of this hash are ready: the next paint loads them."""
+        self._missing.discard(preview_hash)
+        if preview_hash in self._provisional:
+            self._stale.add(preview_hash)
+
+    def is_provisional(self, preview_hash: str) -> bool:
+        return preview_hash in self._provisional
 
     def forget_pending(self) -> None:
         """Drop queued loads (a new album opened); what is already decoded stays cached."""
@@ -92,7 +129,9 @@ class ThumbnailCache(QObject):
         self._pending.clear()
 
     def forget_missing(self) -> None:
+        """A re-read of the album: look again for what was missing or only embedded."""
         self._missing.clear()
+        self._stale |= self._provisional
 
     @property
     def pending(self) -> int:
@@ -101,11 +140,15 @@ class ThumbnailCache(QObject):
     def __len__(self) -> int:
         return len(self._pixmaps)
 
-    def _on_loaded(self, key: str, image: QImage) -> None:
+    def _on_loaded(self, key: str, image: QImage, provisional: bool) -> None:
         self._pending.discard(key)
         if image.isNull():
-            self._missing.add(key)  # not made yet or unreadable: the placeholder stays
+            if key not in self._pixmaps:
+                self._missing.add(key)  # not made yet or unreadable: the placeholder stays
             return
+        if provisional and key in self._pixmaps and key not in self._provisional:
+            return  # a late embedded read must not replace the real preview
+        (self._provisional.add if provisional else self._provisional.discard)(key)
         pixmap = QPixmap.fromImage(image)
         old = self._pixmaps.pop(key, None)
         if old is not None:
@@ -113,8 +156,10 @@ class ThumbnailCache(QObject):
         self._pixmaps[key] = pixmap
         self._bytes += _cost(pixmap)
         while self._bytes > self.limit_bytes and len(self._pixmaps) > 1:
-            _, evicted = self._pixmaps.popitem(last=False)
+            gone, evicted = self._pixmaps.popitem(last=False)
             self._bytes -= _cost(evicted)
+            self._provisional.discard(gone)
+            self._stale.discard(gone)
         self.ready.emit(key)
 
     def wait(self, msecs: int = 5000) -> bool:
