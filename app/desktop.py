@@ -1,19 +1,23 @@
-"""Opening the desktop app: one QApplication, one qasync loop, the first-run wizard, the window.
+"""Opening the desktop app: one QApplication, one qasync loop, the first-run wizard, the window,
+and the client portal served from the same loop.
 
-`--self-check` opens the main window on a temporary demo home, closes it and exits 0; the build
-script runs it on the built program.
+`--self-check` opens the main window (and the portal, on a free port) on a temporary demo home,
+closes it and exits 0; the build script runs it on the built program.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("photoflow.desktop")
 
@@ -77,7 +81,19 @@ async def _main(args: argparse.Namespace) -> int:
         await close_services(services)
 
 
-async def _run_window(services, actor, *, close_after: float | None = None) -> int:  # type: ignore[no-untyped-def]
+async def _run_window(  # type: ignore[no-untyped-def]
+    services,
+    actor,
+    *,
+    close_after: float | None = None,
+    portal_port: int | None = None,
+    opened: Callable[[Any, Any], object] | None = None,
+) -> int:
+    """Show the main window until it closes, with the portal on the same loop meanwhile.
+
+    `portal_port` overrides the studio setting (0: any free port, for the self-check and tests);
+    `opened(window, portal)` is called once both run (portal None when it could not start).
+    """
     from ui.main_window import MainWindow
     from ui.studio import Studio
 
@@ -86,12 +102,53 @@ async def _run_window(services, actor, *, close_after: float | None = None) -> i
     closed = asyncio.get_running_loop().create_future()
     window.closing.connect(lambda: closed.done() or closed.set_result(None))
     window.show()
-    if close_after is not None:
-        asyncio.get_running_loop().call_later(close_after, window.close)
-    await closed
-    await studio.jobs.cancel_all()
-    window.deleteLater()
+    portal = await _start_portal(services, actor, window, portal_port)
+    try:
+        if opened is not None:
+            opened(window, portal)
+        if close_after is not None:
+            asyncio.get_running_loop().call_later(close_after, window.close)
+        await closed
+    finally:
+        # In order: the window's background tasks, then the portal (its live connections, then
+        # the socket); the caller closes the services, which disposes the engine, last.
+        window.grid.close_album()
+        await studio.jobs.cancel_all()
+        if portal is not None:
+            await portal.stop()
+        window.deleteLater()
     return 0
+
+
+async def _start_portal(services, actor, window, port: int | None):  # type: ignore[no-untyped-def]
+    """The portal on the studio's host and port; if it cannot listen there, the app goes on
+    without it and says so in the status bar."""
+    from portal.server import start_portal
+    from ui.messages import message_for
+
+    try:
+        _, settings = await services.settings.get(actor)
+    except Exception as exc:
+        window.show_portal(None, f"The client portal is off: {message_for(exc)}")
+        return None
+    host, port = settings.portal_host, settings.portal_port if port is None else port
+    try:
+        portal = await start_portal(services, host, port)
+    except OSError as exc:
+        log.warning("portal could not listen on %s:%s: %s", host, port, exc)
+        why = (
+            f"port {port} on {host} is taken by another program"
+            if exc.errno == errno.EADDRINUSE
+            else f"it cannot listen on {host}:{port} ({exc.strerror or exc})"
+        )
+        window.show_portal(
+            None,
+            f"The client portal is off: {why}. Links work again once it runs; change its port "
+            "in Studio settings and restart PhotoFlow.",
+        )
+        return None
+    window.show_portal(portal.url)
+    return portal
 
 
 async def _self_check() -> int:
@@ -110,10 +167,20 @@ async def _self_check() -> int:
             actor = await services.users.actor_for(email)
             albums = await services.albums.list(actor)
             photos = sum(a.photo_count for a in albums)
-            await _run_window(services, actor, close_after=1.5)
+            served: list[str] = []
+            await _run_window(
+                services,
+                actor,
+                close_after=1.5,
+                portal_port=0,
+                opened=lambda _w, portal: served.append(portal.url if portal else "off"),
+            )
         finally:
             await close_services(services)
-    print(f"self-check ok: {len(albums)} albums, {photos} photos, main window opened and closed")
+    print(
+        f"self-check ok: {len(albums)} albums, {photos} photos, main window opened and closed, "
+        f"portal {served[0] if served else 'off'}"
+    )
     return 0
 
 

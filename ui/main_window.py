@@ -27,6 +27,8 @@ from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
 from ui.new_album_dialog import NewAlbumDialog
+from ui.picks_dialog import PicksDialog
+from ui.publish_dialog import PublishDialog
 from ui.settings_dialog import SettingsDialog
 from ui.stage_bar import StageBar
 from ui.studio import Studio
@@ -66,8 +68,11 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 1)
         self.setCentralWidget(split)
         self.jobs_label = QLabel(self)
+        self.portal_label = QLabel(self)
+        self.portal_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.user_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.jobs_label)
+        self.statusBar().addPermanentWidget(self.portal_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self._menus()
         self._wire()
@@ -92,6 +97,9 @@ class MainWindow(QMainWindow):
         e = bar.addMenu("&Edit")
         self.undo_action = action(e, "Undo mark", self.grid.undo, QKeySequence.StandardKey.Undo)
         action(e, "Select all photos", self.grid.select_all, QKeySequence.StandardKey.SelectAll)
+        a = bar.addMenu("&Album")
+        self.publish_action = action(a, "Publish to the client…", self.open_publish, "Ctrl+Shift+P")
+        self.picks_action = action(a, "Client picks for Lightroom…", self.open_picks)
         v = bar.addMenu("&View")
         action(v, "Refresh", self.refresh, "F5")
         self.studio_menu = bar.addMenu("&Studio")
@@ -128,10 +136,12 @@ class MainWindow(QMainWindow):
         self.settings_action.setVisible(self.studio.may(Permission.MANAGE_STUDIO))
         self.users_action.setVisible(self.studio.may(Permission.MANAGE_STUDIO))
         self.audit_action.setVisible(self.studio.may(Permission.VIEW_AUDIT))
+        self.publish_action.setVisible(self.studio.may(Permission.PUBLISH_LINKS))
+        self._album_actions()
         self.studio_menu.menuAction().setVisible(
             self.studio.may(Permission.MANAGE_STUDIO) or self.studio.may(Permission.VIEW_AUDIT)
         )
-        for name in ("settings", "users", "audit"):
+        for name in ("settings", "users", "audit", "publish"):
             dialog = self.dialogs.pop(name, None)
             if dialog is not None:
                 dialog.close()
@@ -144,8 +154,15 @@ class MainWindow(QMainWindow):
             self.grid.reload()
             self.stage_bar.refresh()
 
+    def _album_actions(self) -> None:
+        self.publish_action.setEnabled(
+            self.album is not None and self.studio.may(Permission.PUBLISH_LINKS)
+        )
+        self.picks_action.setEnabled(self.album is not None)
+
     def open_album(self, album: AlbumSummary) -> None:
         self.album = album
+        self._album_actions()
         self.stage_bar.clear_refusals()
         self.stage_bar.show_album(album)
         self.stage_bar.refresh()
@@ -208,6 +225,22 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(lambda _r: (self.grid.reload(), self._album_changed()))
         return dialog
 
+    def open_publish(self) -> PublishDialog | None:
+        if self.album is None or not self.studio.may(Permission.PUBLISH_LINKS):
+            return None
+        album = self.album
+        if getattr(self.dialogs.get("publish"), "album", album).id != album.id:
+            self.dialogs.pop("publish").close()
+        return self._dialog("publish", lambda: PublishDialog(self.studio, album, self))
+
+    def open_picks(self) -> PicksDialog | None:
+        if self.album is None:
+            return None
+        album = self.album
+        if getattr(self.dialogs.get("picks"), "album", album).id != album.id:
+            self.dialogs.pop("picks").close()
+        return self._dialog("picks", lambda: PicksDialog(self.studio, album, self))
+
     def open_settings(self) -> None:
         if self.studio.may(Permission.MANAGE_STUDIO):
             self._dialog("settings", lambda: SettingsDialog(self.studio, self))
@@ -243,6 +276,17 @@ class MainWindow(QMainWindow):
         self.say(text)
         box = QMessageBox(QMessageBox.Icon.Warning, "PhotoFlow", text, parent=self)
         box.open()
+
+    def show_portal(self, url: str | None, problem: str = "") -> None:
+        """The embedded portal's address, or why it is not running (the app works without it)."""
+        if url:
+            self.portal_label.setText(f"Portal: {url}")
+            self.portal_label.setToolTip("Clients' galleries are served from here.")
+        else:
+            self.portal_label.setText("Portal: off")
+            self.portal_label.setToolTip(problem)
+            if problem:
+                self.say(problem)
 
     def _jobs_changed(self) -> None:
         labels = self.studio.jobs.labels

@@ -1,0 +1,225 @@
+"""Publishing an album to its client: a new share link (the CLI's `link create` options, the
+studio's defaults), its URL to copy, and the album's links with Revoke.
+
+The token exists only in the new link's URL; the catalog keeps its hash, so a link listed later
+cannot be shown again, only revoked (and a new one made).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.policies import Permission
+from core.services.albums import AlbumSummary
+from core.services.links import LinkView, PublishedLink
+from core.settings import StudioSettings
+from ui.studio import Studio
+
+
+class PublishDialog(QDialog):
+    published = Signal(object)  # PublishedLink
+
+    def __init__(self, studio: Studio, album: AlbumSummary, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.album = album
+        self.setWindowTitle(f"Publish {album.name} to the client")
+        self.resize(640, 520)
+        self.expires_days = QSpinBox(self)
+        self.expires_days.setRange(1, 3650)
+        self.pin = QLineEdit(self)
+        self.pin.setPlaceholderText("none (4 to 64 characters)")
+        self.max_select = QSpinBox(self)
+        self.max_select.setRange(0, 100_000)
+        limit = album.max_select
+        self.max_select.setSpecialValueText(
+            f"the album's limit ({limit})" if limit else "the album's limit"
+        )
+        self.allow_download = QCheckBox("Client may download originals (in Final)", self)
+        self.watermark = QCheckBox("Watermark the previews", self)
+        self.guest_name = QLineEdit(self)
+        self.guest_name.setPlaceholderText("anyone (each visitor gives a name)")
+        self.create_button = QPushButton("Create link", self)
+        self.create_button.clicked.connect(self.create)
+        self.url = QLineEdit(self)
+        self.url.setReadOnly(True)
+        self.url.setPlaceholderText("the new link's address appears here")
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_url)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.links = QTreeWidget(self)
+        self.links.setRootIsDecorated(False)
+        self.links.setHeaderLabels(["Link", "Created", "Expires", "Guest", "PIN", "Limit", "State"])
+        self.links.itemSelectionChanged.connect(self._link_chosen)
+        self.revoke_button = QPushButton("Revoke", self)
+        self.revoke_button.setEnabled(False)
+        self.revoke_button.clicked.connect(self.revoke)
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.accept)
+
+        form = QFormLayout()
+        form.addRow("Valid for (days)", self.expires_days)
+        form.addRow("PIN", self.pin)
+        form.addRow("Client may pick at most", self.max_select)
+        form.addRow("", self.allow_download)
+        form.addRow("", self.watermark)
+        form.addRow("Guest name", self.guest_name)
+        form.addRow("", self.create_button)
+        url_row = QHBoxLayout()
+        url_row.addWidget(self.url, 1)
+        url_row.addWidget(self.copy_button)
+        form.addRow("Link", url_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.revoke_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(QLabel("Links of this album", self))
+        layout.addWidget(self.links, 1)
+        layout.addLayout(buttons)
+
+        self.may_publish = studio.may(Permission.PUBLISH_LINKS)
+        for w in (
+            self.expires_days,
+            self.pin,
+            self.max_select,
+            self.allow_download,
+            self.watermark,
+            self.guest_name,
+            self.create_button,
+        ):
+            w.setEnabled(self.may_publish)
+        self.revoke_button.setVisible(self.may_publish)
+        if not self.may_publish:
+            role = studio.actor.role.value
+            self.status.setText(f"{'An' if role[0] in 'aeiou' else 'A'} {role} may not publish.")
+        self._load_defaults()
+        self.refresh()
+
+    # Defaults and the list --------------------------------------------------------------------
+    def _load_defaults(self) -> None:
+        self.studio.jobs.run(
+            self.studio.services.settings.get(self.studio.actor),
+            lambda got: self._show_defaults(got[1]),
+            lambda text, _: self.status.setText(text),
+        )
+
+    def _show_defaults(self, settings: StudioSettings) -> None:
+        self.expires_days.setValue(settings.link_expiry_days)
+        self.allow_download.setChecked(settings.link_allow_download)
+        self.watermark.setChecked(settings.link_watermark)
+
+    def refresh(self) -> None:
+        self.studio.jobs.run(
+            self.studio.services.links.list(self.studio.actor, self.album.id),
+            self._show_links,
+            lambda text, _: self.status.setText(text),
+        )
+
+    def _show_links(self, links: list[LinkView]) -> None:
+        self.links.clear()
+        for link in reversed(links):  # newest first
+            state = (
+                "revoked"
+                if link.revoked_at is not None
+                else ("active" if link.active else "expired")
+            ) + (" · submitted" if link.submitted_at else "")
+            item = QTreeWidgetItem(
+                [
+                    str(link.id)[:8],
+                    f"{link.created_at:%Y-%m-%d %H:%M}",
+                    f"{link.expires_at:%Y-%m-%d}" if link.expires_at else "never",
+                    link.guest_name or "anyone",
+                    "yes" if link.has_pin else "no",
+                    str(link.max_select) if link.max_select else "album's",
+                    state,
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, link)
+            self.links.addTopLevelItem(item)
+        self._link_chosen()
+
+    def chosen_link(self) -> LinkView | None:
+        items = self.links.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def _link_chosen(self) -> None:
+        link = self.chosen_link()
+        self.revoke_button.setEnabled(
+            self.may_publish and link is not None and link.revoked_at is None
+        )
+
+    # Acting ------------------------------------------------------------------------------------
+    def create(self) -> None:
+        if not self.may_publish:
+            return
+        self.create_button.setEnabled(False)
+        self.status.setText("Creating the link…")
+        self.studio.jobs.run(
+            self.studio.services.links.create(
+                self.studio.actor,
+                self.album.id,
+                expires_days=self.expires_days.value(),
+                pin=self.pin.text() or None,
+                max_select=self.max_select.value() or None,
+                allow_download=self.allow_download.isChecked(),
+                watermark=self.watermark.isChecked(),
+                guest_name=self.guest_name.text() or None,
+            ),
+            self._created,
+            self._failed,
+            label="Publishing a link",
+        )
+
+    def _created(self, made: PublishedLink) -> None:
+        self.create_button.setEnabled(True)
+        self.url.setText(made.url)
+        self.copy_button.setEnabled(True)
+        when = f"{made.expires_at:%Y-%m-%d}" if made.expires_at else "never"
+        self.status.setText(
+            f"Link {str(made.id)[:8]} valid until {when}. Copy it now: "
+            "for safety it cannot be shown again, only revoked."
+        )
+        self.published.emit(made)
+        self.refresh()
+
+    def _failed(self, text: str, _exc: BaseException) -> None:
+        self.create_button.setEnabled(True)
+        self.status.setText(text)
+
+    def copy_url(self) -> None:
+        if self.url.text():
+            QGuiApplication.clipboard().setText(self.url.text())
+            self.status.setText("The link is on the clipboard.")
+
+    def revoke(self) -> None:
+        link = self.chosen_link()
+        if link is None or not self.may_publish:
+            return
+        self.studio.jobs.run(
+            self.studio.services.links.revoke(self.studio.actor, link.id),
+            lambda gone: (
+                self.status.setText(f"Link {str(gone.id)[:8]} revoked; its galleries close."),
+                self.refresh(),
+            ),
+            lambda text, _: self.status.setText(text),
+        )
