@@ -215,4 +215,5 @@ class ReopenDialog(QDialog):
         form.addRow(buttons)
 
     def stage(self) -> Stage:
-        return self.target.currentData()
+        # Qt hands a StrEnum back as its plain str value; the service needs the Stage itself.
+        return Stage(self.target.currentData())
