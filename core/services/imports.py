@@ -33,7 +33,7 @@ from core.ingest.scan import expand
 from core.ingest.worker import Prepared, copy_sidecar, prepare_file, render_previews
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
-from core.services.context import ServiceContext
+from core.services.context import Call, ServiceContext
 from core.services.photos import LABELS, parse_label
 from core.workflow import Stage
 
@@ -85,6 +85,14 @@ class ImportReport:
 
 
 ProgressSink = Callable[[ImportProgress], None]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    prepared: Prepared
+    stem: str
+    photo_id: uuid.UUID
+    new_photo: bool
 
 
 @dataclass
@@ -172,14 +180,23 @@ class ImportService:
                     )
                 )
 
-        tasks = [asyncio.ensure_future(prepare(f)) for f in files]
+        tasks = {asyncio.ensure_future(prepare(f)) for f in files}
+        waiting = set(tasks)
         try:
-            for next_done in asyncio.as_completed(tasks):
-                prepared = await next_done
-                await self._commit_one(actor, state, kind, prepared, report)
-                done += 1
-                bytes_done += sizes.get(Path(prepared.source), 0)
-                tell("copying", done, len(files), bytes_done, prepared.source)
+            while waiting:
+                finished, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                batch: list[_Planned] = []
+                for task in finished:
+                    planned = await self._plan(actor, state, kind, task.result(), report)
+                    if planned is not None:
+                        batch.append(planned)
+                if batch:
+                    await self._commit_batch(actor, state, kind, batch, report)
+                for task in finished:
+                    done += 1
+                    source = task.result().source
+                    bytes_done += sizes.get(Path(source), 0)
+                    tell("copying", done, len(files), bytes_done, source)
         finally:
             for task in tasks:
                 task.cancel()
@@ -348,27 +365,31 @@ class ImportService:
             state.pending += await _left_without_previews(call.session, album.id, self.ctx.home)
             return state
 
-    async def _commit_one(
+    async def _plan(
         self, actor: Actor, state: _AlbumState, kind: str, prepared: Prepared, report: ImportReport
-    ) -> None:
+    ) -> _Planned | None:
+        """Decide where a prepared file goes; failures and duplicates are settled here."""
         source = prepared.source
         name = Path(source).name
         if prepared.staged is None:
             await self._record_failure(actor, state, source, prepared.reason or "unreadable")
             report.failed.append(ImportFailure(source, prepared.reason or "unreadable"))
-            return
+            return None
         staged = prepared.staged
         if staged.content_hash in state.hashes:
             discard(staged)
             report.duplicates.append(source)
             await self._resolve_failures(actor, state, source, "imported earlier")
-            return
+            return None
         stem = stem_of(name)
+        new_photo = False
         if kind == "original":
             pid = state.stems.get(stem)
             if pid is not None and pid in state.with_original:
                 stem = unique_stem(stem, state.stems)
                 pid = None
+            if pid is None:
+                pid, new_photo = uuid.uuid4(), True
         else:
             matched = match_stem(stem, state.stems)
             if matched is None:
@@ -376,82 +397,117 @@ class ImportService:
                 reason = f"no photo named like {Path(name).stem} in this album to attach it to"
                 await self._record_failure(actor, state, source, reason)
                 report.failed.append(ImportFailure(source, reason))
-                return
+                return None
             pid = state.stems[matched]
-        round_ = state.round if kind == "retouched" else 0
-        async with self.ctx.call(actor, "photo.import") as call:
-            call.album_id = state.album_id
-            call.tenant_id = state.tenant_id
-            session = call.session
-            if pid is None:
-                photo = Photo(
-                    id=uuid.uuid4(),
-                    tenant_id=state.tenant_id,
-                    album_id=state.album_id,
-                    stem=stem,
-                    filename=name if stem == stem_of(name) else _renamed(name, stem),
-                )
-                session.add(photo)
-                await session.flush()
-                pid = photo.id
-            dest = destination(self.ctx.home.library, state.album_id, kind, round_, name)
-            placed = place(staged, dest)
-            if kind == "original":
-                photo = await session.get(Photo, pid)
-                describe(photo, prepared, staged.content_hash)
-                if prepared.sidecar:
-                    copy_sidecar(prepared.sidecar, placed)
-            version = await session.scalar(
-                select(PhotoVersion).where(
-                    PhotoVersion.photo_id == pid,
-                    PhotoVersion.kind == kind,
-                    PhotoVersion.round == round_,
-                )
-            )
-            if version is None:
-                version = PhotoVersion(
-                    id=uuid.uuid4(),
-                    tenant_id=state.tenant_id,
-                    album_id=state.album_id,
-                    photo_id=pid,
-                    kind=kind,
-                    round=round_,
-                )
-                session.add(version)
-            version.filename = name
-            library_path = str(placed.relative_to(self.ctx.home.library))
-            version.library_path = library_path
-            version.content_hash = staged.content_hash
-            version.size_bytes = staged.size_bytes
-            version.is_raw = prepared.metadata is not None and prepared.metadata.kind == "raw"
-            if kind == "stock" or (kind == "original" and not version.is_raw):
-                await session.execute(update(Photo).where(Photo.id == pid).values(has_stock=True))
-            version.source_path = source
-            version.added_by = actor.user_id
-            if kind == "retouched":
-                await session.execute(
-                    update(Feedback)
-                    .where(
-                        Feedback.photo_id == pid,
-                        Feedback.kind == "change_request",
-                        Feedback.resolved_at.is_(None),
-                        Feedback.round < round_,
-                    )
-                    .values(resolved_at=utcnow())
-                )
-            await _resolve(session, state.album_id, source, "imported")
-            await session.flush()
-            version_id = version.id
-            call.on("photo", pid, f"{state.name}/{name}")
-            call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)
-            call.detail.update(kind=kind, round=round_, hash=staged.content_hash)
+        # Reserve the name and the content now, so that a later file of the same batch sees them.
         state.stems[stem] = pid
         state.hashes.add(staged.content_hash)
-        state.pending.append((version_id, library_path, staged.content_hash, source))
         if kind == "original":
             state.with_original.add(pid)
-        report.imported.append(source)
-        report.photo_ids.append(pid)
+        return _Planned(prepared, stem, pid, new_photo)
+
+    async def _commit_batch(
+        self,
+        actor: Actor,
+        state: _AlbumState,
+        kind: str,
+        batch: list[_Planned],
+        report: ImportReport,
+    ) -> None:
+        """The files that finished together enter the catalog in one transaction: one fsync of
+        the catalog for the lot instead of one per file. Their library copies are renamed into
+        place first; if the process dies before the commit, the next run finds them there."""
+        round_ = state.round if kind == "retouched" else 0
+        added: list[tuple[uuid.UUID, str, str, str, uuid.UUID]] = []
+        async with self.ctx.call(actor, "album.import_files") as call:
+            call.on("album", state.album_id, state.name)
+            call.tenant_id = state.tenant_id
+            session = call.session
+            for item in batch:
+                added.append(await self._enter(session, call, actor, state, kind, round_, item))
+            call.detail.update(
+                kind=kind, round=round_, files=[Path(p.prepared.source).name for p in batch]
+            )
+        for version_id, library_path, content_hash, source, pid in added:
+            state.pending.append((version_id, library_path, content_hash, source))
+            report.imported.append(source)
+            report.photo_ids.append(pid)
+
+    async def _enter(
+        self,
+        session: AsyncSession,
+        call: Call,
+        actor: Actor,
+        state: _AlbumState,
+        kind: str,
+        round_: int,
+        item: _Planned,
+    ) -> tuple[uuid.UUID, str, str, str, uuid.UUID]:
+        prepared, staged, pid = item.prepared, item.prepared.staged, item.photo_id
+        assert staged is not None
+        source = prepared.source
+        name = Path(source).name
+        if item.new_photo:
+            session.add(
+                Photo(
+                    id=pid,
+                    tenant_id=state.tenant_id,
+                    album_id=state.album_id,
+                    stem=item.stem,
+                    filename=name if item.stem == stem_of(name) else _renamed(name, item.stem),
+                )
+            )
+            await session.flush()
+        placed = place(
+            staged, destination(self.ctx.home.library, state.album_id, kind, round_, name)
+        )
+        if kind == "original":
+            photo = await session.get(Photo, pid)
+            describe(photo, prepared, staged.content_hash)
+            if prepared.sidecar:
+                copy_sidecar(prepared.sidecar, placed)
+        version = await session.scalar(
+            select(PhotoVersion).where(
+                PhotoVersion.photo_id == pid,
+                PhotoVersion.kind == kind,
+                PhotoVersion.round == round_,
+            )
+        )
+        if version is None:
+            version = PhotoVersion(
+                id=uuid.uuid4(),
+                tenant_id=state.tenant_id,
+                album_id=state.album_id,
+                photo_id=pid,
+                kind=kind,
+                round=round_,
+            )
+            session.add(version)
+        library_path = str(placed.relative_to(self.ctx.home.library))
+        version.filename = name
+        version.library_path = library_path
+        version.content_hash = staged.content_hash
+        version.size_bytes = staged.size_bytes
+        version.is_raw = prepared.metadata is not None and prepared.metadata.kind == "raw"
+        version.source_path = source
+        version.added_by = actor.user_id
+        if kind == "stock" or (kind == "original" and not version.is_raw):
+            await session.execute(update(Photo).where(Photo.id == pid).values(has_stock=True))
+        if kind == "retouched":
+            await session.execute(
+                update(Feedback)
+                .where(
+                    Feedback.photo_id == pid,
+                    Feedback.kind == "change_request",
+                    Feedback.resolved_at.is_(None),
+                    Feedback.round < round_,
+                )
+                .values(resolved_at=utcnow())
+            )
+        await _resolve(session, state.album_id, source, "imported")
+        await session.flush()
+        call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)
+        return version.id, library_path, staged.content_hash, source, pid
 
     async def _record_failure(
         self, actor: Actor, state: _AlbumState, source: str, reason: str
