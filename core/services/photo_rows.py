@@ -65,14 +65,15 @@ def _when(value: str | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-async def _counts(session: AsyncSession, album_id: uuid.UUID, kind: str) -> dict[str, int]:
-    rows = await session.execute(
-        select(Feedback.photo_id, func.count())
-        .where(
-            Feedback.album_id == album_id, Feedback.retracted_at.is_(None), Feedback.kind == kind
-        )
-        .group_by(Feedback.photo_id)
+async def _counts(
+    session: AsyncSession, album_id: uuid.UUID, kind: str, photo_id: uuid.UUID | None
+) -> dict[str, int]:
+    query = select(Feedback.photo_id, func.count()).where(
+        Feedback.album_id == album_id, Feedback.retracted_at.is_(None), Feedback.kind == kind
     )
+    if photo_id is not None:
+        query = query.where(Feedback.photo_id == photo_id)
+    rows = await session.execute(query.group_by(Feedback.photo_id))
     return {pid.hex: n for pid, n in rows}
 
 
@@ -94,8 +95,8 @@ async def photo_rows(
     else:
         agg = func.json_agg(aggregate_order_by(func.json_build_array(*COLUMNS), *keys))
         blob = await session.scalar(select(agg).where(*where))
-    picks = await _counts(session, album.id, "pick")
-    comments = await _counts(session, album.id, "comment")
+    picks = await _counts(session, album.id, "pick", photo_id)
+    comments = await _counts(session, album.id, "comment", photo_id)
     collecting = gc.isenabled()
     gc.disable()  # 50,000 small lists and rows: the cyclic GC would rescan them several times
     try:
