@@ -26,7 +26,10 @@ def open_desktop(args: argparse.Namespace) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    logging.basicConfig(level=os.environ.get("PHOTOFLOW_LOG", "WARNING"), stream=sys.stderr)
+    from app.bootstrap import home_at
+    from app.logs import setup_logging
+
+    setup_logging(home_at(args.home).root)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("PhotoFlow")
     app.setOrganizationName("PhotoFlow")

@@ -16,6 +16,7 @@ from app.bootstrap import close_services, home_at, open_services
 from app.cli.commands import HANDLERS
 from app.cli.output import emit, error, refusal_json
 from app.cli.parser import build_parser
+from app.logs import setup_logging
 from core.errors import PhotoFlowError, Refused
 from core.home import Home
 from core.policies import Actor
@@ -42,7 +43,7 @@ def run(argv: list[str]) -> int:
         from app.desktop import open_desktop
 
         return open_desktop(args)
-    logging.basicConfig(level=os.environ.get("PHOTOFLOW_LOG", "WARNING"), stream=sys.stderr)
+    setup_logging(home_at(args.home).root)
     try:
         return asyncio.run(_run(args, as_json))
     except KeyboardInterrupt:
