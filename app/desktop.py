@@ -22,7 +22,40 @@ from typing import Any
 log = logging.getLogger("photoflow.desktop")
 
 
+def _no_display() -> bool:
+    """Linux without X11 or Wayland (a server, a container, CI) and no Qt platform chosen."""
+    if not sys.platform.startswith("linux"):
+        return False
+    names = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    return not any(os.environ.get(name) for name in names)
+
+
+def _headless(args: argparse.Namespace) -> int:
+    """No screen: say so plainly, and keep the studio's client portal running if there is a studio."""
+    from app.bootstrap import home_at
+    from app.cli.run import run
+
+    home = home_at(args.home)
+    print(
+        "PhotoFlow: no display found, so the desktop window cannot open here.",
+        file=sys.stderr,
+    )
+    if not home.is_initialised:
+        print(
+            f"Set up a studio from the command line first:\n"
+            f"  photoflow --home {home.root} init --studio NAME --admin EMAIL\n"
+            "then `photoflow --help` shows everything it can do without a screen.",
+            file=sys.stderr,
+        )
+        return 1
+    print("Serving the client portal instead; the command line does the rest.", file=sys.stderr)
+    argv = ["--home", str(home.root)] + (["--as", args.as_user] if args.as_user else [])
+    return run([*argv, "portal"])
+
+
 def open_desktop(args: argparse.Namespace) -> int:
+    if _no_display() and not getattr(args, "self_check", False):
+        return _headless(args)
     import qasync
     from PySide6.QtWidgets import QApplication
 

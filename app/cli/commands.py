@@ -216,6 +216,43 @@ async def photo_request_changes(s: Services, me: Actor, a: argparse.Namespace) -
     return await _marks(s.photos.decide(me, a.album, a.photo, False, a.note), "changes requested")
 
 
+async def settings_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    studio, settings = await s.settings.get(me)
+    data = {"studio": studio, **settings.to_dict()}
+    return data, "\n".join(f"{k:22} {v}" for k, v in data.items())
+
+
+def _setting_value(current: object, text: str) -> object:
+    if isinstance(current, bool):
+        if text.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+            raise ValueError(f"{text!r} is not yes or no")
+        return text.lower() in ("true", "yes", "on", "1")
+    if isinstance(current, int) or (current is None and text.isdigit()):
+        return None if text.lower() in ("none", "") else int(text)
+    return text
+
+
+async def settings_set(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    _, current = await s.settings.get(me)
+    values = current.to_dict()
+    changes: dict[str, object] = {}
+    studio_name = None
+    for pair in a.pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep:
+            raise ValueError(f"{pair!r}: write settings as KEY=VALUE")
+        if key == "studio":
+            studio_name = text
+        elif key not in values:
+            raise ValueError(f"unknown setting {key!r}; see `photoflow settings show`")
+        else:
+            changes[key] = _setting_value(values[key], text.strip())
+    studio, settings = await s.settings.update(me, studio_name=studio_name, **changes)
+    data = {"studio": studio, **settings.to_dict()}
+    return data, "\n".join(f"{k:22} {v}" for k, v in data.items())
+
+
 async def audit(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     rows = await s.audit.events(
         me, album=a.album, action=a.action, outcome=a.outcome, limit=a.limit
@@ -348,6 +385,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("photo", "approve"): photo_approve,
     ("photo", "request-changes"): photo_request_changes,
     ("audit", None): audit,
+    ("settings", "show"): settings_show,
+    ("settings", "set"): settings_set,
     # client portal (issue 5)
     ("link", "create"): link_create,
     ("link", "list"): link_list,

@@ -169,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (else the studio setting)")
     _common(p)
 
+    settings = sub.add_parser("settings", help="the studio's settings (admin)").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    _common(settings.add_parser("show", help="every setting and its value"))
+    p = settings.add_parser("set", help="change settings: KEY=VALUE ...")
+    p.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    _common(p)
+
     p = sub.add_parser("audit", help="the audit log (admin)")
     p.add_argument("--album")
     p.add_argument("--action")
