@@ -139,6 +139,9 @@ async def _run_window(  # type: ignore[no-untyped-def]
     window.closing.connect(lambda: closed.done() or closed.set_result(None))
     window.show()
     portal = await _start_portal(services, actor, window, portal_port)
+    # The import workers start now, while the photographer looks at the window, not at the
+    # moment a card goes in.
+    studio.jobs.run(services.imports.warm())
     try:
         if opened is not None:
             opened(window, portal)

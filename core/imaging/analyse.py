@@ -72,4 +72,9 @@ def imaging_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
     and a forked GUI process would drag Qt state along; ``forkserver`` starts workers clean.
     """
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    return ProcessPoolExecutor(max_workers, mp_context=multiprocessing.get_context(method))
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # Workers fork from a server that has already imported the imaging stack (Pillow,
+        # pillow-heif, rawpy, blake3): a worker starts in milliseconds instead of ~0.5 s.
+        context.set_forkserver_preload(["core.ingest.worker"])
+    return ProcessPoolExecutor(max_workers, mp_context=context)

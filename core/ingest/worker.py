@@ -59,6 +59,11 @@ def prepare_file(source: str, dest: str, previews_root: str) -> Prepared:
     return Prepared(source, staged, None, metadata, marks, str(sidecar) if sidecar else None)
 
 
+def worker_ready() -> int:
+    """A no-op that makes the pool start a worker (its modules are preloaded by the forkserver)."""
+    return os.getpid()
+
+
 def render_previews(library_file: str, previews_root: str, content_hash: str) -> str | None:
     """Make the grid and loupe previews of a file already in the library; the reason if it is
     not a usable photo after all (a JPEG cut short shows only when its pixels are decoded)."""

@@ -8,12 +8,11 @@ reported as a duplicate, never copied twice.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +24,19 @@ from core.catalog.base import utcnow
 from core.errors import Invalid
 from core.fsutil import sweep_temp_files
 from core.home import Home
+from core.imaging.analyse import imaging_pool
 from core.imaging.previews import preview_path
 from core.imaging.xmp import sidecar_candidates
 from core.ingest.library import album_folder, destination, discard, place
 from core.ingest.matching import match_stem, stem_of, unique_stem
 from core.ingest.scan import expand
-from core.ingest.worker import Prepared, copy_sidecar, prepare_file, render_previews
+from core.ingest.worker import (
+    Prepared,
+    copy_sidecar,
+    prepare_file,
+    render_previews,
+    worker_ready,
+)
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import Call, ServiceContext
@@ -117,12 +123,18 @@ class ImportService:
     @property
     def executor(self) -> Executor:
         if self._executor is None:
-            method = "forkserver" if os.name == "posix" else "spawn"
-            self._executor = ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context(method)
-            )
+            self._executor = imaging_pool()
             self._own_executor = True
         return self._executor
+
+    async def warm(self) -> None:
+        """Start the worker processes now (the desktop does this at start-up), so that the first
+        import does not wait for them."""
+        loop = asyncio.get_running_loop()
+        workers = getattr(self.executor, "_max_workers", os.cpu_count() or 2)
+        await asyncio.gather(
+            *(loop.run_in_executor(self.executor, worker_ready) for _ in range(workers))
+        )
 
     def close(self) -> None:
         if self._own_executor and self._executor is not None:
