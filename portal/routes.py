@@ -20,10 +20,11 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/openapi.json", api.openapi)
     r.add_get("/api/gallery", api.get_gallery)
     r.add_post("/api/submit", api.submit)
+    # Pictures first: routes under /api/photos are tried in order, and previews are most requests.
+    r.add_get(PHOTO + "/preview", previews.preview)
+    r.add_get(PHOTO + "/download", previews.download)
     r.add_post(PHOTO + "/pick", api.pick)
     r.add_post(PHOTO + "/stars", api.rate)
     r.add_post(PHOTO + "/comments", api.comment)
     r.add_post(PHOTO + "/decision", api.decide)
-    r.add_get(PHOTO + "/preview", previews.preview)
-    r.add_get(PHOTO + "/download", previews.download)
     r.add_get("/api/live", live.live)

@@ -3,9 +3,12 @@ live hub; and how a request becomes a guest of one link."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from aiohttp import web
 
@@ -23,53 +26,94 @@ class GalleryGone(Exception):
     """No valid session for a working link: answer the one 404 page."""
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """Answers remembered for `ttl_s`. Concurrent misses of one key share a single lookup, so an
+    entry expiring under load costs one catalog query instead of one per waiting request (which
+    queued behind each other and cut preview throughput by two thirds)."""
+
+    def __init__(self, ttl_s: float, max_size: int) -> None:
+        self.ttl_s = ttl_s
+        self.max_size = max_size
+        self._hits: dict[K, tuple[V, float]] = {}
+        self._pending: dict[K, asyncio.Task[V]] = {}
+        self._generation = 0
+
+    async def get(self, key: K, lookup: Callable[[], Awaitable[V]]) -> V:
+        hit = self._hits.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._fetch(key, lookup, self._generation))
+            pending.add_done_callback(_retrieved)
+            self._pending[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _fetch(self, key: K, lookup: Callable[[], Awaitable[V]], generation: int) -> V:
+        try:
+            value = await lookup()
+        except BaseException:
+            self._hits.pop(key, None)
+            raise
+        finally:
+            if self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
+        if generation == self._generation:  # nothing was forgotten while we looked
+            if len(self._hits) >= self.max_size:
+                self._hits.clear()
+            self._hits[key] = (value, time.monotonic() + self.ttl_s)
+        return value
+
+    def forget(self, which: Callable[[K], bool] = lambda key: True) -> None:
+        self._generation += 1
+        for key in [k for k in self._hits if which(k)]:
+            del self._hits[key]
+        for key in [k for k in self._pending if which(k)]:
+            del self._pending[key]
+
+
+def _retrieved(task: asyncio.Task[object]) -> None:
+    if not task.cancelled():
+        task.exception()  # every waiter may have gone; the error is theirs, not the loop's
+
+
 @dataclass
 class PortalState:
     services: Services
     sessions: Sessions
-    _access: dict[uuid.UUID, tuple[LinkAccess, float]] = field(default_factory=dict)
-    _sources: dict[tuple[uuid.UUID, uuid.UUID, str], tuple[PreviewSource, float]] = field(
-        default_factory=dict
+    _access: Recent[uuid.UUID, LinkAccess] = field(
+        default_factory=lambda: Recent(ACCESS_TTL_S, 10_000)
+    )
+    _sources: Recent[tuple[uuid.UUID, uuid.UUID, str], PreviewSource] = field(
+        default_factory=lambda: Recent(PREVIEW_TTL_S, 50_000)
     )
 
     async def access(self, link_id: uuid.UUID) -> LinkAccess:
-        hit = self._access.get(link_id)
-        now = time.monotonic()
-        if hit is not None and hit[1] > now:
-            return hit[0]
         try:
-            access = await self.services.client.access(link_id)
+            return await self._access.get(link_id, lambda: self.services.client.access(link_id))
         except (NotFound, NotPermitted):
-            self._access.pop(link_id, None)
             raise GalleryGone() from None
-        if len(self._access) > 10_000:
-            self._access.clear()
-        self._access[link_id] = (access, now + ACCESS_TTL_S)
-        return access
 
     async def preview_source(
         self, guest: Guest, photo_id: uuid.UUID, variant: str
     ) -> PreviewSource:
-        key = (guest.link_id, photo_id, variant)
-        hit = self._sources.get(key)
-        now = time.monotonic()
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        source = await self.services.client.preview_source(guest, photo_id, variant)
-        if len(self._sources) > 50_000:
-            self._sources.clear()
-        self._sources[key] = (source, now + PREVIEW_TTL_S)
-        return source
+        return await self._sources.get(
+            (guest.link_id, photo_id, variant),
+            lambda: self.services.client.preview_source(guest, photo_id, variant),
+        )
 
     def forget_link(self, link_id: uuid.UUID) -> None:
-        self._access.pop(link_id, None)
-        for key in [k for k in self._sources if k[0] == link_id]:
-            self._sources.pop(key, None)
+        self._access.forget(lambda key: key == link_id)
+        self._sources.forget(lambda key: key[0] == link_id)
 
     def forget_album_state(self) -> None:
         """A stage or a version changed somewhere: re-read links and preview sources."""
-        self._access.clear()
-        self._sources.clear()
+        self._access.forget()
+        self._sources.forget()
 
 
 STATE: web.AppKey[PortalState] = web.AppKey("portal_state", PortalState)
