@@ -56,7 +56,7 @@ async def test_bad_tokens_all_get_the_same_404(portal: Portal, monkeypatch: pyte
         for token in (forged, revoked.token, theirs.token, "short", expiring.token):
             if token == expiring.token:
                 later = utcnow() + timedelta(days=2)
-                monkeypatch.setattr("core.services.client.utcnow", lambda later=later: later)
+                monkeypatch.setattr("core.services.client_access.utcnow", lambda later=later: later)
             r = await http.get(f"{portal.url}/g/{token}", allow_redirects=False)
             assert "Set-Cookie" not in r.headers
             answers.append((r.status, await r.read(), r.headers["Content-Type"]))

@@ -1,0 +1,244 @@
+"""How a client gets in through a share link, and the checks every client action repeats.
+
+The link is checked again inside every call, so a revoked or expired link stops working at once
+whatever the portal has cached. Unknown, expired, revoked and suspended links all raise the same
+`NotFound`, so nobody can tell them apart. Wrong PINs are counted per link and per address.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog import Album, Photo, ShareLink, Tenant
+from core.catalog.base import utcnow
+from core.errors import NotFound, PhotoFlowError
+from core.policies import Guest
+from core.services.albums import studio_settings
+from core.services.context import Call, ServiceContext
+from core.services.links import pin_matches, token_hash
+from core.workflow import Stage
+
+GONE = "This gallery is not available."
+PIN_LIMIT = 5
+PIN_LOCKOUT_S = 15 * 60
+# Stages in which the client sees every photo; later ones show the selection only.
+ALL_PHOTOS = (Stage.RAW, Stage.STOCK, Stage.RATE)
+
+
+class TooManyAttempts(PhotoFlowError):
+    """Too many wrong PINs for this link or from this address; try again after `retry_after` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many wrong PINs. Try again later.")
+        self.retry_after = max(1, int(retry_after))
+
+
+class WrongPin(PhotoFlowError):
+    """The PIN did not match."""
+
+
+class AttemptLimiter:
+    """Counts failures per key in a sliding window; `limit` failures lock the key for the window."""
+
+    def __init__(
+        self,
+        limit: int = PIN_LIMIT,
+        window_s: float = PIN_LOCKOUT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._failures: dict[object, list[float]] = {}
+
+    def _recent(self, key: object) -> list[float]:
+        now = self.clock()
+        times = [t for t in self._failures.get(key, ()) if now - t < self.window_s]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def retry_after(self, key: object) -> int:
+        """Seconds until `key` may try again; 0 when it may now."""
+        times = self._recent(key)
+        if len(times) < self.limit:
+            return 0
+        return int(times[-self.limit] + self.window_s - self.clock()) + 1
+
+    def fail(self, key: object) -> None:
+        self._recent(key)
+        self._failures.setdefault(key, []).append(self.clock())
+        if len(self._failures) > 100_000:  # bound memory under a flood of addresses
+            for stale in list(self._failures)[:50_000]:
+                self._failures.pop(stale, None)
+
+
+@dataclass(frozen=True)
+class LinkAccess:
+    """What the portal may know about an open link: no token, no PIN hash, no owner address."""
+
+    link_id: uuid.UUID
+    tenant_id: uuid.UUID
+    album_id: uuid.UUID
+    album: str
+    studio: str
+    stage: Stage
+    round: int
+    needs_pin: bool
+    guest_name: str | None
+    max_select: int | None
+    allow_download: bool
+    show_filenames: bool
+    watermark: bool
+    watermark_text: str
+
+    def guest(self, name: str) -> Guest:
+        return Guest(self.tenant_id, self.album_id, self.link_id, self.guest_name or name)
+
+    @property
+    def downloads(self) -> bool:
+        """Originals only where the link allows it, and never while proofing."""
+        return self.allow_download and self.stage is Stage.FINAL
+
+
+def photo_uuid(photo_id: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return photo_id if isinstance(photo_id, uuid.UUID) else uuid.UUID(str(photo_id))
+    except ValueError:
+        raise NotFound("No such photo in this gallery.") from None
+
+
+class LinkEntry:
+    """Opening a link, giving its PIN, and telling the portal which links still work."""
+
+    ctx: ServiceContext
+    limiter: AttemptLimiter
+
+    async def open(self, token: str) -> LinkAccess:
+        """The link a token opens; the same NotFound for every kind of bad token."""
+        if not 20 <= len(token) <= 100:
+            raise NotFound(GONE)
+        async with self.ctx.call(None, "link.lookup", audit=False) as call:
+            link = await call.session.scalar(
+                select(ShareLink).where(ShareLink.token_hash == token_hash(token))
+            )
+            if link is None:
+                raise NotFound(GONE)
+            access = await link_access(call.session, link)
+        async with self.ctx.call(access.guest(""), "link.open") as call:
+            call.on("link", access.link_id, f"{access.album} link {str(access.link_id)[:8]}")
+            call.album_id = access.album_id
+        return access
+
+    async def access(self, link_id: uuid.UUID) -> LinkAccess:
+        """The link as it is now (revoked, expired or suspended: NotFound)."""
+        async with self.ctx.call(None, "link.access", audit=False) as call:
+            link = await call.session.get(ShareLink, link_id)
+            if link is None:
+                raise NotFound(GONE)
+            return await link_access(call.session, link)
+
+    async def still_open(self, link_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these links still work; for closing live connections of dead links."""
+        if not link_ids:
+            return set()
+        async with self.ctx.call(None, "link.check", audit=False) as call:
+            now = utcnow()
+            rows = await call.session.execute(
+                select(ShareLink.id)
+                .join(Tenant, Tenant.id == ShareLink.tenant_id)
+                .where(
+                    ShareLink.id.in_(link_ids),
+                    ShareLink.revoked_at.is_(None),
+                    (ShareLink.expires_at.is_(None)) | (ShareLink.expires_at > now),
+                    Tenant.suspended_at.is_(None),
+                )
+            )
+            return {r[0] for r in rows}
+
+    async def check_pin(self, link_id: uuid.UUID, pin: str, client: str) -> LinkAccess:
+        """Accept the right PIN; PIN_LIMIT wrong ones lock the link and the address for a while."""
+        keys = (("link", link_id), ("addr", client))
+        wait = max(self.limiter.retry_after(k) for k in keys)
+        if wait:
+            raise TooManyAttempts(wait)
+        async with self.ctx.call(None, "link.pin_lookup", audit=False) as call:
+            link = await call.session.get(ShareLink, link_id)
+            if link is None:
+                raise NotFound(GONE)
+            access = await link_access(call.session, link)
+            stored = link.pin_hash
+        if stored is None or pin_matches(stored, pin[:200]):
+            return access
+        for key in keys:
+            self.limiter.fail(key)
+        async with self.ctx.call(access.guest(""), "link.pin_failed") as call:
+            call.on("link", access.link_id, f"{access.album} link {str(access.link_id)[:8]}")
+            call.album_id = access.album_id
+            call.detail["client"] = client[:100]
+        wait = max(self.limiter.retry_after(k) for k in keys)
+        if wait:
+            raise TooManyAttempts(wait)
+        raise WrongPin("That PIN is not right.")
+
+
+async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
+    """What the portal may know about `link`, or the one NotFound when it no longer works."""
+    now = utcnow()
+    if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= now):
+        raise NotFound(GONE)
+    album = await session.get(Album, link.album_id)
+    tenant = await session.get(Tenant, link.tenant_id)
+    if album is None or tenant is None or tenant.suspended_at is not None:
+        raise NotFound(GONE)
+    if album.tenant_id != link.tenant_id:
+        raise NotFound(GONE)
+    settings = await studio_settings(session, link.tenant_id)
+    limit = link.max_select or settings.rules(album.min_select, album.max_select).max_select
+    return LinkAccess(
+        link_id=link.id,
+        tenant_id=link.tenant_id,
+        album_id=album.id,
+        album=album.name,
+        studio=tenant.name,
+        stage=Stage(album.stage),
+        round=album.round,
+        needs_pin=link.pin_hash is not None,
+        guest_name=link.guest_name,
+        max_select=limit,
+        allow_download=link.allow_download,
+        show_filenames=link.show_filenames,
+        watermark=link.watermark,
+        watermark_text=settings.watermark_text or tenant.name,
+    )
+
+
+async def guest_link(call: Call, guest: Guest) -> tuple[ShareLink, Album, LinkAccess]:
+    """The guest's link checked again inside this call, so revocation takes effect at once."""
+    link = await call.session.get(ShareLink, guest.link_id)
+    if link is None or link.tenant_id != guest.tenant_id or link.album_id != guest.album_id:
+        raise NotFound(GONE)
+    access = await link_access(call.session, link)
+    album = await call.session.get(Album, link.album_id)
+    assert album is not None
+    call.album_id = album.id
+    call.tenant_id = guest.tenant_id
+    return link, album, access
+
+
+async def photo_in_gallery(call: Call, album: Album, photo_id: uuid.UUID) -> Photo:
+    """A photo the guest may see in this stage (another album's photo is NotFound)."""
+    photo = await call.session.scalar(
+        select(Photo).where(Photo.id == photo_id, Photo.album_id == album.id)
+    )
+    if photo is None or (Stage(album.stage) not in ALL_PHOTOS and not photo.selected):
+        raise NotFound("No such photo in this gallery.")
+    call.on("photo", photo.id, f"{album.name}/{photo.filename}")
+    call.album_id = album.id
+    return photo

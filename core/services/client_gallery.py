@@ -1,0 +1,219 @@
+"""What a client sees through a link: the gallery (their own picks, stars, decisions, and the
+link's comments) and which file a photo's preview is made from."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core.catalog import Feedback, Photo, PhotoVersion
+from core.errors import NotFound
+from core.policies import Guest
+from core.services.client_access import ALL_PHOTOS, guest_link, photo_uuid
+from core.services.context import ServiceContext
+from core.workflow import Stage
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: uuid.UUID
+    by: str
+    text: str
+    at: datetime
+    mine: bool
+
+
+@dataclass(frozen=True)
+class GalleryPhoto:
+    id: uuid.UUID
+    filename: str | None
+    width: int | None
+    height: int | None
+    picked: bool
+    stars: int
+    selected: bool
+    has_retouch: bool
+    decision: str | None
+    comments: tuple[CommentView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gallery:
+    album: str
+    studio: str
+    stage: Stage
+    round: int
+    guest: str
+    max_select: int | None
+    picks: int
+    submitted: bool
+    can_pick: bool
+    can_decide: bool
+    downloads: bool
+    photos: tuple[GalleryPhoto, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PreviewSource:
+    """Where the pixels of one photo's preview come from (the portal never sees a request path)."""
+
+    content_hash: str
+    library_path: Path
+    filename: str
+
+
+class GalleryViews:
+    """Reading the gallery; nothing here is audited or changes the catalog."""
+
+    ctx: ServiceContext
+
+    async def gallery(self, guest: Guest) -> Gallery:
+        async with self.ctx.call(guest, "gallery.view", audit=False) as call:
+            link, album, access = await guest_link(call, guest)
+            stage = Stage(album.stage)
+            query = select(Photo).where(Photo.album_id == album.id)
+            if stage not in ALL_PHOTOS:
+                query = query.where(Photo.selected)
+            photos = (
+                await call.session.scalars(
+                    query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
+                )
+            ).all()
+            mine = (
+                Feedback.album_id == album.id,
+                Feedback.link_id == link.id,
+                Feedback.guest_name == guest.name,
+                Feedback.retracted_at.is_(None),
+            )
+            picked = set(
+                await call.session.scalars(
+                    select(Feedback.photo_id).where(*mine, Feedback.kind == "pick")
+                )
+            )
+            stars = dict(
+                (
+                    await call.session.execute(
+                        select(Feedback.photo_id, Feedback.stars).where(
+                            *mine, Feedback.kind == "stars"
+                        )
+                    )
+                ).all()
+            )
+            decisions = dict(
+                (
+                    await call.session.execute(
+                        select(Feedback.photo_id, Feedback.kind).where(
+                            *mine,
+                            Feedback.kind.in_(("approval", "change_request")),
+                            Feedback.round == album.round,
+                        )
+                    )
+                ).all()
+            )
+            comments: dict[uuid.UUID, list[CommentView]] = {}
+            for fb in await call.session.scalars(
+                select(Feedback)
+                .where(
+                    Feedback.album_id == album.id,
+                    Feedback.link_id == link.id,
+                    Feedback.kind == "comment",
+                    Feedback.retracted_at.is_(None),
+                )
+                .order_by(Feedback.created_at)
+            ):
+                comments.setdefault(fb.photo_id, []).append(
+                    CommentView(
+                        fb.id,
+                        fb.guest_name,
+                        fb.text or "",
+                        fb.created_at,
+                        fb.guest_name == guest.name,
+                    )
+                )
+            retouched = set(
+                await call.session.scalars(
+                    select(PhotoVersion.photo_id).where(
+                        PhotoVersion.album_id == album.id, PhotoVersion.kind == "retouched"
+                    )
+                )
+            )
+            return Gallery(
+                album=album.name,
+                studio=access.studio,
+                stage=stage,
+                round=album.round,
+                guest=guest.name,
+                max_select=access.max_select,
+                picks=len(picked),
+                submitted=link.submitted_at is not None,
+                can_pick=stage is Stage.RATE,
+                can_decide=stage is Stage.FEEDBACK,
+                downloads=access.downloads,
+                photos=tuple(
+                    GalleryPhoto(
+                        id=p.id,
+                        filename=p.filename if access.show_filenames else None,
+                        width=p.width,
+                        height=p.height,
+                        picked=p.id in picked,
+                        stars=stars.get(p.id) or 0,
+                        selected=p.selected,
+                        has_retouch=p.id in retouched,
+                        decision=decisions.get(p.id),
+                        comments=tuple(comments.get(p.id, ())),
+                    )
+                    for p in photos
+                ),
+            )
+
+    async def preview_source(
+        self, guest: Guest, photo_id: str | uuid.UUID, variant: str = "current"
+    ) -> PreviewSource:
+        """The file a preview is made from: `original` (before), `retouched` (after, the newest
+        round), `current` (the newest of the two), `download` (final, else newest, else
+        original; only where the link allows downloads)."""
+        pid = photo_uuid(photo_id)
+        async with self.ctx.call(guest, "gallery.preview", audit=False) as call:
+            _link, album, access = await guest_link(call, guest)
+            photo = await call.session.scalar(
+                select(Photo).where(Photo.id == pid, Photo.album_id == album.id)
+            )
+            if photo is None or (Stage(album.stage) not in ALL_PHOTOS and not photo.selected):
+                raise NotFound("No such photo in this gallery.")
+            if variant == "download" and not access.downloads:
+                raise NotFound("No such photo in this gallery.")
+            versions = {
+                (v.kind, v.round): v
+                for v in await call.session.scalars(
+                    select(PhotoVersion).where(PhotoVersion.photo_id == photo.id)
+                )
+            }
+            retouched = max(
+                (v for (k, _r), v in versions.items() if k == "retouched"),
+                key=lambda v: v.round,
+                default=None,
+            )
+            original = versions.get(("original", 0))
+            order = {
+                "original": (original,),
+                "retouched": (retouched,),
+                "current": (retouched, versions.get(("stock", 0)), original),
+                "download": (versions.get(("final", 0)), retouched, original),
+            }.get(variant)
+            if order is None:
+                raise NotFound("No such photo in this gallery.")
+            chosen = next((v for v in order if v is not None), None)
+            if chosen is None:
+                raise NotFound("No such photo in this gallery.")
+            content_hash = chosen.content_hash
+            if chosen is original and photo.preview_hash:
+                content_hash = photo.preview_hash
+            return PreviewSource(
+                content_hash,
+                self.ctx.home.library / chosen.library_path,
+                chosen.filename,
+            )
