@@ -56,6 +56,8 @@ async def _enter(page: Page, url: str, pin: str | None, name: str) -> None:
     await page.fill("#name", name)
     await page.click("button[type=submit]")
     await expect(page.locator("#grid figure.photo").first).to_be_visible()
+    # The grid is drawn by the server; its buttons answer once the gallery data has loaded.
+    await expect(page.locator("#grid")).not_to_have_attribute("aria-busy", "true")
 
 
 async def test_client_picks_comments_and_submits_on_a_phone(portal: Portal, browser: Browser):

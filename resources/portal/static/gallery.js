@@ -78,6 +78,7 @@
       byId = {};
       g.photos.forEach(function (p) { byId[p.id] = p; });
       paint();
+      grid.removeAttribute("aria-busy");  // the buttons work from here on
     }).catch(function (e) { say(e.message); });
   }
 
