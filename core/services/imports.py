@@ -192,25 +192,38 @@ class ImportService:
                     )
                 )
 
-        tasks = {asyncio.ensure_future(prepare(f)) for f in files}
-        waiting = set(tasks)
+        # Workers finish in any order; whatever has finished while the last batch was being
+        # committed goes into the next batch. (No asyncio.wait over every file: that re-arms a
+        # callback on each pending file per batch, quadratic on a 2,000-file card.)
+        finished: asyncio.Queue[Prepared | BaseException] = asyncio.Queue()
+
+        async def one(path: Path) -> None:
+            try:
+                finished.put_nowait(await prepare(path))
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                finished.put_nowait(exc)
+
+        feed = [asyncio.ensure_future(one(f)) for f in files]
         try:
-            while waiting:
-                finished, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            while done < len(files):
+                items = [await finished.get()]
+                while not finished.empty():
+                    items.append(finished.get_nowait())
                 batch: list[_Planned] = []
-                for task in finished:
-                    planned = await self._plan(actor, state, kind, task.result(), report)
+                for item in items:
+                    if isinstance(item, BaseException):
+                        raise item
+                    planned = await self._plan(actor, state, kind, item, report)
                     if planned is not None:
                         batch.append(planned)
                 if batch:
                     await self._commit_batch(actor, state, kind, batch, report)
-                for task in finished:
+                for item in items:
                     done += 1
-                    source = task.result().source
-                    bytes_done += sizes.get(Path(source), 0)
-                    tell("copying", done, len(files), bytes_done, source)
+                    bytes_done += sizes.get(Path(item.source), 0)  # type: ignore[union-attr]
+                    tell("copying", done, len(files), bytes_done, item.source)  # type: ignore[union-attr]
         finally:
-            for task in tasks:
+            for task in feed:
                 task.cancel()
         await self._render(actor, state, report, tell)
         return report
