@@ -131,6 +131,7 @@ async def test_xss_corpus_executes_nothing(portal: Portal, browser: Browser):
         )
         assert status == 201
     await page.reload()
+    await expect(page.locator("#grid")).not_to_have_attribute("aria-busy", "true")
     await page.locator("#grid figure.photo").first.locator("button.open").click()
     await expect(page.locator("#v-comments li")).to_have_count(len(XSS))
     shown = await page.locator("#v-comments li span").all_text_contents()

@@ -316,3 +316,21 @@ async def test_bodies_are_limited_and_errors_are_plain(portal: Portal, visitor: 
     async with aiohttp.ClientSession() as stranger:
         r = await stranger.get(portal.url + "/gallery", headers={"Cookie": "pf_session=bad.bad"})
         assert r.status == 404
+
+
+async def test_an_overlong_note_is_refused_by_its_rule_and_the_longest_valid_one_fits(
+    portal: Portal, visitor: Visitor
+):
+    """What schemathesis' negative_data_rejection found on POST /decision: a note past 2000
+    characters whose JSON was over 8 KiB got 413, not the 400 for the broken rule; and a valid
+    2000-character note of escaped astral characters would not have fitted either."""
+    g = await visitor.enter(await portal.link())
+    pid = g["photos"][0]["id"]
+    for note in ("\u00ad" * 2001, "\U0001f600" * 2001):
+        r = await visitor.api(f"/api/photos/{pid}/decision", {"approve": True, "note": note})
+        assert r.status == 400, r.status
+    longest = "\U0001f600" * 2000  # 24,000 bytes as JSON; refused here only for the Rate stage
+    r = await visitor.api(f"/api/photos/{pid}/decision", {"approve": False, "note": longest})
+    assert r.status == 400 and "Feedback" in (await r.json())["error"]
+    r = await visitor.api(f"/api/photos/{pid}/comments", {"text": "x" * 40_000})
+    assert r.status == 413
