@@ -78,6 +78,9 @@ class PhotoGridView(QListView):
         super().keyPressEvent(event)
 
 
+FIRST_SCREEN = 400  # more cells than the largest screen shows at the smallest thumbnail size
+
+
 class AlbumGrid(QWidget):
     current_changed = Signal(object)  # PhotoRow | None
     loupe_requested = Signal()
@@ -165,18 +168,31 @@ class AlbumGrid(QWidget):
         sub = self.studio.services.ctx.events.subscribe(self.studio.actor.tenant_id, album_id)
         # Not a job: it lives as long as the album is open; close_album() cancels it.
         self._listener = asyncio.ensure_future(self._listen(sub))
-        self.reload()
+        self.reload(first_screen=True)
 
-    def reload(self) -> None:
+    def reload(self, *, first_screen: bool = False) -> None:
+        """Read the album's photos. On opening, the first screenful comes first (a short query),
+        so a 50,000-photo album paints at once; the whole album follows and takes its place."""
         album_id = self.album_id
         if album_id is None:
             return
+        photos = self.studio.services.photos
+        if first_screen:
+            self.studio.jobs.run(
+                photos.list(self.studio.actor, album_id, limit=FIRST_SCREEN),
+                lambda rows: self._show_first_screen(album_id, rows),
+                lambda text, _: self.message.emit(text),
+            )
         self.studio.jobs.run(
-            self.studio.services.photos.list(self.studio.actor, album_id),
+            photos.list(self.studio.actor, album_id),
             lambda rows: self._show_rows(album_id, rows),
             lambda text, _: self.message.emit(text),
             label="Loading photos",
         )
+
+    def _show_first_screen(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
+        if album_id == self.album_id and self.model.rowCount() == 0:
+            self._show_rows(album_id, rows)
 
     def _show_rows(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
         if album_id != self.album_id:

@@ -78,23 +78,30 @@ async def _counts(
 
 
 async def photo_rows(
-    session: AsyncSession, album: Album, order: str = "taken", photo_id: uuid.UUID | None = None
+    session: AsyncSession,
+    album: Album,
+    order: str = "taken",
+    photo_id: uuid.UUID | None = None,
+    limit: int | None = None,
 ) -> list[PhotoRow]:
-    """Every photo of the album (or just `photo_id`), in capture order or by name."""
-    keys = (
-        (Photo.filename,)
-        if order == "name"
-        else (Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
-    )
+    """Every photo of the album (or just `photo_id`, or the first `limit`), in capture order
+    (undated last) or by name."""
     where = [Photo.album_id == album.id]
     if photo_id is not None:
         where.append(Photo.id == photo_id)
+    inner = select(*COLUMNS).where(*where)
+    by_name = order == "name"
+    keys = (
+        (Photo.filename,) if by_name else (Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
+    )
+    ordered = inner.order_by(*keys).limit(limit).subquery()
     if session.bind.dialect.name == "sqlite":
-        ordered = select(*COLUMNS).where(*where).order_by(*keys).subquery()
         blob = await session.scalar(select(func.json_group_array(func.json_array(*ordered.c))))
     else:
-        agg = func.json_agg(aggregate_order_by(func.json_build_array(*COLUMNS), *keys))
-        blob = await session.scalar(select(agg).where(*where))
+        c = ordered.c
+        sub_keys = (c.filename,) if by_name else (c.taken_at.is_(None), c.taken_at, c.filename)
+        agg = func.json_agg(aggregate_order_by(func.json_build_array(*c), *sub_keys))
+        blob = await session.scalar(select(agg).select_from(ordered))
     picks = await _counts(session, album.id, "pick", photo_id)
     comments = await _counts(session, album.id, "comment", photo_id)
     collecting = gc.isenabled()

@@ -161,14 +161,19 @@ class PhotoService:
         self.sidecars = sidecars
 
     async def list(
-        self, actor: Actor | Guest, album_ref: str | uuid.UUID, *, order: str = "taken"
+        self,
+        actor: Actor | Guest,
+        album_ref: str | uuid.UUID,
+        *,
+        order: str = "taken",
+        limit: int | None = None,
     ) -> list[PhotoRow]:
         """Every photo of the album, in capture order (or by name), with client activity counts."""
         async with self.ctx.call(actor, "photo.list", audit=False) as call:
             if isinstance(actor, Actor):
                 require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
-            return await photo_rows(call.session, album, order)
+            return await photo_rows(call.session, album, order, limit=limit)
 
     async def row(
         self, actor: Actor | Guest, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID

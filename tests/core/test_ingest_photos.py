@@ -144,3 +144,20 @@ async def test_progress_as_an_async_stream(studio: Studio, tmp_path: Path) -> No
     assert [p.done for p in copying] == [1, 2, 3, 4, 5, 6]
     assert copying[-1].bytes_done == copying[-1].bytes_total > 0
     assert progress[-1].phase == "previews" and progress[-1].done == progress[-1].total == 5
+
+
+async def test_the_first_screen_of_a_listing_is_the_start_of_the_whole(
+    studio: Studio, tmp_path: Path
+) -> None:
+    from tests.images import make_shoot
+
+    s, pia = studio.services, studio.photographer
+    make_shoot(tmp_path / "card", 12)
+    album = await s.albums.create(pia, "Paged")
+    await s.imports.run(pia, album.id, [tmp_path / "card"])
+    for order in ("taken", "name"):
+        whole = await s.photos.list(pia, album.id, order=order)
+        first = await s.photos.list(pia, album.id, order=order, limit=5)
+        assert [r.filename for r in first] == [r.filename for r in whole[:5]]
+    one = await s.photos.row(pia, album.id, whole[3].id)
+    assert one == whole[3]
