@@ -104,7 +104,11 @@ async def _main(args: argparse.Namespace) -> int:
     else:
         services = await open_services(home)
     try:
-        email = email or home.read_config().get("default_user")
+        email = (
+            email
+            or home.read_config().get("default_user")
+            or await services.users.installation_admin()
+        )
         try:
             if not email:
                 raise PhotoFlowError("No user given; start with --as EMAIL.")

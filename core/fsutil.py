@@ -1,16 +1,22 @@
-"""Crash-safe file writes: temp file in the same folder, fsync, rename, fsync the folder."""
+"""Crash-safe file writes: temp file in the same folder, fsync, rename, fsync the folder.
+
+Temp files carry the writing process's id, so that a later run removes only what a dead process
+left behind, never what another live import is still writing.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 TEMP_MARK = ".pf-tmp-"
 
 
 def temp_path_for(dest: Path) -> Path:
-    return dest.with_name(f".{dest.name}{TEMP_MARK}{secrets.token_hex(6)}")
+    return dest.with_name(f".{dest.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
 
 
 def fsync_dir(folder: Path) -> None:
@@ -23,29 +29,59 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(dest: Path, data: bytes) -> None:
-    """Write `data` to `dest` so that a crash leaves either the old file or the new, never half."""
+def write_atomic(
+    dest: str | os.PathLike[str], data: bytes | memoryview, *, sync_dir: bool = True
+) -> None:
+    """Write `data` to `dest` so that a crash leaves either the old file or the new, never half.
+
+    An existing file keeps its permissions (other tools read our sidecars). `sync_dir=False` is
+    for derived files (previews) that may vanish in a crash but must never be half-written.
+    """
+    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(dest.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
     tmp = temp_path_for(dest)
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         raise
-    fsync_dir(dest.parent)
+    if sync_dir:
+        fsync_dir(dest.parent)
+
+
+def _writer_alive(name: str) -> bool:
+    pid_text = name.rsplit(TEMP_MARK, 1)[-1].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def sweep_temp_files(folder: Path) -> int:
-    """Remove temp files a killed process left behind; returns how many."""
+    """Remove temp files that a killed process left behind; returns how many."""
     if not folder.is_dir():
         return 0
     removed = 0
     for path in folder.rglob(f"*{TEMP_MARK}*"):
-        if path.is_file() and path.name.startswith("."):
+        if path.is_file() and path.name.startswith(".") and not _writer_alive(path.name):
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -48,7 +48,9 @@ class Home:
 
     @property
     def is_initialised(self) -> bool:
-        return self.catalog_path.exists() and bool(self.read_config().get("default_user"))
+        """A catalog is here. (The default user in config.json is a convenience: a home whose
+        init was killed before config.json was written still opens, as its superadmin.)"""
+        return self.catalog_path.exists()
 
 
 def default_home_root() -> Path:

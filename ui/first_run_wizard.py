@@ -93,7 +93,11 @@ class FirstRunWizard(QDialog):
             if not home.is_initialised:
                 raise ValueError(f"{home.root} is not a PhotoFlow home.")
             services = await self.open_home(home)
-            email = home.read_config()["default_user"]
+            email = (
+                home.read_config().get("default_user")
+                or await services.users.installation_admin()
+                or ""
+            )
         else:
             home = self.home
             services = await self.open_home(home)

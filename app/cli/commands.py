@@ -227,8 +227,12 @@ def _setting_value(current: object, text: str) -> object:
         if text.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
             raise ValueError(f"{text!r} is not yes or no")
         return text.lower() in ("true", "yes", "on", "1")
+    if text.lower() in ("none", "") and (current is None or isinstance(current, int)):
+        return None
     if isinstance(current, int) or (current is None and text.isdigit()):
-        return None if text.lower() in ("none", "") else int(text)
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"{text!r} is not a whole number")
+        return int(text)
     return text
 
 

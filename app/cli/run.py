@@ -87,7 +87,7 @@ async def _run(args: argparse.Namespace, as_json: bool) -> int:
         error(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "), as_json)
         return 1
     except Exception as exc:
-        log.debug("unexpected error", exc_info=True)
+        log.exception("unexpected error")
         error(f"Something went wrong ({type(exc).__name__}); nothing was half-done.", as_json)
         return 1
 
@@ -117,8 +117,13 @@ async def _init(home: Home, args: argparse.Namespace, as_json: bool) -> int:
 
 async def _actor(services: Services, home: Home, args: argparse.Namespace) -> Actor:
     email = (
-        args.as_user or os.environ.get("PHOTOFLOW_USER") or home.read_config().get("default_user")
+        args.as_user
+        or os.environ.get("PHOTOFLOW_USER")
+        or home.read_config().get("default_user")
+        or await services.users.installation_admin()
     )
     if not email:
-        raise PhotoFlowError("No user given; use --as EMAIL.")
+        raise PhotoFlowError(
+            f"{home.root} has no studio yet; run: photoflow init --studio NAME --admin EMAIL"
+        )
     return await services.users.actor_for(email, studio=args.studio)

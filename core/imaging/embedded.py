@@ -37,7 +37,7 @@ def write_embedded_preview(
     data, orientation = found
     target = preview_path(cache_root, content_hash, EMBEDDED)
     if orientation == 1:
-        write_bytes_atomically(target, data)
+        write_bytes_atomically(target, data, sync_dir=False)
         return target
     try:
         with decoding.damage_reported(PhotoKind.JPEG):

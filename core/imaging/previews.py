@@ -228,4 +228,4 @@ def write_jpeg_atomically(im: Image.Image, path: Path, quality: int = JPEG_QUALI
     """Encode ``im`` as JPEG to ``path`` so that readers see the old file or the whole new one."""
     buffer = io.BytesIO()
     im.save(buffer, "JPEG", quality=quality)
-    write_bytes_atomically(path, buffer.getbuffer())
+    write_bytes_atomically(path, buffer.getbuffer(), sync_dir=False)  # derived: may go, never half

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.catalog import Feedback, Photo, PhotoVersion
 from core.errors import NotFound
@@ -103,17 +103,26 @@ class GalleryViews:
                     )
                 ).all()
             )
-            decisions = dict(
+            # A decision stands for the photo's newest retouch: a photo approved in round 1 and
+            # not retouched again stays approved in round 2.
+            newest = dict(
                 (
                     await call.session.execute(
-                        select(Feedback.photo_id, Feedback.kind).where(
-                            *mine,
-                            Feedback.kind.in_(("approval", "change_request")),
-                            Feedback.round == album.round,
-                        )
+                        select(PhotoVersion.photo_id, func.max(PhotoVersion.round))
+                        .where(PhotoVersion.album_id == album.id, PhotoVersion.kind == "retouched")
+                        .group_by(PhotoVersion.photo_id)
                     )
                 ).all()
             )
+            decisions = {
+                pid: kind
+                for pid, kind, rnd in await call.session.execute(
+                    select(Feedback.photo_id, Feedback.kind, Feedback.round).where(
+                        *mine, Feedback.kind.in_(("approval", "change_request"))
+                    )
+                )
+                if newest.get(pid) == rnd
+            }
             comments: dict[uuid.UUID, list[CommentView]] = {}
             for fb in await call.session.scalars(
                 select(Feedback)

@@ -101,7 +101,10 @@ class ServiceContext:
         except Exception as exc:
             if not isinstance(exc, PhotoFlowError):
                 log.exception("service call %s failed", action)
-            await self._audit_failure(call, actor, action, exc, started)
+            # A read nobody is accountable for (an unknown link, a sign-in lookup) leaves no
+            # audit row: no admin could see it, and strangers could grow the table at will.
+            if audit or actor is not None:
+                await self._audit_failure(call, actor, action, exc, started)
             raise
 
     async def _audit_failure(
@@ -148,6 +151,12 @@ async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
         user = await session.scalar(select(User).where(User.id == actor.user_id))
         if user is None or not user.active:
             raise NotPermitted(f"{actor.email} is not an active user any more.")
+        if user.role != actor.role.value:
+            raise NotPermitted(
+                f"The role of {actor.email} changed to {user.role}; sign in again to go on."
+            )
+        if user.tenant_id != actor.tenant_id and user.role != "superadmin":
+            raise NotPermitted(f"{actor.email} does not work in this studio.")
         if tenant.suspended_at is not None and actor.role.value != "superadmin":
             raise NotPermitted(f"The studio {tenant.name!r} is suspended.")
     elif tenant.suspended_at is not None:

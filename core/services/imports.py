@@ -1,8 +1,9 @@
 """Bring files into an album: originals become photos; later versions find their photo by stem.
 
-Each file is its own service call (one transaction, one audit event), so a kill -9 loses at most the
-file in flight, and running the same import again finishes the job: what is already in the album is
-reported as a duplicate, never copied twice.
+Files that finish together enter the catalog in one service call (one transaction, one audit
+event), after their library copies are fsynced and renamed in; so a kill -9 loses at most the batch in
+flight, and running the same import again finishes the job: what is already in the album is reported
+as a duplicate, never copied twice.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ class ImportService:
         self.ctx = ctx
         self._executor = executor
         self._own_executor = False
+        # One import at a time per process: a second card waits for the first instead of both
+        # planning names from the same snapshot of the album.
+        self._one_at_a_time = asyncio.Lock()
 
     @property
     def executor(self) -> Executor:
@@ -151,6 +155,17 @@ class ImportService:
     ) -> ImportReport:
         if kind not in KINDS:
             raise Invalid(f"Import as one of {', '.join(KINDS)}; not {kind!r}.")
+        async with self._one_at_a_time:
+            return await self._run(actor, album_ref, paths, kind, progress)
+
+    async def _run(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        paths: Sequence[Path | str],
+        kind: str,
+        progress: ProgressSink | None,
+    ) -> ImportReport:
         missing = [str(p) for p in paths if not Path(p).exists()]
         files = list(expand(Path(p) for p in paths if Path(p).exists()))
         state = await self._begin(actor, album_ref, kind, len(files), missing)
@@ -294,6 +309,19 @@ class ImportService:
                 await call.session.execute(
                     update(Photo).where(Photo.id == version.photo_id).values(previews_ready=True)
                 )
+            if version.kind == "retouched":
+                # A new round's retouch answers the client's change requests, but only once its
+                # pixels are known to be good: a file cut short must not close a request.
+                await call.session.execute(
+                    update(Feedback)
+                    .where(
+                        Feedback.photo_id == version.photo_id,
+                        Feedback.kind == "change_request",
+                        Feedback.resolved_at.is_(None),
+                        Feedback.round < version.round,
+                    )
+                    .values(resolved_at=utcnow())
+                )
             call.emit("photo.previews", photo_id=version.photo_id, kind=version.kind)
 
     async def _withdraw(
@@ -323,6 +351,21 @@ class ImportService:
             removed_photo = photo is not None and version.kind == "original" and others is None
             if removed_photo:
                 await call.session.delete(photo)
+            elif photo is not None:
+                # The withdrawn file may have been what made the photo count as having stock.
+                photo.has_stock = bool(
+                    await call.session.scalar(
+                        select(PhotoVersion.id)
+                        .where(
+                            PhotoVersion.photo_id == photo.id,
+                            or_(
+                                PhotoVersion.kind == "stock",
+                                (PhotoVersion.kind == "original") & PhotoVersion.is_raw.is_(False),
+                            ),
+                        )
+                        .limit(1)
+                    )
+                )
             call.session.add(
                 IngestFailure(
                     id=uuid.uuid4(),
@@ -518,17 +561,6 @@ class ImportService:
         version.added_by = actor.user_id
         if kind == "stock" or (kind == "original" and not version.is_raw):
             await session.execute(update(Photo).where(Photo.id == pid).values(has_stock=True))
-        if kind == "retouched":
-            await session.execute(
-                update(Feedback)
-                .where(
-                    Feedback.photo_id == pid,
-                    Feedback.kind == "change_request",
-                    Feedback.resolved_at.is_(None),
-                    Feedback.round < round_,
-                )
-                .values(resolved_at=utcnow())
-            )
         await _resolve(session, state.album_id, source, "imported")
         await session.flush()
         call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)

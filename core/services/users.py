@@ -72,6 +72,16 @@ class UserService:
                 tenant_id = other
             return Actor(user.id, user.email, Role(user.role), tenant_id, user.name)
 
+    async def installation_admin(self) -> str | None:
+        """The e-mail of the first superadmin: who a home acts as when nobody is named."""
+        async with self.ctx.call(None, "user.default", audit=False) as call:
+            return await call.session.scalar(
+                select(User.email)
+                .where(User.role == Role.SUPERADMIN.value, User.active)
+                .order_by(User.created_at)
+                .limit(1)
+            )
+
     async def add(self, actor: Actor, email: str, role: Role, name: str = "") -> UserView:
         email = check_email(email)
         async with self.ctx.call(actor, "user.add") as call:

@@ -137,3 +137,31 @@ async def test_stock_needs_a_stock_version_for_raw_originals(
     assert len(report.imported) == 1
     album = await s.albums.advance(pia, album.id)
     assert album.stage is Stage.RATE
+
+
+async def test_a_retouch_cut_short_answers_nothing(studio: Studio, tmp_path: Path) -> None:
+    """A damaged file is withdrawn after the preview pass, and with it what it seemed to settle."""
+    s, pia, ed, ada = studio.services, studio.photographer, studio.editor, studio.studio_admin
+    album = await s.albums.create(pia, "Fragile")
+    make_shoot(tmp_path / "card", 1)
+    await s.imports.run(pia, album.id, [tmp_path / "card"])
+    await s.photos.select(pia, album.id, "IMG_0001.jpg")
+    await s.albums.advance(pia, album.id, Stage.RETOUCH)
+    await s.imports.run(
+        ed, album.id, [make_jpeg(tmp_path / "r1" / "IMG_0001_rt.jpg", colour=9)], kind="retouched"
+    )
+    await s.albums.advance(pia, album.id)
+    await s.photos.decide(ada, album.id, "IMG_0001.jpg", approve=False, note="less grain")
+    await s.albums.advance(ed, album.id, Stage.RETOUCH)
+
+    good = make_jpeg(tmp_path / "r2" / "full.jpg", size=(1200, 900), colour=77).read_bytes()
+    cut = tmp_path / "r2" / "IMG_0001_rt2.jpg"
+    cut.write_bytes(good[: len(good) // 2])
+    report = await s.imports.run(ed, album.id, [cut], kind="retouched")
+    assert [f.reason for f in report.failed] == ["the JPEG is cut short"]
+    assert report.imported == []
+    with pytest.raises(Refused) as err:
+        await s.albums.advance(pia, album.id)
+    assert [r.code for r in err.value.refusals] == ["retouch.change_requests_unanswered"]
+    detail = await s.photos.detail(pia, album.id, "IMG_0001.jpg")
+    assert [(v.kind, v.round) for v in detail.versions] == [("original", 0), ("retouched", 1)]

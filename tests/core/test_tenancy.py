@@ -127,3 +127,14 @@ async def test_settings_change_the_rules_and_persist(studio: Studio) -> None:
     own = await s.albums.create(pia, "Own limits", max_select=9)
     assert (own.min_select, own.max_select) == (2, 9)
     assert (await s.settings.get(pia))[1].watermark_text == "© Lumen"
+
+
+async def test_a_changed_role_takes_effect_at_once(studio: Studio) -> None:
+    s, pia, ada = studio.services, studio.photographer, studio.studio_admin
+    await s.albums.create(pia, "Before")
+    await s.users.set_role(ada, "pia@lumen.test", Role.EDITOR)
+    with pytest.raises(NotPermitted, match="sign in again"):
+        await s.albums.create(pia, "After")  # the old Actor still says photographer
+    pia_now = await s.users.actor_for("pia@lumen.test")
+    with pytest.raises(NotPermitted, match="editor may not"):
+        await s.albums.create(pia_now, "After")

@@ -127,3 +127,13 @@ def test_other_studio_sees_nothing_and_errors_are_plain(tmp_path: Path) -> None:
     ]
     r = photoflow(home, "album", "list", as_user="nobody@lumen.test")
     assert r.code == 1 and "No user nobody@lumen.test" in r.err
+
+
+def test_a_home_whose_init_was_killed_before_its_config_still_opens(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert photoflow(home, "init", "--studio", "Lumen", "--admin", "owner@lumen.test").code == 0
+    (home / "config.json").unlink()  # as if killed between the catalog commit and config.json
+    r = photoflow(home, "album", "create", "After the crash", "--json")
+    assert r.code == 0, r.err
+    r = photoflow(home, "init", "--studio", "Lumen", "--admin", "owner@lumen.test")
+    assert r.code == 1 and "already set up" in r.err

@@ -124,6 +124,23 @@ async def test_pin_limit_counts_per_link_across_addresses(portal: Portal):
         await client.check_pin(made.id, "1357", "10.0.0.100")
 
 
+async def test_guesses_sent_all_at_once_cannot_pass_the_pin_limit(portal: Portal):
+    """60 guesses at once from one address, the right PIN last: only five are ever checked."""
+    import asyncio
+
+    from core.services.client import TooManyAttempts, WrongPin
+
+    made = await portal.services.links.create(portal.actor, "Wedding", pin="2468")
+    client = portal.services.client
+    guesses = [f"{n:04d}" for n in range(59)] + ["2468"]
+    results = await asyncio.gather(
+        *(client.check_pin(made.id, g, "203.0.113.7") for g in guesses), return_exceptions=True
+    )
+    assert sum(isinstance(r, WrongPin) for r in results) <= 5
+    assert sum(isinstance(r, TooManyAttempts) for r in results) >= 55
+    assert isinstance(results[-1], TooManyAttempts)  # the right PIN came too late
+
+
 async def test_right_pin_opens_the_gallery(portal: Portal, visitor: Visitor):
     g = await visitor.enter(await portal.link(pin="4321"), pin="4321", name="Bea")
     assert g["guest"] == "Bea" and len(g["photos"]) == 6
