@@ -111,7 +111,7 @@ async def gather_facts(
         facts["not_approved"] = await _group(
             session, aid, Photo.selected, Photo.id.not_in(_approved_latest(aid))
         )
-    if Stage.FEEDBACK in wanted or Stage.RETOUCH in wanted:
+    if Stage.FEEDBACK in wanted:
         # Decisions are only taken on selected photos, so the selection bounds the scan.
         facts["open_change_requests"] = await _group(
             session, aid, Photo.selected, Photo.id.in_(_open_change_requests(aid))

@@ -162,7 +162,7 @@ class PhotoService:
 
     async def list(
         self,
-        actor: Actor | Guest,
+        actor: Actor,
         album_ref: str | uuid.UUID,
         *,
         order: str = "taken",
@@ -170,18 +170,16 @@ class PhotoService:
     ) -> list[PhotoRow]:
         """Every photo of the album, in capture order (or by name), with client activity counts."""
         async with self.ctx.call(actor, "photo.list", audit=False) as call:
-            if isinstance(actor, Actor):
-                require(actor, Permission.VIEW_ALBUMS)
+            require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             return await photo_rows(call.session, album, order, limit=limit)
 
     async def row(
-        self, actor: Actor | Guest, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
+        self, actor: Actor, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
     ) -> PhotoRow:
         """One photo's grid row, for refreshing a single cell after a live event."""
         async with self.ctx.call(actor, "photo.row", audit=False) as call:
-            if isinstance(actor, Actor):
-                require(actor, Permission.VIEW_ALBUMS)
+            require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             photo = await find_photo(call.session, album, photo_ref)
             [row] = await photo_rows(call.session, album, photo_id=photo.id)
@@ -273,7 +271,6 @@ class PhotoService:
             require(actor, Permission.MANAGE_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             photo = await find_photo(call.session, album, photo_ref)
-            call.album_id = album.id
             call.on("photo", photo.id, f"{album.name}/{photo.filename}")
             call.album_id = album.id
             if stars is not None:
