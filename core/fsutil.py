@@ -72,7 +72,12 @@ def _writer_alive(name: str) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a killed worker nobody has reaped yet is a zombie: it answers kill(0) but writes nothing
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
 
 
 def sweep_temp_files(folder: Path) -> int:
