@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy import func, select, update
 
-from core.catalog import Album, Feedback, Photo
+from core.catalog import Album, Feedback, Photo, ShareLink
 from core.catalog.base import utcnow
 from core.errors import Invalid
 from core.policies import Guest
@@ -67,6 +67,11 @@ class ClientFeedback:
                 Feedback.guest_name == guest.name,
                 Feedback.kind == "pick",
                 Feedback.retracted_at.is_(None),
+            )
+            # On PostgreSQL, picks through one link take turns (the link row is locked), so two
+            # taps at once cannot both pass the limit; SQLite already runs one writer at a time.
+            await call.session.execute(
+                select(ShareLink.id).where(ShareLink.id == link.id).with_for_update()
             )
             current = await call.session.scalar(
                 select(Feedback).where(*mine, Feedback.photo_id == photo.id)
