@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -306,7 +307,8 @@ class PhotoService:
             )
             original = await _original_path(call, photo.id)
         if self.sidecars is not None and original and action != "photo.select":
-            self.sidecars(original, marks)
+            # The sidecar's fsync happens off the loop: culling keys must not wait for the disk.
+            await asyncio.to_thread(self.sidecars, original, marks)
         return marks
 
     async def decide(
