@@ -306,9 +306,11 @@ class PhotoService:
                 selected=photo.selected,
             )
             original = await _original_path(call, photo.id)
-        if self.sidecars is not None and original and action != "photo.select":
-            # The sidecar's fsync happens off the loop: culling keys must not wait for the disk.
-            await asyncio.to_thread(self.sidecars, original, marks)
+            if self.sidecars is not None and original and action != "photo.select":
+                # Inside the call, so sidecars are written in the order the marks commit (the
+                # row version refuses a concurrent change); off the loop, so culling keys never
+                # wait for the disk's fsync.
+                await asyncio.to_thread(self.sidecars, original, marks)
         return marks
 
     async def decide(
