@@ -12,22 +12,17 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.catalog import Feedback, IngestFailure, Photo, PhotoVersion
-from core.catalog.base import utcnow
+from core.catalog import Photo, PhotoVersion
 from core.errors import Invalid
 from core.fsutil import sweep_temp_files
-from core.home import Home
 from core.imaging.analyse import imaging_pool
-from core.imaging.previews import preview_path
-from core.imaging.xmp import sidecar_candidates
 from core.ingest.library import album_folder, destination, discard, place
 from core.ingest.matching import match_stem, stem_of, unique_stem
 from core.ingest.scan import expand
@@ -35,84 +30,26 @@ from core.ingest.worker import (
     Prepared,
     copy_sidecar,
     prepare_file,
-    render_previews,
     worker_ready,
 )
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import Call, ServiceContext
+from core.services.import_previews import PreviewPass, left_without_previews
+from core.services.import_state import (
+    AlbumState,
+    ImportFailure,
+    ImportProgress,
+    ImportReport,
+    Planned,
+    ProgressSink,
+    note_failure,
+    resolve_failure,
+)
 from core.services.photos import LABELS, parse_label
 from core.workflow import Stage
 
 KINDS = ("original", "stock", "retouched", "final")
-
-
-@dataclass(frozen=True)
-class ImportFailure:
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    done: int
-    total: int
-    bytes_done: int
-    bytes_total: int
-    elapsed_s: float
-    current: str
-    imported: int
-    duplicates: int
-    failed: int
-    phase: str = "copying"  # copying (with the embedded previews), then previews
-
-    @property
-    def rate_files_s(self) -> float:
-        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def rate_bytes_s(self) -> float:
-        return self.bytes_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        if not self.bytes_done or self.bytes_done >= self.bytes_total:
-            return None if self.done < self.total else 0.0
-        return (self.bytes_total - self.bytes_done) / self.rate_bytes_s
-
-
-@dataclass
-class ImportReport:
-    album_id: uuid.UUID
-    kind: str
-    imported: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    failed: list[ImportFailure] = field(default_factory=list)
-    photo_ids: list[uuid.UUID] = field(default_factory=list)
-
-
-ProgressSink = Callable[[ImportProgress], None]
-
-
-@dataclass(frozen=True)
-class _Planned:
-    prepared: Prepared
-    stem: str
-    photo_id: uuid.UUID
-    new_photo: bool
-
-
-@dataclass
-class _AlbumState:
-    album_id: uuid.UUID
-    tenant_id: uuid.UUID
-    name: str
-    round: int
-    stems: dict[str, uuid.UUID]
-    with_original: set[uuid.UUID]
-    hashes: set[str]
-    # Files in the library still waiting for their real previews: (version id, path, hash, source)
-    pending: list[tuple[uuid.UUID, str, str, str]] = field(default_factory=list)
 
 
 class ImportService:
@@ -120,6 +57,7 @@ class ImportService:
         self.ctx = ctx
         self._executor = executor
         self._own_executor = False
+        self.previews = PreviewPass(ctx, lambda: self.executor)
         # One import at a time per process: a second card waits for the first instead of both
         # planning names from the same snapshot of the album.
         self._one_at_a_time = asyncio.Lock()
@@ -224,7 +162,7 @@ class ImportService:
                 items = [await finished.get()]
                 while not finished.empty():
                     items.append(finished.get_nowait())
-                batch: list[_Planned] = []
+                batch: list[Planned] = []
                 for item in items:
                     if isinstance(item, BaseException):
                         raise item
@@ -240,7 +178,7 @@ class ImportService:
         finally:
             for task in feed:
                 task.cancel()
-        await self._render(actor, state, report, tell)
+        await self.previews.render(actor, state, report, tell)
         return report
 
     async def stream(
@@ -267,133 +205,9 @@ class ImportService:
         finally:
             task.cancel()
 
-    async def _render(
-        self, actor: Actor, state: _AlbumState, report: ImportReport, tell: Callable[..., None]
-    ) -> None:
-        """Second pass: the real previews, for this import's files and any a killed run left."""
-        loop = asyncio.get_running_loop()
-        previews = str(self.ctx.home.previews)
-        library = self.ctx.home.library
-
-        async def render(
-            item: tuple[uuid.UUID, str, str, str],
-        ) -> tuple[tuple[uuid.UUID, str, str, str], str | None]:
-            _, path, content_hash, _ = item
-            reason = await loop.run_in_executor(
-                self.executor, render_previews, str(library / path), previews, content_hash
-            )
-            return item, reason
-
-        tasks = [asyncio.ensure_future(render(item)) for item in state.pending]
-        try:
-            for done, next_done in enumerate(asyncio.as_completed(tasks), 1):
-                (version_id, path, _, source), reason = await next_done
-                if reason is None:
-                    await self._previews_ready(actor, state, version_id)
-                else:
-                    await self._withdraw(actor, state, version_id, source, reason, report)
-                tell("previews", done, len(tasks), 0, source)
-        finally:
-            for task in tasks:
-                task.cancel()
-
-    async def _previews_ready(
-        self, actor: Actor, state: _AlbumState, version_id: uuid.UUID
-    ) -> None:
-        async with self.ctx.call(actor, "photo.previews", audit=False) as call:
-            call.album_id, call.tenant_id = state.album_id, state.tenant_id
-            version = await call.session.get(PhotoVersion, version_id)
-            if version is None:
-                return
-            if version.kind == "original":
-                await call.session.execute(
-                    update(Photo).where(Photo.id == version.photo_id).values(previews_ready=True)
-                )
-            if version.kind == "retouched":
-                # A new round's retouch answers the client's change requests, but only once its
-                # pixels are known to be good: a file cut short must not close a request.
-                await call.session.execute(
-                    update(Feedback)
-                    .where(
-                        Feedback.photo_id == version.photo_id,
-                        Feedback.kind == "change_request",
-                        Feedback.resolved_at.is_(None),
-                        Feedback.round < version.round,
-                    )
-                    .values(resolved_at=utcnow())
-                )
-            call.emit("photo.previews", photo_id=version.photo_id, kind=version.kind)
-
-    async def _withdraw(
-        self,
-        actor: Actor,
-        state: _AlbumState,
-        version_id: uuid.UUID,
-        source: str,
-        reason: str,
-        report: ImportReport,
-    ) -> None:
-        """A file whose pixels cannot be decoded leaves the album again, as a failure."""
-        async with self.ctx.call(actor, "photo.import_withdrawn") as call:
-            call.album_id, call.tenant_id = state.album_id, state.tenant_id
-            version = await call.session.get(PhotoVersion, version_id)
-            if version is None:
-                return
-            photo = await call.session.get(Photo, version.photo_id)
-            call.on("file", None, source)
-            call.detail["reason"] = reason
-            path, content_hash = self.ctx.home.library / version.library_path, version.content_hash
-            await call.session.delete(version)
-            await call.session.flush()
-            others = await call.session.scalar(
-                select(PhotoVersion.id).where(PhotoVersion.photo_id == version.photo_id).limit(1)
-            )
-            removed_photo = photo is not None and version.kind == "original" and others is None
-            if removed_photo:
-                await call.session.delete(photo)
-            elif photo is not None:
-                # The withdrawn file may have been what made the photo count as having stock.
-                photo.has_stock = bool(
-                    await call.session.scalar(
-                        select(PhotoVersion.id)
-                        .where(
-                            PhotoVersion.photo_id == photo.id,
-                            or_(
-                                PhotoVersion.kind == "stock",
-                                (PhotoVersion.kind == "original") & PhotoVersion.is_raw.is_(False),
-                            ),
-                        )
-                        .limit(1)
-                    )
-                )
-            call.session.add(
-                IngestFailure(
-                    id=uuid.uuid4(),
-                    tenant_id=state.tenant_id,
-                    album_id=state.album_id,
-                    source_path=source,
-                    reason=reason,
-                )
-            )
-            call.emit(
-                "photo.removed" if removed_photo else "photo.version", photo_id=version.photo_id
-            )
-        path.unlink(missing_ok=True)
-        if removed_photo:
-            for sidecar in sidecar_candidates(path):
-                sidecar.unlink(missing_ok=True)
-            state.stems.pop(photo.stem, None)
-            state.with_original.discard(photo.id)
-        state.hashes.discard(content_hash)
-        if source in report.imported:
-            i = report.imported.index(source)
-            del report.imported[i]
-            del report.photo_ids[i]
-        report.failed.append(ImportFailure(source, reason))
-
     async def _begin(
         self, actor: Actor, album_ref: str | uuid.UUID, kind: str, n: int, missing: list[str]
-    ) -> _AlbumState:
+    ) -> AlbumState:
         async with self.ctx.call(actor, "album.import") as call:
             require(
                 actor,
@@ -427,15 +241,15 @@ class ImportService:
                     select(PhotoVersion.content_hash).where(PhotoVersion.album_id == album.id)
                 )
             )
-            state = _AlbumState(
+            state = AlbumState(
                 album.id, album.tenant_id, album.name, album.round, stems, with_original, hashes
             )
-            state.pending += await _left_without_previews(call.session, album.id, self.ctx.home)
+            state.pending += await left_without_previews(call.session, album.id, self.ctx.home)
             return state
 
     async def _plan(
-        self, actor: Actor, state: _AlbumState, kind: str, prepared: Prepared, report: ImportReport
-    ) -> _Planned | None:
+        self, actor: Actor, state: AlbumState, kind: str, prepared: Prepared, report: ImportReport
+    ) -> Planned | None:
         """Decide where a prepared file goes; failures and duplicates are settled here."""
         source = prepared.source
         name = Path(source).name
@@ -472,14 +286,14 @@ class ImportService:
         state.hashes.add(staged.content_hash)
         if kind == "original":
             state.with_original.add(pid)
-        return _Planned(prepared, stem, pid, new_photo)
+        return Planned(prepared, stem, pid, new_photo)
 
     async def _commit_batch(
         self,
         actor: Actor,
-        state: _AlbumState,
+        state: AlbumState,
         kind: str,
-        batch: list[_Planned],
+        batch: list[Planned],
         report: ImportReport,
     ) -> None:
         """The files that finished together enter the catalog in one transaction: one fsync of
@@ -506,10 +320,10 @@ class ImportService:
         session: AsyncSession,
         call: Call,
         actor: Actor,
-        state: _AlbumState,
+        state: AlbumState,
         kind: str,
         round_: int,
-        item: _Planned,
+        item: Planned,
     ) -> tuple[uuid.UUID, str, str, str, uuid.UUID]:
         prepared, staged, pid = item.prepared, item.prepared.staged, item.photo_id
         assert staged is not None
@@ -561,79 +375,25 @@ class ImportService:
         version.added_by = actor.user_id
         if kind == "stock" or (kind == "original" and not version.is_raw):
             await session.execute(update(Photo).where(Photo.id == pid).values(has_stock=True))
-        await _resolve(session, state.album_id, source, "imported")
+        await resolve_failure(session, state.album_id, source, "imported")
         await session.flush()
         call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)
         return version.id, library_path, staged.content_hash, source, pid
 
     async def _record_failure(
-        self, actor: Actor, state: _AlbumState, source: str, reason: str
+        self, actor: Actor, state: AlbumState, source: str, reason: str
     ) -> None:
         async with self.ctx.call(actor, "photo.import_failed") as call:
             call.album_id, call.tenant_id = state.album_id, state.tenant_id
             call.on("file", None, source)
             call.detail["reason"] = reason
-            open_row = await call.session.scalar(
-                select(IngestFailure).where(
-                    IngestFailure.album_id == state.album_id,
-                    IngestFailure.source_path == source,
-                    IngestFailure.resolved_at.is_(None),
-                )
-            )
-            if open_row is None:
-                call.session.add(
-                    IngestFailure(
-                        id=uuid.uuid4(),
-                        tenant_id=state.tenant_id,
-                        album_id=state.album_id,
-                        source_path=source,
-                        reason=reason,
-                    )
-                )
-            else:
-                open_row.reason = reason
+            await note_failure(call.session, state, source, reason)
 
     async def _resolve_failures(
-        self, actor: Actor, state: _AlbumState, source: str, how: str
+        self, actor: Actor, state: AlbumState, source: str, how: str
     ) -> None:
         async with self.ctx.call(actor, "photo.import_duplicate", audit=False) as call:
-            await _resolve(call.session, state.album_id, source, how)
-
-
-async def _resolve(session, album_id: uuid.UUID, source: str, how: str) -> None:  # type: ignore[no-untyped-def]
-    await session.execute(
-        update(IngestFailure)
-        .where(
-            IngestFailure.album_id == album_id,
-            IngestFailure.source_path == source,
-            IngestFailure.resolved_at.is_(None),
-        )
-        .values(resolved_at=utcnow(), resolution=how)
-    )
-
-
-async def _left_without_previews(
-    session: AsyncSession, album_id: uuid.UUID, home: Home
-) -> list[tuple[uuid.UUID, str, str, str]]:
-    """Files a killed import put in the library before their previews were made."""
-    rows = await session.execute(
-        select(
-            PhotoVersion.id,
-            PhotoVersion.library_path,
-            PhotoVersion.content_hash,
-            PhotoVersion.source_path,
-            PhotoVersion.kind,
-            Photo.previews_ready,
-        )
-        .join(Photo, Photo.id == PhotoVersion.photo_id)
-        .where(PhotoVersion.album_id == album_id)
-        .where(or_(PhotoVersion.kind != "original", Photo.previews_ready.is_(False)))
-    )
-    return [
-        (vid, path, h, source or path)
-        for vid, path, h, source, kind, ready in rows
-        if kind == "original" or not preview_path(home.previews, h, 512).exists()
-    ]
+            await resolve_failure(call.session, state.album_id, source, how)
 
 
 def describe(photo: Photo, prepared: Prepared, content_hash: str) -> None:
