@@ -9,7 +9,7 @@ from aiohttp import web
 
 from core.services import Services
 from portal.live import HUB, LiveHub
-from portal.middlewares import MIDDLEWARES, security_headers
+from portal.middlewares import security_headers
 from portal.previews import STORE, PictureStore
 from portal.routes import setup_routes
 from portal.security import Sessions, load_secret
@@ -19,7 +19,8 @@ MAX_BODY = 64 * 1024
 
 
 def create_app(services: Services) -> web.Application:
-    app = web.Application(middlewares=MIDDLEWARES, client_max_size=MAX_BODY)
+    # No middlewares: every route is guarded where it is added (see portal.middlewares.guarded).
+    app = web.Application(client_max_size=MAX_BODY)
     state = PortalState(services, Sessions(load_secret(services.ctx.home.root)))
     app[STATE] = state
     app[STORE] = PictureStore(services.ctx.home.previews)

@@ -17,17 +17,19 @@ import hashlib
 import io
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import CIMultiDict
 from PIL import Image, ImageDraw, ImageFont
 
 from core.imaging.atomic import write_bytes_atomically
 from core.imaging.previews import DEFAULT_SIZES, GRID, LOUPE, make_previews, preview_path
 from core.services.client import PreviewSource
 from portal.api import photo_id
-from portal.state import guest_of, state_of
+from portal.middlewares import IMAGE_HEADERS
+from portal.state import STATE, GalleryGone, guest_name, guest_of, state_of
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +77,18 @@ def strip_metadata(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Picture:
-    """A clean preview's bytes and the ETag that names them."""
+    """A clean preview's bytes, the ETag that names them, and the complete response headers for
+    200 and 304 (security headers included), built once instead of on every request."""
 
     data: bytes
     etag: str
+    headers: CIMultiDict[str] = field(init=False, repr=False, compare=False)
+    not_modified: CIMultiDict[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        common = {"Cache-Control": "private, max-age=600", "ETag": self.etag, **IMAGE_HEADERS}
+        object.__setattr__(self, "not_modified", CIMultiDict(common))
+        object.__setattr__(self, "headers", CIMultiDict({**common, "Content-Type": "image/jpeg"}))
 
 
 class PictureStore:
@@ -89,20 +99,30 @@ class PictureStore:
         self.memory_budget = memory_budget
         self._clean: dict[tuple[str, int, str], Path] = {}
         self._locks: dict[Path, asyncio.Lock] = {}
-        self._held: OrderedDict[Path, Picture] = OrderedDict()
+        # Keyed like _clean (content hash, size, watermark), not by path: a hit is one lookup of
+        # a tuple of strings, with no Path comparisons.
+        self._held: OrderedDict[tuple[str, int, str], Picture] = OrderedDict()
         self._held_bytes = 0
+
+    def held(self, source: PreviewSource, size: int, watermark: str | None) -> Picture | None:
+        """The preview's bytes if they are in memory: no await, no file system."""
+        key = (source.content_hash, size, watermark or "")
+        held = self._held.get(key)
+        if held is not None:
+            self._held.move_to_end(key)
+        return held
 
     async def picture(self, source: PreviewSource, size: int, watermark: str | None) -> Picture:
         """The preview's bytes, from memory when it was served lately."""
-        path = await self.preview(source, size, watermark)
-        held = self._held.get(path)
+        held = self.held(source, size, watermark)
         if held is not None:
-            self._held.move_to_end(path)
             return held
+        path = await self.preview(source, size, watermark)
         data = await asyncio.to_thread(path.read_bytes)
         picture = Picture(data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"')
-        if len(data) <= HELD_FILE_MAX and path not in self._held:
-            self._held[path] = picture
+        key = self._key(source, size, watermark)
+        if len(data) <= HELD_FILE_MAX and key not in self._held:
+            self._held[key] = picture
             self._held_bytes += len(data)
             while self._held_bytes > self.memory_budget:
                 _, old = self._held.popitem(last=False)
@@ -192,23 +212,54 @@ def draw_watermark(source: Path, target: Path, text: str) -> None:
 STORE: web.AppKey[PictureStore] = web.AppKey("pictures", PictureStore)
 
 
-async def preview(request: web.Request) -> web.StreamResponse:
-    """GET /api/photos/{id}/preview?size=grid|loupe&variant=current|original|retouched"""
-    _, access, guest = await guest_of(request)
-    pid = photo_id(request)
+# The query strings the gallery page sends, already understood; anything else is parsed.
+_QUERIES = {
+    f"size={size}" + (f"&variant={variant}" if variant else ""): (px, variant or "current")
+    for size, px in SIZES.items()
+    for variant in ("", *VARIANTS)
+}
+_QUERIES[""] = (GRID, "current")
+
+
+def _size_and_variant(request: web.Request) -> tuple[int, str]:
+    known = _QUERIES.get(request.query_string)
+    if known is not None:
+        return known
     size = SIZES.get(request.query.get("size", "grid"))
     variant = request.query.get("variant", "current")
     if size is None or variant not in VARIANTS:
         raise web.HTTPBadRequest(
             text="size is grid or loupe; variant is current, original or retouched."
         )
-    source = await state_of(request).preview_source(guest, pid, variant)
+    return size, variant
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    """GET /api/photos/{id}/preview?size=grid|loupe&variant=current|original|retouched
+
+    Most requests a gallery makes, so the usual case is answered from memory without awaiting
+    anything: the session verified for this Cookie header, the link's answer of the last
+    ACCESS_TTL_S, the photo found in the link's album, the clean picture and its headers. Each of
+    those is the same check as on the slow path, only remembered."""
+    app = request.app
+    state = app[STATE]
+    session = state.sessions.from_request(request)
+    if session is None:
+        raise GalleryGone()
+    access = state.recent_access(session.link_id) or await state.access(session.link_id)
+    name = guest_name(session, access)
+    size, variant = _size_and_variant(request)
+    pid = request.match_info["photo_id"]
+    source = state.recent_source(access.link_id, pid, variant) or await state.preview_source(
+        access.guest(name), pid, variant
+    )
     watermark = access.watermark_text if access.watermark else None
-    picture = await request.app[STORE].picture(source, size, watermark)
-    headers = {"Cache-Control": "private, max-age=600", "ETag": picture.etag}
-    if picture.etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=picture.data, content_type="image/jpeg", headers=headers)
+    store = app[STORE]
+    picture = store.held(source, size, watermark) or await store.picture(source, size, watermark)
+    match = request.headers.get(hdrs.IF_NONE_MATCH)
+    if match is not None and picture.etag in match:
+        return web.Response(status=304, headers=picture.not_modified)
+    return web.Response(body=picture.data, headers=picture.headers)
 
 
 async def download(request: web.Request) -> web.StreamResponse:

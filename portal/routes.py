@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from portal import api, live, previews, views
+from portal.middlewares import CATCH_ALL, guarded, unmatched
 
 PHOTO = r"/api/photos/{photo_id:[0-9a-fA-F-]{32,36}}"
 
 
 def setup_routes(app: web.Application) -> None:
-    r = app.router
-    r.add_get("/", views.leave)
-    r.add_get(r"/g/{token:[A-Za-z0-9_-]{1,200}}", views.open_link)
-    r.add_get("/gallery", views.gallery)
-    r.add_post("/pin", views.submit_pin)
-    r.add_post("/name", views.submit_name)
-    r.add_get(r"/static/{name:[a-z]+\.(js|css)}", views.static)
-    r.add_get("/api/openapi.json", api.openapi)
-    r.add_get("/api/gallery", api.get_gallery)
-    r.add_post("/api/submit", api.submit)
+    router = app.router
+
+    def get(path: str, handler: Handler) -> None:
+        router.add_get(path, guarded(handler))
+
+    def post(path: str, handler: Handler) -> None:
+        router.add_post(path, guarded(handler))
+
+    get("/", views.leave)
+    get(r"/g/{token:[A-Za-z0-9_-]{1,200}}", views.open_link)
+    get("/gallery", views.gallery)
+    post("/pin", views.submit_pin)
+    post("/name", views.submit_name)
+    get(r"/static/{name:[a-z]+\.(js|css)}", views.static)
+    get("/api/openapi.json", api.openapi)
+    get("/api/gallery", api.get_gallery)
+    post("/api/submit", api.submit)
     # Pictures first: routes under /api/photos are tried in order, and previews are most requests.
-    r.add_get(PHOTO + "/preview", previews.preview)
-    r.add_get(PHOTO + "/download", previews.download)
-    r.add_post(PHOTO + "/pick", api.pick)
-    r.add_post(PHOTO + "/stars", api.rate)
-    r.add_post(PHOTO + "/comments", api.comment)
-    r.add_post(PHOTO + "/decision", api.decide)
-    r.add_get("/api/live", live.live)
+    get(PHOTO + "/preview", previews.preview)
+    get(PHOTO + "/download", previews.download)
+    post(PHOTO + "/pick", api.pick)
+    post(PHOTO + "/stars", api.rate)
+    post(PHOTO + "/comments", api.comment)
+    post(PHOTO + "/decision", api.decide)
+    get("/api/live", live.live)
+    # Last: any other path or method gets the same plain 404 (or 405) as before, guarded too.
+    router.add_route("*", CATCH_ALL.replace("}", ":.*}"), guarded(unmatched))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 COOKIE = "pf_session"
 SESSION_MAX_AGE_S = 30 * 24 * 3600
@@ -81,6 +81,9 @@ class Sessions:
         # Cookies whose signature checked out: every picture of a gallery sends the same one, and
         # an identical string decodes to the identical session (only its age is checked again).
         self._verified: dict[str, Session] = {}
+        # The same, keyed by the whole Cookie header: a gallery's requests repeat it byte for byte,
+        # so the header need not be parsed again either.
+        self._by_header: dict[str, Session] = {}
 
     def new(self, link_id: uuid.UUID, *, pin_ok: bool, name: str) -> Session:
         return Session(link_id, secrets.token_urlsafe(16), pin_ok, name, int(time.time()))
@@ -119,6 +122,21 @@ class Sessions:
             self._verified.clear()
         self._verified[value] = session
         return session
+
+    def from_request(self, request: web.Request) -> Session | None:
+        """The request's verified session: `decode` of its cookie, remembered per Cookie header."""
+        header = request.headers.get(hdrs.COOKIE)
+        if not header:
+            return None
+        known = self._by_header.get(header)
+        if known is None:
+            known = self.decode(request.cookies.get(COOKIE))
+            if known is None:
+                return None
+            if len(self._by_header) >= VERIFIED_MAX:
+                self._by_header.clear()
+            self._by_header[header] = known
+        return known if time.time() - known.issued <= SESSION_MAX_AGE_S else None
 
     def csrf(self, s: Session) -> str:
         return _b64(hmac.new(self._csrf_key, s.sid.encode(), hashlib.sha256).digest())
@@ -165,6 +183,15 @@ def new_nonce() -> str:
 
 
 _HOST_OK = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
+
+
+# For responses that are not HTML (pictures): no script runs at all, so no nonce is needed, and
+# the one string serves every request.
+IMAGE_CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' blob:; "
+    "connect-src 'none'; form-action 'none'; base-uri 'none'; object-src 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 def csp(nonce: str, host: str) -> str:

@@ -16,7 +16,7 @@ from core.errors import NotFound, NotPermitted
 from core.policies import Guest
 from core.services import Services
 from core.services.client import LinkAccess, PreviewSource
-from portal.security import COOKIE, Session, Sessions
+from portal.security import Session, Sessions
 
 ACCESS_TTL_S = 1.0  # a revoked link is refused at most this long after another process revoked it
 PREVIEW_TTL_S = 10.0
@@ -41,6 +41,13 @@ class Recent(Generic[K, V]):
         self._hits: dict[K, tuple[V, float]] = {}
         self._pending: dict[K, asyncio.Task[V]] = {}
         self._generation = 0
+
+    def peek(self, key: K) -> V | None:
+        """The remembered answer if it is still fresh; no waiting, no lookup."""
+        hit = self._hits.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
+        return None
 
     async def get(self, key: K, lookup: Callable[[], Awaitable[V]]) -> V:
         hit = self._hits.get(key)
@@ -88,22 +95,40 @@ class PortalState:
     _access: Recent[uuid.UUID, LinkAccess] = field(
         default_factory=lambda: Recent(ACCESS_TTL_S, 10_000)
     )
-    _sources: Recent[tuple[uuid.UUID, uuid.UUID, str], PreviewSource] = field(
+    # Keyed by the photo id as the URL spells it: a hit needs no UUID parsing. Every spelling was
+    # looked up (and the photo found in the link's album) before it was remembered.
+    _sources: Recent[tuple[uuid.UUID, str, str], PreviewSource] = field(
         default_factory=lambda: Recent(PREVIEW_TTL_S, 50_000)
     )
 
     async def access(self, link_id: uuid.UUID) -> LinkAccess:
+        hit = self._access.peek(link_id)
+        if hit is not None:
+            return hit
         try:
             return await self._access.get(link_id, lambda: self.services.client.access(link_id))
         except (NotFound, NotPermitted):
             raise GalleryGone() from None
 
+    def recent_access(self, link_id: uuid.UUID) -> LinkAccess | None:
+        """The link's answer if it was looked up less than ACCESS_TTL_S ago."""
+        return self._access.peek(link_id)
+
+    def recent_source(
+        self, link_id: uuid.UUID, photo_id: str, variant: str
+    ) -> PreviewSource | None:
+        return self._sources.peek((link_id, photo_id, variant))
+
     async def preview_source(
-        self, guest: Guest, photo_id: uuid.UUID, variant: str
+        self, guest: Guest, photo_id: str | uuid.UUID, variant: str
     ) -> PreviewSource:
+        """The photo's preview source, if the photo is in the guest's album (else NotFound)."""
+        key = (guest.link_id, str(photo_id), variant)
+        hit = self._sources.peek(key)
+        if hit is not None:
+            return hit
         return await self._sources.get(
-            (guest.link_id, photo_id, variant),
-            lambda: self.services.client.preview_source(guest, photo_id, variant),
+            key, lambda: self.services.client.preview_source(guest, photo_id, variant)
         )
 
     def forget_link(self, link_id: uuid.UUID) -> None:
@@ -124,7 +149,15 @@ def state_of(request: web.Request) -> PortalState:
 
 
 def session_of(request: web.Request) -> Session | None:
-    return state_of(request).sessions.decode(request.cookies.get(COOKIE))
+    return state_of(request).sessions.from_request(request)
+
+
+def guest_name(session: Session, access: LinkAccess) -> str:
+    """The name of a visitor who is all the way in (PIN given if any, a name known)."""
+    name = access.guest_name or session.name
+    if (access.needs_pin and not session.pin_ok) or not name:
+        raise GalleryGone()
+    return name
 
 
 async def visitor(request: web.Request) -> tuple[Session, LinkAccess]:
@@ -138,7 +171,4 @@ async def visitor(request: web.Request) -> tuple[Session, LinkAccess]:
 async def guest_of(request: web.Request) -> tuple[Session, LinkAccess, Guest]:
     """A visitor who is all the way in: PIN given (if any) and a name known."""
     session, access = await visitor(request)
-    name = access.guest_name or session.name
-    if (access.needs_pin and not session.pin_ok) or not name:
-        raise GalleryGone()
-    return session, access, access.guest(name)
+    return session, access, access.guest(guest_name(session, access))
