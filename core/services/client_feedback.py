@@ -199,15 +199,7 @@ class ClientFeedback:
             _link, album, _ = await guest_link(call, guest)
             photo = await photo_in_gallery(call, album, pid)
             kind = "approval" if approve else "change_request"
-            decision = await record_decision(call.session, album, photo, guest, kind, note)
-            call.emit(
-                "feedback.decision",
-                photo_id=photo.id,
-                decision=kind,
-                round=decision.round,
-                by=guest.name,
-                note=decision.text,
-            )
+            await record_decision(call, album, photo, guest, kind, note)
             return kind
 
 

@@ -81,14 +81,16 @@ async def latest_retouch_round(session: AsyncSession, photo_id: uuid.UUID) -> in
 
 
 async def record_decision(
-    session: AsyncSession,
+    call: Call,
     album: Album,
     photo: Photo,
     who: Actor | Guest,
     kind: str,
     note: str | None,
 ) -> Feedback:
-    """Approval or change request on the photo's newest retouched version; the newest decision wins."""
+    """Approval or change request on the photo's newest retouched version (the newest decision
+    wins), told live to the desktop and open galleries once the call commits."""
+    session = call.session
     if Stage(album.stage) is not Stage.FEEDBACK:
         raise Invalid(
             f"Approvals are given in the Feedback stage; {album.name} is in {album.stage}."
@@ -122,6 +124,14 @@ async def record_decision(
         text=(note or "").strip() or None,
     )
     session.add(decision)
+    call.emit(
+        "feedback.decision",
+        photo_id=photo.id,
+        decision=kind,
+        round=rnd,
+        by=who.email if isinstance(who, Actor) else who.name,
+        note=decision.text,
+    )
     return decision
 
 
@@ -333,15 +343,7 @@ class PhotoService:
             if note:
                 call.detail["note"] = note
             kind = "approval" if approve else "change_request"
-            decision = await record_decision(call.session, album, photo, actor, kind, note)
-            call.emit(
-                "feedback.decision",
-                photo_id=photo.id,
-                decision=kind,
-                round=decision.round,
-                by=actor.email,
-                note=decision.text,
-            )
+            await record_decision(call, album, photo, actor, kind, note)
             return Marks(
                 photo.id, photo.filename, photo.stars, photo.flag, photo.label, photo.selected
             )
