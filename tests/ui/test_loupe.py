@@ -113,7 +113,7 @@ def test_z_shows_the_original_at_one_to_one(desk: Desk, qtbot, tmp_path: Path) -
 def test_raw_zooms_to_the_preview_and_says_so(desk: Desk, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     raw = SHARED / "RAW_KODAK_DC50.KDC"
     if not raw.exists():
-        pytest.skip(f"no shared test photos at {SHARED}")
+        pytest.fail(f"no shared test photos at {SHARED} (set PHOTOFLOW_TEST_PHOTOS)")
     card = tmp_path / "card"
     card.mkdir()
     grid, loupe, [row] = open_loupe(desk, qtbot, [Path(shutil.copy(raw, card / raw.name))])

@@ -30,5 +30,5 @@ def manifest() -> dict[str, dict[str, str]]:
 @pytest.fixture
 def photos() -> Path:
     if not PHOTOS.is_dir():
-        pytest.skip(f"shared test photos not found at {PHOTOS} (set PHOTOFLOW_TEST_PHOTOS)")
+        pytest.fail(f"shared test photos not found at {PHOTOS} (set PHOTOFLOW_TEST_PHOTOS)")
     return PHOTOS

@@ -12,7 +12,17 @@ import pytest
 from core.imaging.errors import BrokenSidecar
 from core.imaging.xmp import SidecarMarks, read_sidecar, sidecar_path, write_sidecar
 
-needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool missing")
+
+@pytest.fixture
+def exiftool() -> str:
+    """The reference reader of what we write; the test command installs it (Debian package)."""
+    found = shutil.which("exiftool")
+    if found is None:
+        pytest.fail("exiftool is not installed; run ./.ci/setup (libimage-exiftool-perl)")
+    return found
+
+
+needs_exiftool = pytest.mark.usefixtures("exiftool")
 
 # What Lightroom Classic leaves beside a RAW it developed, trimmed but realistic: attribute
 # form, crs: develop settings, dc:subject keywords, an rdf:Seq of history.
