@@ -38,4 +38,5 @@ def setup_routes(app: web.Application) -> None:
     post(PHOTO + "/decision", api.decide)
     get("/api/live", live.live)
     # Last: any other path or method gets the same plain 404 (or 405) as before, guarded too.
-    router.add_route("*", CATCH_ALL.replace("}", ":.*}"), guarded(unmatched))
+    # [\s\S], not ".": a path with an encoded newline must land here too, not in aiohttp's own 404.
+    router.add_route("*", CATCH_ALL.replace("}", r":[\s\S]*}"), guarded(unmatched))

@@ -160,5 +160,7 @@ async def test_every_route_is_guarded_and_unknown_paths_answer_as_before(
     assert r.status == 405 and "GET" in r.headers["Allow"]
     r = await visitor.get("/api/nothing")
     assert r.status == 404 and (await r.json())["error"]
+    r = await visitor.get("/api/photos/%C3%B7%0A%20/comments")  # a newline in the path
+    assert r.status == 404 and (await r.json())["error"]
     r = await visitor.http.post(f"{visitor.base}/nowhere")  # no Origin: refused before routing
     assert r.status == 403
