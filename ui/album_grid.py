@@ -312,28 +312,24 @@ class AlbumGrid(QWidget):
         if not self._thumb_repaint.isActive():
             self._thumb_repaint.start()
 
-    def _apply_filter(self) -> None:
-        self.model.set_filter(
-            PhotoFilter(
-                flag=self.flag_filter.currentData(),
-                min_stars=self.stars_filter.currentData(),
-                client_selected=self.client_filter.isChecked(),
-                has_comments=self.comments_filter.isChecked(),
-                only=self.model.filter.only,
-            )
+    def _filter_of(self, only: frozenset[uuid.UUID] | None) -> PhotoFilter:
+        """The filter the bar's controls say, restricted to `only` photos when given."""
+        return PhotoFilter(
+            flag=self.flag_filter.currentData(),
+            min_stars=self.stars_filter.currentData(),
+            client_selected=self.client_filter.isChecked(),
+            has_comments=self.comments_filter.isChecked(),
+            only=only,
         )
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self._filter_of(self.model.filter.only))
         self._select_first()
 
     def show_only(self, photo_ids: set[uuid.UUID] | None) -> None:
         """Show exactly these photos (a refused rule's), or everything again with None."""
         self.model.set_filter(
-            PhotoFilter(
-                flag=self.flag_filter.currentData(),
-                min_stars=self.stars_filter.currentData(),
-                client_selected=self.client_filter.isChecked(),
-                has_comments=self.comments_filter.isChecked(),
-                only=frozenset(photo_ids) if photo_ids is not None else None,
-            )
+            self._filter_of(frozenset(photo_ids) if photo_ids is not None else None)
         )
         self.show_all.setVisible(photo_ids is not None)
         self._select_first()

@@ -45,14 +45,21 @@ class AlbumSummary:
     updated_at: datetime
 
 
+def as_uuid(ref: object) -> uuid.UUID | None:
+    """`ref` as an id when it is one (a UUID or its text), else None: names and filenames."""
+    if isinstance(ref, uuid.UUID):
+        return ref
+    try:
+        return uuid.UUID(str(ref).strip())
+    except ValueError:
+        return None
+
+
 async def find_album(session: AsyncSession, who: Actor | Guest, ref: str | uuid.UUID) -> Album:
     """An album of the actor's studio by id or unique name; another studio's is 'not found'."""
     scope = Album.tenant_id == who.tenant_id
     album = None
-    try:
-        album_id = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
-    except ValueError:
-        album_id = None
+    album_id = as_uuid(ref)
     if album_id is not None:
         album = await session.scalar(select(Album).where(Album.id == album_id, scope))
     if album is None and isinstance(ref, str):

@@ -20,7 +20,7 @@ from core.catalog import Album, Photo, ShareLink, Tenant
 from core.catalog.base import utcnow
 from core.errors import NotFound, PhotoFlowError
 from core.policies import Guest
-from core.services.albums import studio_settings
+from core.services.albums import as_uuid, studio_settings
 from core.services.context import Call, ServiceContext
 from core.services.links import pin_matches, token_hash
 from core.workflow import Stage
@@ -115,10 +115,10 @@ class LinkAccess:
 
 
 def photo_uuid(photo_id: str | uuid.UUID) -> uuid.UUID:
-    try:
-        return photo_id if isinstance(photo_id, uuid.UUID) else uuid.UUID(str(photo_id))
-    except ValueError:
-        raise NotFound("No such photo in this gallery.") from None
+    found = as_uuid(photo_id)
+    if found is None:
+        raise NotFound("No such photo in this gallery.")
+    return found
 
 
 class LinkEntry:

@@ -21,7 +21,7 @@ from core.catalog import Album, Feedback, Photo, ShareLink
 from core.catalog.base import utcnow
 from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
-from core.services.albums import find_album, studio_settings
+from core.services.albums import as_uuid, find_album, studio_settings
 from core.services.context import ServiceContext
 
 TOKEN_BYTES = 32  # 256 bits
@@ -260,14 +260,14 @@ async def _find_link(session: AsyncSession, actor: Actor, ref: str | uuid.UUID) 
     scope = ShareLink.tenant_id == actor.tenant_id
     text = str(ref).strip().lower()
     link = None
-    try:
-        link = await session.scalar(select(ShareLink).where(ShareLink.id == uuid.UUID(text), scope))
-    except ValueError:
-        if len(text) >= 6:
-            ids = [i for i in await session.scalars(select(ShareLink.id).where(scope))]
-            found = [i for i in ids if str(i).startswith(text)]
-            if len(found) == 1:
-                link = await session.get(ShareLink, found[0])
+    link_id = as_uuid(text)
+    if link_id is not None:
+        link = await session.scalar(select(ShareLink).where(ShareLink.id == link_id, scope))
+    elif len(text) >= 6:  # the first characters of an id, as `link list` prints them
+        ids = [i for i in await session.scalars(select(ShareLink.id).where(scope))]
+        found = [i for i in ids if str(i).startswith(text)]
+        if len(found) == 1:
+            link = await session.get(ShareLink, found[0])
     if link is None:
         raise NotFound(f"No link {ref!s} in this studio.")
     return link

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.catalog import Album, Feedback, Photo, PhotoVersion
 from core.catalog.base import utcnow
 from core.errors import Invalid, NotFound
+from core.ingest.matching import stem_of
 from core.policies import Actor, Guest, Permission, require
-from core.services.albums import find_album
+from core.services.albums import as_uuid, find_album
 from core.services.context import Call, ServiceContext
 from core.services.photo_rows import PhotoRow, photo_rows
 from core.workflow import Stage
@@ -52,11 +53,7 @@ def parse_label(text: str | None) -> str | None:
 
 async def find_photo(session: AsyncSession, album: Album, ref: str | uuid.UUID) -> Photo:
     """A photo of the album by id, filename or filename stem."""
-    by_id: uuid.UUID | None
-    try:
-        by_id = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
-    except ValueError:
-        by_id = None
+    by_id = as_uuid(ref)
     scope = (Photo.album_id == album.id, Photo.tenant_id == album.tenant_id)
     photo = None
     if by_id is not None:
@@ -65,8 +62,7 @@ async def find_photo(session: AsyncSession, album: Album, ref: str | uuid.UUID) 
         text = str(ref).strip()
         photo = await session.scalar(select(Photo).where(Photo.filename == text, *scope))
         if photo is None:
-            stem = text.rsplit(".", 1)[0].lower() if "." in text else text.lower()
-            photo = await session.scalar(select(Photo).where(Photo.stem == stem, *scope))
+            photo = await session.scalar(select(Photo).where(Photo.stem == stem_of(text), *scope))
     if photo is None:
         raise NotFound(f"No photo {ref!s} in album {album.name}.")
     return photo
