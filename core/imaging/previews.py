@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.imaging import colour, decoding
+from core.imaging import colour, decoding, eighth
 from core.imaging.atomic import write_bytes_atomically
 from core.imaging.decoding import Source, damage_reported
 from core.imaging.errors import NotAPhoto
@@ -114,14 +114,18 @@ def upright_picture(data: bytes, name: str, long_edge: int) -> tuple[Image.Image
     if kind is PhotoKind.RAW:
         return _raw_picture(data, long_edge)
     im = decoding.open_image(data, kind)
-    return _finish(im, kind, long_edge), "decoded"
+    return _finish(im, data, kind, long_edge), "decoded"
 
 
-def _finish(im: Image.Image, kind: PhotoKind, long_edge: int) -> Image.Image:
+def _finish(im: Image.Image, data: bytes, kind: PhotoKind, long_edge: int) -> Image.Image:
     """Decode reduced, make it 8-bit sRGB without alpha, shrink, then turn it upright."""
     orientation = decoding.exif_orientation(im)
     icc = im.info.get("icc_profile")
     with damage_reported(kind):
+        if im.format in ("JPEG", "MPO") and eighth.eighth_scale_is_enough(im.size, long_edge):
+            small = eighth.decode_fitted(data, long_edge)
+            if small is not None:  # a grid thumbnail straight from the DC coefficients
+                return decoding.upright(colour.to_srgb(small, icc), orientation)
         if im.format in ("JPEG", "MPO"):
             # Let libjpeg's DCT scaling skip most of the work (1/2, 1/4, 1/8 decoding).
             im.draft(None, _box(im.size, long_edge))
@@ -144,9 +148,7 @@ def shrink(im: Image.Image, long_edge: int) -> Image.Image:
     """Fit ``im`` within ``long_edge`` keeping proportions; never enlarges."""
     if max(im.size) <= long_edge:
         return im
-    w, h = im.size
-    scale = long_edge / max(w, h)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    size = eighth.fitted_size(im.size, long_edge)
     # reducing_gap lets Pillow box-reduce by an integer factor first; what is left after that
     # (or after JPEG DCT scaling) is under 3x, where bicubic looks like Lanczos at preview
     # sizes and costs 30% less.
@@ -180,7 +182,7 @@ def _raw_picture(data: bytes, long_edge: int) -> tuple[Image.Image, str]:
     # LibRaw could not help; a TIFF-structured RAW (DNG, NEF) may hold a preview Pillow reads.
     try:
         im = decoding.open_image(data, PhotoKind.TIFF)
-        return _finish(im, PhotoKind.RAW, long_edge), "embedded"
+        return _finish(im, data, PhotoKind.RAW, long_edge), "embedded"
     except NotAPhoto as e:
         if e.reason == decoding.BOMB_REASON:
             raise
