@@ -37,6 +37,8 @@ KIND_TITLES = {
 
 
 def describe_progress(p: ImportProgress) -> str:
+    if p.phase != "copying":
+        return f"{p.phase_title}: {p.done} of {p.total} files"
     rate = f"{p.rate_files_s:.1f} files/s, {p.rate_bytes_s / 1e6:.1f} MB/s"
     eta = p.eta_s
     left = "" if eta is None else (" · done" if eta == 0 else f" · about {_duration(eta)} left")

@@ -1,5 +1,5 @@
-"""The loupe: one photo large, from its 2048 px preview, loaded off the GUI thread (the camera's
-embedded preview until an import's second pass has made the 2048).
+"""The loupe: one photo large, from its 2048 px preview, loaded off the GUI thread (a smaller stand-in
+until an import has made the 2048: the grid thumbnail, else the camera's embedded preview).
 
 Space or Escape goes back to the grid; Left/Right move; culling keys work here too. Z toggles fit
 and 100 %: the original file read off the GUI thread (EXIF orientation applied) and shown 1:1,
@@ -22,7 +22,7 @@ from core.imaging.formats import PhotoKind, sniff_file
 from core.imaging.previews import preview_path
 from core.services.photos import PhotoDetail, PhotoRow
 from ui.studio import Studio
-from ui.thumbnails import LOUPE_SIZE
+from ui.thumbnails import GRID_SIZE, LOUPE_SIZE
 
 NOT_DECODABLE = "the original is RAW/HEIC"
 NOT_AVAILABLE = "the original is not available"
@@ -36,20 +36,22 @@ class AlbumSource(Protocol):
 
 
 class _Relay(QObject):
-    loaded = Signal(str, QImage, bool)  # preview hash, image, provisional (the embedded one)
+    loaded = Signal(str, QImage, bool)  # preview hash, image, provisional (a smaller stand-in)
     original = Signal(int, QImage, str)  # request number, image, why it is null ("" if not)
 
 
 class _Read(QRunnable):
-    def __init__(self, relay: _Relay, key: str, path: str, fallback: str) -> None:
+    def __init__(self, relay: _Relay, key: str, path: str, stand_ins: tuple[str, ...]) -> None:
         super().__init__()
-        self.relay, self.key, self.path, self.fallback = relay, key, path, fallback
+        self.relay, self.key, self.path, self.stand_ins = relay, key, path, stand_ins
 
     def run(self) -> None:
         image = self._read(self.path)
         provisional = image.isNull()
-        if provisional:
-            image = self._read(self.fallback)
+        for stand_in in self.stand_ins if provisional else ():
+            image = self._read(stand_in)
+            if not image.isNull():
+                break
         self.relay.loaded.emit(self.key, image, provisional)
 
     @staticmethod
@@ -153,8 +155,9 @@ class Loupe(QWidget):
 
     def _load(self, key: str) -> None:
         path = preview_path(self.root, key, LOUPE_SIZE)
-        fallback = preview_path(self.root, key, "embedded")
-        self.pool.start(_Read(self._relay, key, str(path), str(fallback)))
+        # Until the import's loupe pass gets to it: the grid thumbnail, else the camera's own.
+        stand_ins = tuple(str(preview_path(self.root, key, s)) for s in (GRID_SIZE, "embedded"))
+        self.pool.start(_Read(self._relay, key, str(path), stand_ins))
 
     def _caption(self) -> None:
         p = self.photo

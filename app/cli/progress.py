@@ -46,7 +46,7 @@ class ProgressBar:
                 f"{_size(p.rate_bytes_s)}/s  left {_duration(p.eta_s)}"
             )
         else:
-            detail = "previews"
+            detail = p.phase_title.lower()
         self.stream.write(f"\r{p.phase:8} [{bar}] {p.done}/{p.total}  {detail}\033[K")
         if p.done >= p.total:
             self.stream.write("\n")

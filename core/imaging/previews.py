@@ -93,6 +93,20 @@ def make_previews(
     return PreviewSet(content_hash, tuple(previews), origin)
 
 
+def grid_first(source: Source, filename: str = "") -> bool:
+    """True for photos whose grid thumbnail costs a fraction of their loupe preview: big JPEGs,
+    whose thumbnail comes from their DC coefficients. It pays to make those first, on their own;
+    any other photo is decoded once for both."""
+    data, name = decoding.read_source(source, filename)
+    if decoding.kind_of(data, name) not in (PhotoKind.JPEG, PhotoKind.MPO):
+        return False
+    try:
+        with Image.open(io.BytesIO(data)) as im:  # reads the header only
+            return im.format == "JPEG" and eighth.eighth_scale_is_enough(im.size, GRID)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
 def _cached(
     cache_root: str | os.PathLike[str], content_hash: str, sizes: list[int]
 ) -> PreviewSet | None:

@@ -3,8 +3,10 @@
 First pass (`prepare_file`, fast): the file is read once; the same bytes are hashed, written to a
 temp file beside their place in the library (fsynced; the service renames it in), their metadata is
 read from the headers, and the preview the camera embedded is put in the cache, so the grid can
-show the shoot at once. Second pass (`render_previews`): the real 2048 and 512 previews, decoded at
-the smallest DCT scale that covers them; a file that cannot be decoded is reported then.
+show the shoot at once. Second pass (`render_grid`): the real 512 grid thumbnails, from a big JPEG's
+DC coefficients at a fraction of a full decode. Third pass (`render_loupe`): the 2048 loupe
+previews, decoded at the smallest DCT scale that covers them (photos that are not big JPEGs get
+both in the second pass, from one decode). A file that cannot be decoded is reported then.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from core.imaging.analyse import hash_bytes
 from core.imaging.embedded import write_embedded_preview
 from core.imaging.errors import NotAPhoto
 from core.imaging.metadata import PhotoMetadata, metadata_from_bytes
-from core.imaging.previews import make_previews
+from core.imaging.previews import DEFAULT_SIZES, GRID, LOUPE, grid_first, make_previews
 from core.imaging.xmp import SidecarMarks, read_sidecar, sidecar_candidates, sidecar_path
 from core.ingest.library import StagedCopy
 
@@ -64,11 +66,30 @@ def worker_ready() -> int:
     return os.getpid()
 
 
-def render_previews(library_file: str, previews_root: str, content_hash: str) -> str | None:
-    """Make the grid and loupe previews of a file already in the library; the reason if it is
-    not a usable photo after all (a JPEG cut short shows only when its pixels are decoded)."""
+def render_grid(
+    library_file: str, previews_root: str, content_hash: str
+) -> tuple[str | None, bool]:
+    """Make the grid thumbnail of a file already in the library (and its loupe preview too,
+    unless the thumbnail was much cheaper on its own). Returns the reason if it is not a usable
+    photo after all (a JPEG cut short shows only when its pixels are decoded), and whether the
+    loupe preview is still to be made."""
     try:
-        make_previews(library_file, previews_root, content_hash)
+        data = Path(library_file).read_bytes()
+        loupe_later = grid_first(data, library_file)
+        sizes = (GRID,) if loupe_later else DEFAULT_SIZES
+        make_previews(data, previews_root, content_hash, sizes, filename=library_file)
+    except NotAPhoto as exc:
+        return exc.reason, False
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror or exc})", False
+    return None, loupe_later
+
+
+def render_loupe(library_file: str, previews_root: str, content_hash: str) -> str | None:
+    """Make the loupe preview of a file whose grid thumbnail exists; the reason if its pixels
+    cannot be decoded after all."""
+    try:
+        make_previews(library_file, previews_root, content_hash, (LOUPE,))
     except NotAPhoto as exc:
         return exc.reason
     except OSError as exc:

@@ -1,25 +1,37 @@
-"""The import's second pass: real previews for files already in the library, made in the
-process pool; a file whose pixels cannot be decoded leaves the album again, as a failure."""
+"""The import's later passes: real previews for files already in the library, made in the
+process pool, grid thumbnails first and loupe previews after; a file whose pixels cannot be
+decoded leaves the album again, as a failure."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
+from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Feedback, Photo, PhotoVersion
 from core.catalog.base import utcnow
+from core.events import Event
 from core.home import Home
-from core.imaging.previews import preview_path
+from core.imaging.previews import DEFAULT_SIZES, preview_path
 from core.imaging.xmp import sidecar_candidates
-from core.ingest.worker import render_previews
+from core.ingest.worker import render_grid, render_loupe
 from core.policies import Actor
 from core.services.context import ServiceContext
-from core.services.import_state import AlbumState, ImportFailure, ImportReport, note_failure
+from core.services.import_state import (
+    AlbumState,
+    AwaitingPreviews,
+    ImportFailure,
+    ImportReport,
+    note_failure,
+)
+
+T = TypeVar("T")
 
 
 class PreviewPass:
@@ -30,37 +42,66 @@ class PreviewPass:
     async def render(
         self, actor: Actor, state: AlbumState, report: ImportReport, tell: Callable[..., None]
     ) -> None:
-        """Second pass: the real previews, for this import's files and any a killed run left."""
-        loop = asyncio.get_running_loop()
+        """The real previews, for this import's files and any a killed run left: first every
+        grid thumbnail (a big JPEG's costs a fraction of its loupe preview, so the whole shoot
+        is sharp in the grid early), then the loupe previews still missing."""
         previews = str(self.ctx.home.previews)
         library = self.ctx.home.library
+        loupe_later: list[AwaitingPreviews] = []
+        grid = self._in_pool(render_grid, state.pending, library, previews)
+        async for done, (item, (reason, loupe_pending)) in grid:
+            if reason is not None:
+                await self._withdraw(actor, state, item, reason, report)
+            elif loupe_pending:
+                loupe_later.append(item)
+                self._tell_grid_ready(state, item)
+            else:
+                await self._ready(actor, state, item)
+            tell("previews", done, len(state.pending), 0, item.source)
+        async for done, (item, reason) in self._in_pool(
+            render_loupe, loupe_later, library, previews
+        ):
+            if reason is None:
+                await self._ready(actor, state, item)
+            else:
+                await self._withdraw(actor, state, item, reason, report)
+            tell("loupe", done, len(loupe_later), 0, item.source)
 
-        async def render(
-            item: tuple[uuid.UUID, str, str, str],
-        ) -> tuple[tuple[uuid.UUID, str, str, str], str | None]:
-            _, path, content_hash, _ = item
-            reason = await loop.run_in_executor(
-                self.executor(), render_previews, str(library / path), previews, content_hash
+    async def _in_pool(
+        self,
+        work: Callable[[str, str, str], T],
+        items: list[AwaitingPreviews],
+        library: Path,
+        previews: str,
+    ) -> AsyncIterator[tuple[int, tuple[AwaitingPreviews, T]]]:
+        """Run ``work`` for every item in the process pool; yield (count, (item, result)) in
+        the order they finish."""
+        loop = asyncio.get_running_loop()
+
+        async def one(item: AwaitingPreviews) -> tuple[AwaitingPreviews, T]:
+            result = await loop.run_in_executor(
+                self.executor(), work, str(library / item.library_path), previews, item.content_hash
             )
-            return item, reason
+            return item, result
 
-        tasks = [asyncio.ensure_future(render(item)) for item in state.pending]
+        tasks = [asyncio.ensure_future(one(item)) for item in items]
         try:
             for done, next_done in enumerate(asyncio.as_completed(tasks), 1):
-                (version_id, path, _, source), reason = await next_done
-                if reason is None:
-                    await self._ready(actor, state, version_id)
-                else:
-                    await self._withdraw(actor, state, version_id, source, reason, report)
-                tell("previews", done, len(tasks), 0, source)
+                yield done, await next_done
         finally:
             for task in tasks:
                 task.cancel()
 
-    async def _ready(self, actor: Actor, state: AlbumState, version_id: uuid.UUID) -> None:
+    def _tell_grid_ready(self, state: AlbumState, item: AwaitingPreviews) -> None:
+        """The grid can show the real thumbnail now (nothing in the catalog changes yet)."""
+        self.ctx.events.publish(
+            Event("photo.previews", state.tenant_id, state.album_id, item.photo_id, {"grid": True})
+        )
+
+    async def _ready(self, actor: Actor, state: AlbumState, item: AwaitingPreviews) -> None:
         async with self.ctx.call(actor, "photo.previews", audit=False) as call:
             call.album_id, call.tenant_id = state.album_id, state.tenant_id
-            version = await call.session.get(PhotoVersion, version_id)
+            version = await call.session.get(PhotoVersion, item.version_id)
             if version is None:
                 return
             if version.kind == "original":
@@ -86,15 +127,15 @@ class PreviewPass:
         self,
         actor: Actor,
         state: AlbumState,
-        version_id: uuid.UUID,
-        source: str,
+        item: AwaitingPreviews,
         reason: str,
         report: ImportReport,
     ) -> None:
         """A file whose pixels cannot be decoded leaves the album again, as a failure."""
+        source = item.source
         async with self.ctx.call(actor, "photo.import_withdrawn") as call:
             call.album_id, call.tenant_id = state.album_id, state.tenant_id
-            version = await call.session.get(PhotoVersion, version_id)
+            version = await call.session.get(PhotoVersion, item.version_id)
             if version is None:
                 return
             photo = await call.session.get(Photo, version.photo_id)
@@ -144,11 +185,12 @@ class PreviewPass:
 
 async def left_without_previews(
     session: AsyncSession, album_id: uuid.UUID, home: Home
-) -> list[tuple[uuid.UUID, str, str, str]]:
+) -> list[AwaitingPreviews]:
     """Files a killed import put in the library before their previews were made."""
     rows = await session.execute(
         select(
             PhotoVersion.id,
+            PhotoVersion.photo_id,
             PhotoVersion.library_path,
             PhotoVersion.content_hash,
             PhotoVersion.source_path,
@@ -160,7 +202,8 @@ async def left_without_previews(
         .where(or_(PhotoVersion.kind != "original", Photo.previews_ready.is_(False)))
     )
     return [
-        (vid, path, h, source or path)
-        for vid, path, h, source, kind, ready in rows
-        if kind == "original" or not preview_path(home.previews, h, 512).exists()
+        AwaitingPreviews(vid, photo_id, path, h, source or path)
+        for vid, photo_id, path, h, source, kind, ready in rows
+        if kind == "original"
+        or not all(preview_path(home.previews, h, size).exists() for size in DEFAULT_SIZES)
     ]

@@ -31,7 +31,13 @@ class ImportProgress:
     imported: int
     duplicates: int
     failed: int
-    phase: str = "copying"  # copying (with the embedded previews), then previews
+    # copying (with the embedded previews), then previews (grid thumbnails, and loupe previews
+    # where one decode makes both), then loupe (the loupe previews of big JPEGs)
+    phase: str = "copying"
+
+    @property
+    def phase_title(self) -> str:
+        return PHASE_TITLES.get(self.phase, self.phase)
 
     @property
     def rate_files_s(self) -> float:
@@ -46,6 +52,13 @@ class ImportProgress:
         if not self.bytes_done or self.bytes_done >= self.bytes_total:
             return None if self.done < self.total else 0.0
         return (self.bytes_total - self.bytes_done) / self.rate_bytes_s
+
+
+PHASE_TITLES = {
+    "copying": "Copying",
+    "previews": "Previews",
+    "loupe": "Loupe previews",
+}
 
 
 @dataclass
@@ -78,8 +91,19 @@ class AlbumState:
     stems: dict[str, uuid.UUID]
     with_original: set[uuid.UUID]
     hashes: set[str]
-    # Files in the library still waiting for their real previews: (version id, path, hash, source)
-    pending: list[tuple[uuid.UUID, str, str, str]] = field(default_factory=list)
+    # Files in the library still waiting for their real previews.
+    pending: list[AwaitingPreviews] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingPreviews:
+    """A file in the library whose real previews are still to be made."""
+
+    version_id: uuid.UUID
+    photo_id: uuid.UUID
+    library_path: str
+    content_hash: str
+    source: str  # as the photographer knows it, for progress and failures
 
 
 async def note_failure(session: AsyncSession, state: AlbumState, source: str, reason: str) -> None:

@@ -38,6 +38,7 @@ from core.services.context import Call, ServiceContext
 from core.services.import_previews import PreviewPass, left_without_previews
 from core.services.import_state import (
     AlbumState,
+    AwaitingPreviews,
     ImportFailure,
     ImportProgress,
     ImportReport,
@@ -311,7 +312,9 @@ class ImportService:
                 kind=kind, round=round_, files=[Path(p.prepared.source).name for p in batch]
             )
         for version_id, library_path, content_hash, source, pid in added:
-            state.pending.append((version_id, library_path, content_hash, source))
+            state.pending.append(
+                AwaitingPreviews(version_id, pid, library_path, content_hash, source)
+            )
             report.imported.append(source)
             report.photo_ids.append(pid)
 

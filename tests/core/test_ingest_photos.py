@@ -161,3 +161,37 @@ async def test_the_first_screen_of_a_listing_is_the_start_of_the_whole(
         assert [r.filename for r in first] == [r.filename for r in whole[:5]]
     one = await s.photos.row(pia, album.id, whole[3].id)
     assert one == whole[3]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_shoot_of_big_jpegs_is_sharp_in_the_grid_before_any_loupe_preview(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """Big JPEGs get their grid thumbnails from the DC coefficients in a pass of their own;
+    the loupe previews (a near-full decode each) come after the whole grid."""
+    from tests.images import make_jpeg
+
+    s, pia = studio.services, studio.photographer
+    card = tmp_path / "card"
+    for i in range(3):
+        make_jpeg(card / f"BIG_{i}.jpg", size=(4200, 2800), colour=i)
+    make_jpeg(card / "small.jpg", size=(1200, 800), colour=9)
+    album = await s.albums.create(pia, "Big files")
+    cache = s.ctx.home.previews
+    grid_done_first: list[bool] = []
+
+    def watch(p: ImportProgress) -> None:
+        if p.phase == "previews" and p.done == p.total:
+            hashes = [f.name.split("_")[0] for f in cache.rglob("*_512.jpg")]
+            loupes = {f.name.split("_")[0] for f in cache.rglob("*_2048.jpg")}
+            # Every thumbnail made; of the loupe previews only the small file's (one decode).
+            grid_done_first.append(len(hashes) == 4 and len(loupes) == 1)
+
+    report = await s.imports.run(pia, album.id, [card], progress=watch)
+
+    assert len(report.imported) == 4 and not report.failed
+    assert grid_done_first == [True]
+    for row in await s.photos.list(pia, album.id):
+        for edge in (512, 2048):
+            with Image.open(preview_path(cache, row.preview_hash, edge)) as im:
+                assert max(im.size) == min(edge, max(row.width, row.height))

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
+from core.imaging.previews import preview_path
 from core.services.photos import PhotoRow
 from tests.images import make_jpeg
 from tests.ui.conftest import Desk, until
@@ -129,6 +130,37 @@ def test_raw_zooms_to_the_preview_and_says_so(desk: Desk, qtbot, tmp_path: Path)
         assert loupe.image.pixmap().size() == loupe.pixmap.size()  # the preview, 1:1
         QTest.keyClick(loupe, Qt.Key.Key_Z)
         assert "[fit ·" in loupe.caption.text()
+        await grid.studio.jobs.idle()
+
+    desk.run(scenario())
+    grid.close_album()
+
+
+def test_before_its_loupe_preview_the_grid_thumbnail_stands_in(
+    desk: Desk, qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    grid, loupe, rows = open_loupe(
+        desk, qtbot, [make_jpeg(tmp_path / "card" / "A.jpg", (900, 600))]
+    )
+    photo = rows[0]
+    root = desk.home.previews
+    loupe_preview = preview_path(root, photo.preview_hash, 2048)
+    # As between the import's grid and loupe passes: the 512 (blue) exists, the 2048 not yet.
+    loupe_preview.unlink()
+    Image.new("RGB", (512, 341), BLUE).save(preview_path(root, photo.preview_hash, 512))
+    Image.new("RGB", (160, 107), RED).save(preview_path(root, photo.preview_hash, "embedded"))
+
+    async def scenario() -> None:
+        loupe.show_photo(photo)
+        await until(lambda: loupe.pixmap is not None, what="a stand-in")
+        assert loupe.provisional and loupe.pixmap is not None
+        assert loupe.pixmap.width() == 512  # the grid thumbnail, not the camera's 160 px one
+        assert close_to(loupe.pixmap.toImage().pixelColor(256, 170), BLUE)
+
+        Image.new("RGB", (900, 600), RED).save(loupe_preview)  # the loupe pass gets to it
+        loupe.update_photo(photo)
+        await until(lambda: not loupe.provisional, what="the loupe preview")
+        assert loupe.pixmap is not None and loupe.pixmap.width() == 900
         await grid.studio.jobs.idle()
 
     desk.run(scenario())
