@@ -28,6 +28,10 @@ class Home:
         return self.root / "cache" / "previews"
 
     @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
     def config_path(self) -> Path:
         return self.root / "config.json"
 

@@ -65,11 +65,16 @@ def analyse_photo(
     return Analysis(path, content_hash, len(data), metadata, previews)
 
 
-def imaging_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+def imaging_pool(
+    max_workers: int | None = None, chatter_log: Path | None = None
+) -> ProcessPoolExecutor:
     """A process pool fit for imaging work: all cores by default, and no ``fork``.
 
     LibRaw (rawpy) runs OpenMP, which can deadlock in a forked child (rawpy warns about it),
     and a forked GUI process would drag Qt state along; ``forkserver`` starts workers clean.
+    With ``chatter_log``, what the C decoders print on their own (libtiff's "Missing JPEG
+    tables." for old RAWs, libjpeg's warnings) goes to that file, not the photographer's terminal;
+    every refusal still reaches them as a sentence through the import's report.
     """
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
@@ -77,4 +82,19 @@ def imaging_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
         # Workers fork from a server that has already imported the imaging stack (Pillow,
         # pillow-heif, rawpy, blake3): a worker starts in milliseconds instead of ~0.5 s.
         context.set_forkserver_preload(["core.ingest.worker"])
-    return ProcessPoolExecutor(max_workers, mp_context=context)
+    if chatter_log is None:
+        return ProcessPoolExecutor(max_workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers, mp_context=context, initializer=_chatter_to, initargs=(str(chatter_log),)
+    )
+
+
+def _chatter_to(path: str) -> None:
+    """In a worker: send file descriptor 2 (where C libraries write) to ``path``."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return  # a read-only home: the chatter stays on the terminal
+    os.dup2(fd, 2)
+    os.close(fd)

@@ -66,7 +66,7 @@ class ImportService:
     @property
     def executor(self) -> Executor:
         if self._executor is None:
-            self._executor = imaging_pool()
+            self._executor = imaging_pool(chatter_log=self.ctx.home.logs / "decoders.log")
             self._own_executor = True
         return self._executor
 

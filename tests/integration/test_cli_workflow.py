@@ -137,3 +137,25 @@ def test_a_home_whose_init_was_killed_before_its_config_still_opens(tmp_path: Pa
     assert r.code == 0, r.err
     r = photoflow(home, "init", "--studio", "Lumen", "--admin", "owner@lumen.test")
     assert r.code == 1 and "already set up" in r.err
+
+
+def test_importing_old_raws_prints_sentences_not_decoder_chatter(
+    tmp_path: Path, photos_dir: Path
+) -> None:
+    """libtiff prints "Missing JPEG tables." for the old Kodak/Canon RAWs of the shared photos;
+    that goes to the home's decoder log, and the terminal shows progress and plain reasons."""
+    home = tmp_path / "home"
+    card = tmp_path / "card"
+    card.mkdir()
+    for name in ("RAW_KODAK_DC50.KDC", "CanonRaw.cr2", "truncated_jpeg.jpg"):
+        (card / name).write_bytes((photos_dir / name).read_bytes())
+    assert photoflow(home, "init", "--studio", "Lumen", "--admin", "o@lumen.test").code == 0
+    assert photoflow(home, "album", "create", "Old RAWs", as_user="o@lumen.test").code == 0
+
+    result = photoflow(home, "import", "Old RAWs", str(card), as_user="o@lumen.test")
+
+    assert result.code == 0, result.err
+    progress = [line for line in result.err.replace("\r", "\n").splitlines() if line.strip()]
+    assert [line for line in progress if not line.startswith(("copying ", "previews "))] == []
+    assert f"  failed: {card / 'truncated_jpeg.jpg'}: the JPEG is cut short" in result.out
+    assert "Missing JPEG tables" in (home / "logs" / "decoders.log").read_text()
