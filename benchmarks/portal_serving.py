@@ -118,8 +118,11 @@ async def build(root: Path, n_big: int) -> Setup:
 
 
 def serve(root: str, tenant_id: str, conn: Connection) -> None:
-    """The portal process: a running portal plus the desktop side's event subscription."""
-    asyncio.run(_serve(Path(root), uuid.UUID(tenant_id), conn))
+    """The portal process: a running portal plus the desktop side's event subscription, on the
+    event loop `photoflow portal` runs on (uvloop where it is installed)."""
+    from portal.server import run_standalone
+
+    run_standalone(_serve(Path(root), uuid.UUID(tenant_id), conn))
 
 
 async def _serve(root: Path, tenant_id: uuid.UUID, conn: Connection) -> None:
@@ -138,8 +141,8 @@ async def _serve(root: Path, tenant_id: uuid.UUID, conn: Connection) -> None:
                 arrivals.append(time.monotonic())
 
     listener = asyncio.create_task(listen())
-    conn.send(("ready", handle.port))
     loop = asyncio.get_running_loop()
+    conn.send(("ready", handle.port, f"{type(loop).__module__}.{type(loop).__name__}"))
     try:
         while True:
             command = await loop.run_in_executor(None, conn.recv)
@@ -157,8 +160,11 @@ async def _serve(root: Path, tenant_id: uuid.UUID, conn: Connection) -> None:
 
 
 def serve_floor(picture: str, conn: Connection) -> None:
-    """What aiohttp itself costs: the same bytes from memory, no session, no checks, no headers."""
+    """What aiohttp itself costs: the same bytes from memory, no session, no checks, no headers,
+    on the portal's own event loop."""
     from aiohttp import web
+
+    from portal.server import run_standalone
 
     data = Path(picture).read_bytes()
 
@@ -176,7 +182,7 @@ def serve_floor(picture: str, conn: Connection) -> None:
         await asyncio.get_running_loop().run_in_executor(None, conn.recv)
         await runner.cleanup()
 
-    asyncio.run(run())
+    run_standalone(run())
 
 
 # --- nginx and wrk -----------------------------------------------------------------------------
@@ -452,8 +458,9 @@ def main() -> None:
         server = ctx.Process(target=serve, args=(str(setup.root), str(setup.tenant_id), theirs))
         server.start()
         try:
-            ready, port = ours.recv()
+            ready, port, loop = ours.recv()
             assert ready == "ready"
+            print(f"  the portal's process runs on {loop}, as `photoflow portal` does")
             asyncio.run(measure(setup, work, port, ours, args))
         finally:
             if server.is_alive():

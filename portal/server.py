@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from core.services import Services
 from portal.app import create_app
 from portal.live import HUB
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,4 +54,24 @@ async def start_portal(
         raise
     sockets = [s for s in (site._server.sockets if site._server else ())]  # type: ignore[union-attr]
     actual = sockets[0].getsockname()[1] if sockets else port
+    loop = type(asyncio.get_running_loop())
+    log.info(
+        "portal on http://%s:%s, event loop %s.%s", host, actual, loop.__module__, loop.__name__
+    )
     return PortalHandle(runner, site, host, actual)
+
+
+def standalone_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop a portal of its own runs on: uvloop's (libuv) where it is installed, else
+    asyncio's. The desktop app's portal stays on the Qt loop it shares with the window."""
+    try:
+        import uvloop
+    except ImportError:  # Windows, or a source checkout without it
+        return None
+    return uvloop.new_event_loop
+
+
+def run_standalone(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on the standalone portal's loop (see standalone_loop)."""
+    with asyncio.Runner(loop_factory=standalone_loop()) as runner:
+        return runner.run(main)

@@ -45,6 +45,10 @@ def run(argv: list[str]) -> int:
         return open_desktop(args)
     setup_logging(home_at(args.home).root)
     try:
+        if args.command == "portal":  # a server of its own: on uvloop where it is installed
+            from portal.server import run_standalone
+
+            return run_standalone(_run(args, as_json))
         return asyncio.run(_run(args, as_json))
     except KeyboardInterrupt:
         error("Stopped.", as_json)

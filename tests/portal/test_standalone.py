@@ -1,0 +1,78 @@
+"""`photoflow portal`, the portal on its own: on uvloop where it is installed, serving galleries
+like the desktop's portal, refusing a link revoked from the command line, stopping on Ctrl+C."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.images import make_shoot
+from tests.integration.cli import env_for, photoflow
+from tests.portal.conftest import Visitor
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_photoflow_portal_serves_on_uvloop_and_refuses_a_revoked_link(tmp_path: Path):
+    home = tmp_path / "home"
+
+    def pf(*args: str) -> dict:
+        r = photoflow(home, *args, "--json")
+        assert r.code == 0, (args, r.out, r.err)
+        return r.json
+
+    pf("init", "--studio", "S", "--admin", "a@s.test")
+    pf("album", "create", "Wedding")
+    pf("import", "Wedding", *map(str, make_shoot(tmp_path / "card", 2)))
+    pf("album", "advance", "Wedding")  # Stock
+    pf("album", "advance", "Wedding")  # Rate
+    link = pf("link", "create", "Wedding", "--guest", "Ann")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.main", "--home", str(home), "portal", "--port", str(port)],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    visitor = Visitor(f"http://127.0.0.1:{port}")
+    try:
+        line = await asyncio.to_thread(proc.stdout.readline)  # type: ignore[union-attr]
+        assert f"PhotoFlow portal on http://127.0.0.1:{port}/" in line, line
+        g = await visitor.enter("/g/" + link["url"].rsplit("/g/", 1)[1])
+        url = f"/api/photos/{g['photos'][0]['id']}/preview?size=grid"
+        for _ in range(3):
+            r = await visitor.get(url)
+            assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+            assert "script-src 'none'" in r.headers["Content-Security-Policy"]
+            assert (await r.read())[:2] == b"\xff\xd8"
+
+        await asyncio.to_thread(pf, "link", "revoke", link["id"])
+        answers = []
+        for _ in range(100):  # the portal re-reads a link at least every second
+            answers.append((await visitor.get(url)).status)
+            if answers[-1] == 404:
+                break
+            await asyncio.sleep(0.1)
+        assert answers[-1] == 404 and set(answers) <= {200, 404}, answers
+        assert (await visitor.get("/api/gallery")).status == 404
+
+        log = (home / "logs" / "photoflow.log").read_text()
+        loop = "uvloop.Loop" if importlib.util.find_spec("uvloop") else "asyncio."
+        assert f"portal on http://127.0.0.1:{port}, event loop {loop}" in log, log
+    finally:
+        await visitor.close()
+        proc.send_signal(signal.SIGINT)  # Ctrl+C
+        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+    assert proc.returncode == 130 and "Stopped." in err and "Traceback" not in err, err
