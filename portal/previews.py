@@ -29,7 +29,7 @@ from core.imaging.previews import DEFAULT_SIZES, GRID, LOUPE, make_previews, pre
 from core.services.client import PreviewSource
 from portal.api import photo_id
 from portal.middlewares import IMAGE_HEADERS
-from portal.state import STATE, GalleryGone, guest_name, guest_of, state_of
+from portal.state import STATE, GalleryGone, PortalState, guest_name, guest_of, state_of
 
 log = logging.getLogger(__name__)
 
@@ -237,12 +237,24 @@ def _size_and_variant(request: web.Request) -> tuple[int, str]:
 async def preview(request: web.Request) -> web.StreamResponse:
     """GET /api/photos/{id}/preview?size=grid|loupe&variant=current|original|retouched
 
-    Most requests a gallery makes, so the usual case is answered from memory without awaiting
-    anything: the session verified for this Cookie header, the link's answer of the last
-    ACCESS_TTL_S, the photo found in the link's album, the clean picture and its headers. Each of
-    those is the same check as on the slow path, only remembered."""
-    app = request.app
-    state = app[STATE]
+    Most requests a gallery makes, and mostly the same ones again: a picture answered to this
+    Cookie header and request target after every check is answered again from memory for as long
+    as every one of those checks is remembered (portal.state.PortalState.remember_picture)."""
+    state = request.app[STATE]
+    asked = (request.headers.get(hdrs.COOKIE), request.raw_path)
+    picture = state.recent_picture(asked) or await _checked_picture(request, state, asked)
+    match = request.headers.get(hdrs.IF_NONE_MATCH)
+    if match is not None and picture.etag in match:
+        return web.Response(status=304, headers=picture.not_modified)
+    return web.Response(body=picture.data, headers=picture.headers)
+
+
+async def _checked_picture(
+    request: web.Request, state: PortalState, asked: tuple[str | None, str]
+) -> Picture:
+    """Every check, each answered from memory where it was made lately: the session verified for
+    this Cookie header, the link's answer of the last ACCESS_TTL_S, the guest all the way in, the
+    photo found in the link's album, the clean (and watermarked) picture."""
     session = state.sessions.from_request(request)
     if session is None:
         raise GalleryGone()
@@ -254,12 +266,12 @@ async def preview(request: web.Request) -> web.StreamResponse:
         access.guest(name), pid, variant
     )
     watermark = access.watermark_text if access.watermark else None
-    store = app[STORE]
+    store = request.app[STORE]
     picture = store.held(source, size, watermark) or await store.picture(source, size, watermark)
-    match = request.headers.get(hdrs.IF_NONE_MATCH)
-    if match is not None and picture.etag in match:
-        return web.Response(status=304, headers=picture.not_modified)
-    return web.Response(body=picture.data, headers=picture.headers)
+    if store.held(source, size, watermark) is picture:  # only what the store keeps in memory
+        source_key = (access.link_id, pid, variant)
+        state.remember_picture(asked, picture, session, access, source_key, source)
+    return picture
 
 
 async def download(request: web.Request) -> web.StreamResponse:

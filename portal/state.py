@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from aiohttp import web
 
@@ -16,7 +16,10 @@ from core.errors import NotFound, NotPermitted
 from core.policies import Guest
 from core.services import Services
 from core.services.client import LinkAccess, PreviewSource
-from portal.security import Session, Sessions
+from portal.security import SESSION_MAX_AGE_S, Session, Sessions
+
+if TYPE_CHECKING:
+    from portal.previews import Picture
 
 ACCESS_TTL_S = 1.0  # a revoked link is refused at most this long after another process revoked it
 PREVIEW_TTL_S = 10.0
@@ -75,12 +78,49 @@ class Recent(Generic[K, V]):
             self._hits[key] = (value, time.monotonic() + self.ttl_s)
         return value
 
+    def fresh_until(self, key: K, value: V) -> float | None:
+        """When the remembered answer for `key` expires, if that answer is `value` itself."""
+        hit = self._hits.get(key)
+        return hit[1] if hit is not None and hit[0] is value else None
+
     def forget(self, which: Callable[[K], bool] = lambda key: True) -> None:
         self._generation += 1
         for key in [k for k in self._hits if which(k)]:
             del self._hits[key]
         for key in [k for k in self._pending if which(k)]:
             del self._pending[key]
+
+
+class Answers(Generic[K, V]):
+    """Whole answers to requests asked again and again, each with its own expiry: the earliest
+    of those of the remembered checks it was built from (see PortalState.remember_picture)."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self._hits: dict[K, tuple[V, float]] = {}
+        self._sweep_at = 0.0
+
+    def get(self, key: K) -> V | None:
+        hit = self._hits.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
+        return None
+
+    def put(self, key: K, value: V, until: float) -> None:
+        now = time.monotonic()
+        if until <= now:
+            return
+        # Expired answers go at least every ACCESS_TTL_S, so what they hold on to (picture bytes
+        # the store may have let go) is only ever what was served in the last moments.
+        if now >= self._sweep_at or len(self._hits) >= self.max_size:
+            self._hits = {k: hit for k, hit in self._hits.items() if hit[1] > now}
+            if len(self._hits) >= self.max_size:
+                self._hits.clear()
+            self._sweep_at = now + ACCESS_TTL_S
+        self._hits[key] = (value, until)
+
+    def forget(self) -> None:
+        self._hits.clear()
 
 
 def _retrieved(task: asyncio.Task[object]) -> None:
@@ -99,6 +139,12 @@ class PortalState:
     # looked up (and the photo found in the link's album) before it was remembered.
     _sources: Recent[tuple[uuid.UUID, str, str], PreviewSource] = field(
         default_factory=lambda: Recent(PREVIEW_TTL_S, 50_000)
+    )
+    # A picture request's answer by (Cookie header, request target): a gallery asks for the same
+    # pictures with the same cookie, so a repeat costs one lookup. Kept no longer than the session,
+    # the link's answer and the photo's source it was built from, and forgotten with them.
+    _pictures: Answers[tuple[str | None, str], Picture] = field(
+        default_factory=lambda: Answers(20_000)
     )
 
     async def access(self, link_id: uuid.UUID) -> LinkAccess:
@@ -131,14 +177,42 @@ class PortalState:
             key, lambda: self.services.client.preview_source(guest, photo_id, variant)
         )
 
+    def recent_picture(self, asked: tuple[str | None, str]) -> Picture | None:
+        """The picture answered to this very Cookie header and request target, if every check
+        behind that answer is still remembered (see remember_picture)."""
+        return self._pictures.get(asked)
+
+    def remember_picture(
+        self,
+        asked: tuple[str | None, str],
+        picture: Picture,
+        session: Session,
+        access: LinkAccess,
+        source_key: tuple[uuid.UUID, str, str],
+        source: PreviewSource,
+    ) -> None:
+        """Remember a picture answered after every check, until the first of those checks would
+        be made again: the link's answer (ACCESS_TTL_S), the photo found in the album
+        (PREVIEW_TTL_S), the session's age. Only if the link's answer and the photo's source are
+        still the very ones remembered now: a link or album forgotten while this request awaited
+        is not brought back by it."""
+        access_until = self._access.fresh_until(access.link_id, access)
+        source_until = self._sources.fresh_until(source_key, source)
+        if access_until is None or source_until is None:
+            return
+        session_until = time.monotonic() + (session.issued + SESSION_MAX_AGE_S - time.time())
+        self._pictures.put(asked, picture, min(access_until, source_until, session_until))
+
     def forget_link(self, link_id: uuid.UUID) -> None:
         self._access.forget(lambda key: key == link_id)
         self._sources.forget(lambda key: key[0] == link_id)
+        self._pictures.forget()  # not indexed by link; a repeat is rebuilt from memory anyway
 
     def forget_album_state(self) -> None:
         """A stage or a version changed somewhere: re-read links and preview sources."""
         self._access.forget()
         self._sources.forget()
+        self._pictures.forget()
 
 
 STATE: web.AppKey[PortalState] = web.AppKey("portal_state", PortalState)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+import uuid
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 
 from app.bootstrap import close_services, open_services
-from portal.state import ACCESS_TTL_S, STATE, Recent
+from portal.security import SESSION_MAX_AGE_S, Sessions
+from portal.state import ACCESS_TTL_S, STATE, PortalState, Recent
 from tests.portal.conftest import Portal, Visitor
 
 
@@ -133,6 +137,84 @@ async def test_remembered_previews_keep_every_check(portal: Portal, visitor: Vis
         assert asyncio.get_running_loop().time() - revoked < ACCESS_TTL_S + 0.5
         await asyncio.sleep(0.05)
     assert (await visitor.get(url)).status == 404
+
+
+async def test_a_repeated_picture_is_answered_from_memory_until_its_link_is_revoked(
+    portal: Portal, visitor: Visitor
+):
+    """The second request for a picture asks the catalog nothing; the revocation (here, in the
+    desktop app's own process) still refuses the very next request."""
+    made = await portal.services.links.create(portal.actor, "Wedding")
+    g = await visitor.enter("/g/" + made.token)
+    url = f"/api/photos/{g['photos'][0]['id']}/preview?size=grid"
+    first = await visitor.get(url)
+    assert first.status == 200
+    client = portal.services.client
+    asked: list[str] = []
+
+    def counting(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(client, name)
+
+        async def call(*args):  # type: ignore[no-untyped-def]
+            asked.append(name)
+            return await real(*args)
+
+        return call
+
+    client.access = counting("access")  # type: ignore[method-assign]
+    client.preview_source = counting("preview_source")  # type: ignore[method-assign]
+    try:
+        again = await visitor.get(url)
+        assert again.status == 200 and await again.read() == await first.read()
+        assert asked == []
+        await portal.services.links.revoke(portal.actor, made.id)
+        assert (await visitor.get(url)).status == 404
+    finally:
+        del client.access, client.preview_source
+
+
+async def test_an_answer_is_kept_no_longer_than_what_it_was_built_from():
+    link = uuid.uuid4()
+
+    async def access(link_id: uuid.UUID) -> SimpleNamespace:
+        return SimpleNamespace(link_id=link_id)  # a new answer each time the catalog is asked
+
+    async def preview_source(guest: object, photo_id: str, variant: str) -> object:
+        return object()
+
+    services = SimpleNamespace(client=SimpleNamespace(access=access, preview_source=preview_source))
+    state = PortalState(services, Sessions(b"k" * 32))  # type: ignore[arg-type]
+    session = state.sessions.new(link, pin_ok=True, name="Ann")
+    asked = ("pf_session=x", "/api/photos/p/preview?size=grid")
+    where = (link, "p", "current")
+    picture = object()
+
+    async def checks() -> tuple[object, object]:
+        return await state.access(link), await state.preview_source(
+            SimpleNamespace(link_id=link),  # type: ignore[arg-type]
+            "p",
+            "current",
+        )
+
+    got_access, got_source = await checks()
+    state.remember_picture(asked, picture, session, got_access, where, got_source)  # type: ignore[arg-type]
+    assert state.recent_picture(asked) is picture
+
+    state.forget_link(link)  # revoked while the answer is remembered
+    assert state.recent_picture(asked) is None
+    # built from checks made before the revocation, finished after it: not remembered
+    state.remember_picture(asked, picture, session, got_access, where, got_source)  # type: ignore[arg-type]
+    assert state.recent_picture(asked) is None
+    # ... even once the link has been asked about again (a different answer now)
+    await checks()
+    state.remember_picture(asked, picture, session, got_access, where, got_source)  # type: ignore[arg-type]
+    assert state.recent_picture(asked) is None
+
+    got_access, got_source = await checks()
+    old = state.sessions.new(link, pin_ok=True, name="Ann")
+    old = type(old)(link, old.sid, True, "Ann", int(time.time()) - SESSION_MAX_AGE_S - 1)
+    state.remember_picture(asked, picture, old, got_access, where, got_source)  # type: ignore[arg-type]
+    assert state.recent_picture(asked) is None  # a session past its age is not answered
 
 
 async def test_pages_get_a_fresh_nonce_and_pictures_none(portal: Portal, visitor: Visitor):
