@@ -116,7 +116,8 @@ class LiveHub:
                 )
             )
             return
-        if event.kind in ("album.stage", "photo.version"):
+        if event.kind in ("album.stage", "photo.version", "photo.marks"):
+            # What a client may see changed: a new stage or version, or a photo (un)rejected.
             self.state.forget_album_state()
         if event.kind not in FORWARD or event.album_id is None:
             return

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Photo, ShareLink, Tenant
@@ -30,6 +30,14 @@ PIN_LIMIT = 5
 PIN_LOCKOUT_S = 15 * 60
 # Stages in which the client sees every photo; later ones show the selection only.
 ALL_PHOTOS = (Stage.RAW, Stage.STOCK, Stage.RATE)
+
+
+def seen_by_clients(stage: Stage) -> ColumnElement[bool]:
+    """The photos of an album a client sees in ``stage``: until Rate, every photo the studio did
+    not reject (or put in the selection anyway); from Retouch on, the selection only."""
+    if stage in ALL_PHOTOS:
+        return or_(Photo.flag.is_(None), Photo.flag != "reject", Photo.selected)
+    return Photo.selected.is_(True)
 
 
 class TooManyAttempts(PhotoFlowError):
@@ -253,9 +261,11 @@ async def guest_link(call: Call, guest: Guest) -> tuple[ShareLink, Album, LinkAc
 async def photo_in_gallery(call: Call, album: Album, photo_id: uuid.UUID) -> Photo:
     """A photo the guest may see in this stage (another album's photo is NotFound)."""
     photo = await call.session.scalar(
-        select(Photo).where(Photo.id == photo_id, Photo.album_id == album.id)
+        select(Photo).where(
+            Photo.id == photo_id, Photo.album_id == album.id, seen_by_clients(Stage(album.stage))
+        )
     )
-    if photo is None or (Stage(album.stage) not in ALL_PHOTOS and not photo.selected):
+    if photo is None:
         raise NotFound("No such photo in this gallery.")
     call.on("photo", photo.id, f"{album.name}/{photo.filename}")
     call.album_id = album.id

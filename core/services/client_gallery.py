@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core.catalog import Feedback, Photo, PhotoVersion
 from core.errors import NotFound
 from core.policies import Guest
-from core.services.client_access import ALL_PHOTOS, guest_link, photo_uuid
+from core.services.client_access import guest_link, photo_uuid, seen_by_clients
 from core.services.context import ServiceContext
 from core.workflow import Stage
 
@@ -75,9 +75,7 @@ class GalleryViews:
         async with self.ctx.call(guest, "gallery.view", audit=False) as call:
             link, album, access = await guest_link(call, guest)
             stage = Stage(album.stage)
-            query = select(Photo).where(Photo.album_id == album.id)
-            if stage not in ALL_PHOTOS:
-                query = query.where(Photo.selected)
+            query = select(Photo).where(Photo.album_id == album.id, seen_by_clients(stage))
             photos = (
                 await call.session.scalars(
                     query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
@@ -189,9 +187,11 @@ class GalleryViews:
         async with self.ctx.call(guest, "gallery.preview", audit=False) as call:
             _link, album, access = await guest_link(call, guest)
             photo = await call.session.scalar(
-                select(Photo).where(Photo.id == pid, Photo.album_id == album.id)
+                select(Photo).where(
+                    Photo.id == pid, Photo.album_id == album.id, seen_by_clients(Stage(album.stage))
+                )
             )
-            if photo is None or (Stage(album.stage) not in ALL_PHOTOS and not photo.selected):
+            if photo is None:
                 raise NotFound("No such photo in this gallery.")
             if variant == "download" and not access.downloads:
                 raise NotFound("No such photo in this gallery.")

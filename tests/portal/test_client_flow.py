@@ -181,3 +181,30 @@ def test_cli_links_and_picks(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type
     assert "revoked" in cli("link", "revoke", made["id"][:8])
     assert json.loads(cli("link", "list", "Shoot", "--json"))[0]["active"] is False
     assert cli("album", "picks", "Shoot", "--lightroom").strip() == ""
+
+
+async def test_a_photo_the_studio_rejects_leaves_the_clients_gallery(
+    portal: Portal, visitor: Visitor
+):
+    s, me = portal.services, portal.actor
+    g = await visitor.enter(await portal.link())
+    by_name = {p["id"]: p for p in g["photos"]}
+    rows = {r.filename: str(r.id) for r in await s.photos.list(me, "Wedding")}
+    blurry = rows["IMG_0001.jpg"]
+    assert blurry in by_name
+    preview = f"/api/photos/{blurry}/preview?size=grid"
+    assert (await visitor.get(preview)).status == 200
+
+    await s.photos.flag(me, "Wedding", "IMG_0001.jpg", "reject")
+
+    gallery = await (await visitor.get("/api/gallery")).json()
+    assert blurry not in {p["id"] for p in gallery["photos"]}
+    assert len(gallery["photos"]) == len(by_name) - 1
+    assert (await visitor.get(preview)).status == 404  # at once, though it was just served
+    r = await visitor.api(f"/api/photos/{blurry}/pick", {"picked": True})
+    assert r.status == 404
+
+    await s.photos.flag(me, "Wedding", "IMG_0001.jpg", None)  # the photographer changes their mind
+    gallery = await (await visitor.get("/api/gallery")).json()
+    assert blurry in {p["id"] for p in gallery["photos"]}
+    assert (await visitor.get(preview)).status == 200
