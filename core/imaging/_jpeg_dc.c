@@ -59,6 +59,11 @@ static int build_huffman(Huffman *h, int is_ac) {
         code <<= 1;
     }
     h->maxcode[17] = 0x7fffffff;
+    if (!is_ac) {
+        for (int i = 0; i < k; i++) {
+            if (h->symbols[i] > 15) return -1;    /* as libjpeg: a bogus DC table */
+        }
+    }
     memset(h->dc_fast, 0, sizeof h->dc_fast);
     memset(h->ac_fast, 0, sizeof h->ac_fast);
     for (int i = 0; i < k; i++) {
@@ -187,9 +192,12 @@ static int read_headers(Jpeg *j) {
     size_t n = j->size, p = 2;
     if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) { damaged("not a JPEG"); return -1; }
     for (;;) {
+        if (p >= n) { damaged("no scan"); return -1; }
+        if (d[p] != 0xFF) { unsupported("stray bytes between segments"); return -1; }
         while (p < n && d[p] == 0xFF) p++;     /* fill bytes */
         if (p >= n) { damaged("no scan"); return -1; }
         int marker = d[p++];
+        if (marker == 0x00) { unsupported("stray bytes between segments"); return -1; }
         if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
         if (marker == 0xD9) { damaged("no scan"); return -1; }
         if (p + 2 > n) { damaged("cut short"); return -1; }
@@ -211,6 +219,7 @@ static int read_headers(Jpeg *j) {
             if (j->ncomp != 1 && j->ncomp != 3) { unsupported("not grey or YCbCr"); return -1; }
             if (slen < 6 + 3 * (size_t)j->ncomp) { damaged("bad frame header"); return -1; }
             if (j->width == 0 || j->height == 0) { unsupported("height from a DNL marker"); return -1; }
+            if (j->width > 65500 || j->height > 65500) { damaged("too large"); return -1; }
             for (int c = 0; c < j->ncomp; c++) {
                 Component *cp = &j->comp[c];
                 cp->id = s[6 + 3 * c];
@@ -409,6 +418,15 @@ static PyObject *decode_scan(Jpeg *j) {
         if (j->comp[c].h > hmax) hmax = j->comp[c].h;
         if (j->comp[c].v > vmax) vmax = j->comp[c].v;
     }
+    for (int c = 0; c < j->ncomp; c++) {
+        Component *cp = &j->comp[c];
+        /* libjpeg scales luma by IDCT when chroma is sampled finer, and handles fractional
+         * ratios its own way: those pictures are libjpeg's to decode. */
+        if (hmax % cp->h || vmax % cp->v) return unsupported("fractional sampling");
+    }
+    if (j->ncomp == 3 && (j->comp[0].h != hmax || j->comp[0].v != vmax)) {
+        return unsupported("chroma sampled finer than luma");
+    }
     int blocks_in_mcu = 0;
     for (int c = 0; c < j->ncomp; c++) {
         Component *cp = &j->comp[c];
@@ -471,13 +489,15 @@ static PyObject *decode_scan(Jpeg *j) {
             Component *cp = &j->comp[j->scan_order[i]];
             int hs = single ? 1 : cp->h, vs = single ? 1 : cp->v;
             const Huffman *dc = j->dc[cp->dc_table], *ac = j->ac[cp->ac_table];
-            int q0 = j->quant[cp->tq][1];
+            int q0 = (int16_t)j->quant[cp->tq][1];  /* libjpeg's multiplier is a short */
             for (int by = 0; by < vs; by++) {
                 for (int bx = 0; bx < hs; bx++) {
                     int diff = decode_block(&b, dc, ac);
                     if (diff == INT32_MIN) { problem = "bad Huffman code"; break; }
                     cp->pred = (int16_t)(cp->pred + diff);   /* libjpeg keeps a JCOEF */
-                    int value = ((cp->pred * q0 + 4) >> 3) + 128;
+                    /* libjpeg's 1x1 IDCT: descale, then its range limit, which wraps at 10 bits. */
+                    int dc = (cp->pred * q0 + 4) >> 3;
+                    int value = (((dc & 1023) ^ 512) - 512) + 128;
                     value = value < 0 ? 0 : value > 255 ? 255 : value;
                     long row = my * vs + by, col = mx * hs + bx;
                     cp->plane[row * cp->blocks_w + col] = (uint8_t)value;

@@ -84,9 +84,22 @@ def imaging_pool(
         context.set_forkserver_preload(["core.ingest.worker"])
     if chatter_log is None:
         return ProcessPoolExecutor(max_workers, mp_context=context)
+    _keep_short(chatter_log)
     return ProcessPoolExecutor(
         max_workers, mp_context=context, initializer=_chatter_to, initargs=(str(chatter_log),)
     )
+
+
+CHATTER_LOG_MAX = 5_000_000
+
+
+def _keep_short(log: Path) -> None:
+    """Start a new log when the last one has grown past CHATTER_LOG_MAX (one old one is kept)."""
+    try:
+        if log.stat().st_size > CHATTER_LOG_MAX:
+            os.replace(log, log.with_name(log.name + ".1"))
+    except OSError:
+        pass  # none yet, or a read-only home
 
 
 def _chatter_to(path: str) -> None:

@@ -5,15 +5,28 @@ At 1/8 scale every 8x8 block becomes one pixel, its DC value, so a grid thumbnai
 decoding them. Its luma is exactly libjpeg's 1/8-scale luma; chroma is each block's average
 colour, where libjpeg would run a 2x2 IDCT on 4:2:0 chroma and then upsample (after the
 thumbnail's own 4:2:0 encoding the two cannot be told apart). Anything unusual
-(progressive, CMYK, 12-bit, damaged) is left to libjpeg, which also reports damage in words a
-photographer can read.
+(progressive, CMYK, 12-bit, chroma sampled finer than luma, damaged) is left to libjpeg, which
+also reports damage in words a photographer can read. Used for grid thumbnails only: a loupe
+preview wants libjpeg's chroma, and libjpeg's checks before a photo counts as imported.
 """
 
 from __future__ import annotations
 
+import logging
+from types import ModuleType
+
 from PIL import Image
 
-from core.imaging import _jpeg_dc  # type: ignore[attr-defined]
+log = logging.getLogger(__name__)
+
+_jpeg_dc: ModuleType | None
+try:
+    from core.imaging import _jpeg_dc  # type: ignore[attr-defined,no-redef]
+except ImportError:  # a source tree pip never built: libjpeg decodes everything, more slowly
+    _jpeg_dc = None
+    log.warning(
+        "core.imaging._jpeg_dc is not built; grid thumbnails use libjpeg (pip install -e .)"
+    )
 
 # Component ids that make libjpeg treat a 3-component JPEG without JFIF as RGB, not YCbCr.
 _RGB_IDS = (ord("R"), ord("G"), ord("B"))
@@ -34,9 +47,22 @@ def eighth_scale_is_enough(size: tuple[int, int], long_edge: int) -> bool:
     return max(size) // 8 >= long_edge
 
 
+def can_decode(im: Image.Image) -> bool:
+    """Whether the DC decoder takes this opened (not loaded) JPEG: sequential, grey or YCbCr."""
+    return (
+        _jpeg_dc is not None
+        and im.format in ("JPEG", "MPO")
+        and im.mode in ("L", "RGB")
+        and not im.info.get("progressive")
+        and im.info.get("adobe_transform") != 0
+    )
+
+
 def decode_fitted(data: bytes, long_edge: int) -> Image.Image | None:
     """The JPEG as an L or RGB image within ``long_edge`` (at most its 1/8-scale size), with
     the stored pixels' orientation; None when this JPEG is one for libjpeg to decode."""
+    if _jpeg_dc is None:
+        return None
     try:
         width, height, adobe_transform, components = _jpeg_dc.dc_planes(data)
     except (NotImplementedError, ValueError, MemoryError):
@@ -57,8 +83,11 @@ def decode_fitted(data: bytes, long_edge: int) -> Image.Image | None:
             _ceil_div(_ceil_div(width * h, h_max), 8),
             _ceil_div(_ceil_div(height * v, v_max), 8),
         )
+        # The part of the band under the luma picture: a 4:2:0 band of a picture 513 blocks
+        # wide holds 257 pixels, of which the luma's 513 cover 256.5.
+        under_luma = (0, 0, eighth[0] * h / h_max, eighth[1] * v / v_max)
         band = _band(component, size)
-        bands.append(band.resize(target, Image.Resampling.BICUBIC, reducing_gap=3.0))
+        bands.append(band.resize(target, Image.Resampling.BICUBIC, under_luma, reducing_gap=3.0))
     return Image.merge("YCbCr", bands).convert("RGB")
 
 

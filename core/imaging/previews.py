@@ -102,7 +102,7 @@ def grid_first(source: Source, filename: str = "") -> bool:
         return False
     try:
         with Image.open(io.BytesIO(data)) as im:  # reads the header only
-            return im.format == "JPEG" and eighth.eighth_scale_is_enough(im.size, GRID)
+            return eighth.can_decode(im) and eighth.eighth_scale_is_enough(im.size, GRID)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return False
 
@@ -136,7 +136,12 @@ def _finish(im: Image.Image, data: bytes, kind: PhotoKind, long_edge: int) -> Im
     orientation = decoding.exif_orientation(im)
     icc = im.info.get("icc_profile")
     with damage_reported(kind):
-        if im.format in ("JPEG", "MPO") and eighth.eighth_scale_is_enough(im.size, long_edge):
+        # Grid thumbnails only: a bigger preview wants libjpeg's chroma (and its checks).
+        if (
+            long_edge <= GRID
+            and eighth.can_decode(im)
+            and eighth.eighth_scale_is_enough(im.size, long_edge)
+        ):
             small = eighth.decode_fitted(data, long_edge)
             if small is not None:  # a grid thumbnail straight from the DC coefficients
                 return decoding.upright(colour.to_srgb(small, icc), orientation)

@@ -157,3 +157,64 @@ def test_damaged_jpegs_never_crash_it_and_are_still_refused_in_words(tmp_path: P
     big_cut = _jpeg(_scene((4200, 2800)), quality=90)
     with pytest.raises(NotAPhoto, match="cut short"):
         make_previews(big_cut[: len(big_cut) // 2], tmp_path, "ef" * 32, sizes=(GRID,))
+
+
+def test_chroma_lines_up_with_luma_when_the_blocks_do_not_pair_up() -> None:
+    """4:2:0 chroma of a picture 257 blocks wide holds 129 pixels, of which luma covers 128.5;
+    stretched over the whole, colour would drift off its edges towards the right."""
+    import numpy as np
+
+    w, h = 2056, 1032  # 257 x 129 blocks: both odd
+    x = np.arange(w)[None, :].repeat(h, 0)
+    waves = 128 + 100 * np.sin(2 * np.pi * x / 400)
+    ycc = np.stack([np.full((h, w), 128.0), waves, np.full((h, w), 128.0)], -1)
+    picture = Image.fromarray(ycc.astype(np.uint8), "YCbCr").convert("RGB")
+    data = _jpeg(picture, quality=95, subsampling=2)
+
+    ours = eighth.decode_fitted(data, 257)
+    libjpeg = _libjpeg_eighth(data, "YCbCr")
+
+    assert ours is not None and ours.size == libjpeg.size == (257, 129)
+    cb_ours = np.asarray(ours.convert("YCbCr"), float)[:, :, 1].mean(0)
+    cb_libjpeg = np.asarray(libjpeg, float)[:, :, 1].mean(0)
+    assert np.abs(cb_ours - cb_libjpeg)[-40:].max() < 4
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _tiny_grey_jpeg(dc_table_symbols: list[int], entropy: bytes, dc_quantiser: int = 255) -> bytes:
+    """An 8x8 grey baseline JPEG written by hand: one block, 4-bit DC codes, EOB = '0'."""
+    dqt = _segment(0xDB, bytes([0, dc_quantiser] + [1] * 63))
+    sof = _segment(0xC0, bytes([8, 0, 8, 0, 8, 1, 1, 0x11, 0]))
+    dc = bytes([0x00, 0, 0, 0, len(dc_table_symbols)] + [0] * 12 + dc_table_symbols)
+    ac = bytes([0x10, 1] + [0] * 15 + [0x00])
+    sos = _segment(0xDA, bytes([1, 1, 0x00, 0, 63, 0]))
+    return (
+        b"\xff\xd8"
+        + dqt
+        + sof
+        + _segment(0xC4, dc)
+        + _segment(0xC4, ac)
+        + sos
+        + entropy
+        + b"\xff\xd9"
+    )
+
+
+def test_out_of_range_values_come_out_as_libjpeg_makes_them() -> None:
+    # DC symbol 7 (code 0111), the 7 bits of +100, EOB: DC 100 x 255 is far outside 8 bits,
+    # where libjpeg's range limit wraps instead of clamping.
+    data = _tiny_grey_jpeg(list(range(12)), bytes([0x7C, 0x8F]))
+
+    assert _our_luma(data).getpixel((0, 0)) == _libjpeg_eighth(data, "L").getpixel((0, 0))
+
+
+def test_a_dc_table_libjpeg_calls_bogus_is_refused_too() -> None:
+    data = _tiny_grey_jpeg([*range(11), 16], bytes([0x7C, 0x8F]))  # a DC size of 16 bits
+
+    with pytest.raises(ValueError):
+        _jpeg_dc.dc_planes(data)
+    with pytest.raises(OSError):
+        _libjpeg_eighth(data, "L")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from core.imaging.analyse import analyse_photo
+from core.imaging.analyse import analyse_photo, imaging_pool
 from core.imaging.colour import BACKDROP
 from core.imaging.errors import NotAPhoto
 from core.imaging.formats import PhotoKind, is_photo_candidate, sniff_kind
@@ -229,3 +230,15 @@ def test_capture_time_keeps_its_offset_and_subseconds(tmp_path: Path) -> None:
     assert meta.camera == "FUJIFILM X-T5"
     assert meta.taken_at is not None
     assert meta.taken_at.isoformat() == "2024-06-01T18:30:05.250000-04:00"
+
+
+def test_the_decoder_log_starts_afresh_when_it_grows_large(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "decoders.log"
+    log.parent.mkdir()
+    log.write_bytes(b"old chatter\n" * 500_000)  # 6 MB
+
+    with imaging_pool(1, chatter_log=log) as pool:
+        assert pool.submit(os.getpid).result() > 0
+
+    assert (tmp_path / "logs" / "decoders.log.1").stat().st_size == 6_000_000
+    assert not log.exists() or log.stat().st_size < 1000
