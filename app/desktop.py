@@ -146,6 +146,8 @@ async def _run_window(  # type: ignore[no-untyped-def]
     # The import workers start now, while the photographer looks at the window, not at the
     # moment a card goes in.
     studio.jobs.run(services.imports.warm())
+    # Previews an import could not finish before the app last closed (or was killed).
+    studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
     try:
         if opened is not None:
             opened(window, portal)

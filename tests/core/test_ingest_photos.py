@@ -195,3 +195,40 @@ async def test_a_shoot_of_big_jpegs_is_sharp_in_the_grid_before_any_loupe_previe
         for edge in (512, 2048):
             with Image.open(preview_path(cache, row.preview_hash, edge)) as im:
                 assert max(im.size) == min(edge, max(row.width, row.height))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_previews_an_import_left_unmade_are_finished_at_the_next_start(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """The app closed during the loupe pass: the next start makes what is missing."""
+    import asyncio
+
+    from tests.images import make_jpeg
+
+    s, pia = studio.services, studio.photographer
+    card = tmp_path / "card"
+    for i in range(4):
+        make_jpeg(card / f"BIG_{i}.jpg", size=(4200, 2800), colour=i)
+    album = await s.albums.create(pia, "Closed early")
+    loupe_started = asyncio.Event()
+
+    def watch(p: ImportProgress) -> None:
+        if p.phase == "loupe":
+            loupe_started.set()
+
+    run = asyncio.ensure_future(s.imports.run(pia, album.id, [card], progress=watch))
+    await asyncio.wait_for(loupe_started.wait(), 60)
+    run.cancel()  # the window closes
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    cache = s.ctx.home.previews
+    rows = await s.photos.list(pia, album.id)
+    missing = [r for r in rows if not preview_path(cache, r.preview_hash, 2048).exists()]
+    assert len(rows) == 4 and missing, "some loupe previews were still to be made"
+
+    assert await s.imports.finish_previews(pia) >= len(missing)
+    for row in await s.photos.list(pia, album.id):
+        for edge in (512, 2048):
+            assert preview_path(cache, row.preview_hash, edge).exists()
+    assert await s.imports.finish_previews(pia) == 0  # nothing left to do
