@@ -185,32 +185,35 @@ class ImportService:
     async def finish_previews(self, actor: Actor) -> int:
         """Make the previews imports left unmade (the app was closed or killed during their
         preview passes), in every album of the studio that has some; the desktop runs this at
-        start-up. Returns how many files it went through."""
-        async with self._one_at_a_time:
-            async with self.ctx.call(actor, "album.previews_unfinished", audit=False) as call:
-                albums = (
-                    await call.session.execute(
-                        select(Album.id, Album.tenant_id, Album.name, Album.round)
-                        .where(
-                            Album.tenant_id == actor.tenant_id,
-                            select(Photo.id)
-                            .where(Photo.album_id == Album.id, Photo.previews_ready.is_(False))
-                            .exists(),
-                        )
-                        .order_by(Album.name)
+        start-up. Returns how many files it went through.
+
+        Only the look-up waits for an import running now; the previews are made beside it (a card
+        put in meanwhile must not wait for a whole album's loupe previews)."""
+        async with (
+            self._one_at_a_time,
+            self.ctx.call(actor, "album.previews_unfinished", audit=False) as call,
+        ):
+            albums = (
+                await call.session.execute(
+                    select(Album.id, Album.tenant_id, Album.name, Album.round)
+                    .where(
+                        Album.tenant_id == actor.tenant_id,
+                        select(Photo.id)
+                        .where(Photo.album_id == Album.id, Photo.previews_ready.is_(False))
+                        .exists(),
                     )
-                ).all()
-                states = []
-                for album_id, tenant_id, name, round_ in albums:
-                    state = AlbumState(album_id, tenant_id, name, round_, {}, set(), set())
-                    state.pending = await left_without_previews(
-                        call.session, album_id, self.ctx.home
-                    )
-                    states.append(state)
-            for state in states:
-                report = ImportReport(state.album_id, "original")
-                await self.previews.render(actor, state, report, lambda *_: None)
-            return sum(len(state.pending) for state in states)
+                    .order_by(Album.name)
+                )
+            ).all()
+            states = []
+            for album_id, tenant_id, name, round_ in albums:
+                state = AlbumState(album_id, tenant_id, name, round_, {}, set(), set())
+                state.pending = await left_without_previews(call.session, album_id, self.ctx.home)
+                states.append(state)
+        for state in states:
+            report = ImportReport(state.album_id, "original")
+            await self.previews.render(actor, state, report, lambda *_: None)
+        return sum(len(state.pending) for state in states)
 
     async def stream(
         self,
