@@ -345,6 +345,8 @@ async def album_picks(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 async def portal(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     import asyncio
+    import contextlib
+    import signal
 
     from portal.server import start_portal
 
@@ -353,11 +355,19 @@ async def portal(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     port = a.port if a.port is not None else settings.portal_port
     handle = await start_portal(s, host, port)
     print(f"PhotoFlow portal on http://{host}:{handle.port}/ (Ctrl+C stops it)", flush=True)
+    # A service manager (systemd, Docker) stops a server with SIGTERM: close the galleries' live
+    # connections and the socket in order, as for Ctrl+C, and exit 0.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has no such signal
+        loop.add_signal_handler(signal.SIGTERM, stopping.set)
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
     finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
         await handle.stop()
-    return {}, ""
+    return {}, "Portal stopped."
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {

@@ -1,5 +1,6 @@
 """`photoflow portal`, the portal on its own: on uvloop where it is installed, serving galleries
-like the desktop's portal, refusing a link revoked from the command line, stopping on Ctrl+C."""
+like the desktop's portal, refusing a link revoked from the command line, stopping on Ctrl+C and,
+as a service manager stops it, on SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from tests.images import make_shoot
 from tests.integration.cli import env_for, photoflow
@@ -76,3 +79,50 @@ async def test_photoflow_portal_serves_on_uvloop_and_refuses_a_revoked_link(tmp_
         proc.send_signal(signal.SIGINT)  # Ctrl+C
         _, err = await asyncio.to_thread(proc.communicate, timeout=30)
     assert proc.returncode == 130 and "Stopped." in err and "Traceback" not in err, err
+
+
+async def test_sigterm_closes_open_galleries_and_exits_cleanly(tmp_path: Path):
+    home = tmp_path / "home"
+
+    def pf(*args: str) -> dict:
+        r = photoflow(home, *args, "--json")
+        assert r.code == 0, (args, r.out, r.err)
+        return r.json
+
+    pf("init", "--studio", "S", "--admin", "a@s.test")
+    pf("album", "create", "Wedding")
+    pf("import", "Wedding", *map(str, make_shoot(tmp_path / "card", 1)))
+    link = pf("link", "create", "Wedding", "--guest", "Ann")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.main", "--home", str(home), "portal", "--port", str(port)],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    visitor = Visitor(base)
+    try:
+        await asyncio.to_thread(proc.stdout.readline)  # type: ignore[union-attr]
+        await visitor.enter("/g/" + link["url"].rsplit("/g/", 1)[1])
+        ws = await visitor.http.ws_connect(base.replace("http", "ws") + "/api/live", origin=base)
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+
+        proc.send_signal(signal.SIGTERM)
+        notices = []
+        message = await ws.receive(timeout=10)
+        while message.type == aiohttp.WSMsgType.TEXT:
+            notices.append(message.json())
+            message = await ws.receive(timeout=10)
+        # Told why, then a proper close: the gallery page says the portal stopped, not "offline".
+        assert {"type": "closed", "reason": "server stopping"} in notices
+        assert ws.close_code == aiohttp.WSCloseCode.GOING_AWAY
+        out, err = await asyncio.to_thread(proc.communicate, timeout=30)
+    finally:
+        await visitor.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Portal stopped." in out and "Traceback" not in err
