@@ -187,6 +187,18 @@ async def left_without_previews(
     session: AsyncSession, album_id: uuid.UUID, home: Home
 ) -> list[AwaitingPreviews]:
     """Files a killed import put in the library before their previews were made."""
+    # A retouch answers the change requests of earlier rounds once its previews are made; one
+    # that still leaves some open was stopped between its previews and that answer.
+    answer_due = (
+        select(Feedback.id)
+        .where(
+            Feedback.photo_id == PhotoVersion.photo_id,
+            Feedback.kind == "change_request",
+            Feedback.resolved_at.is_(None),
+            Feedback.round < PhotoVersion.round,
+        )
+        .exists()
+    )
     rows = await session.execute(
         select(
             PhotoVersion.id,
@@ -195,7 +207,7 @@ async def left_without_previews(
             PhotoVersion.content_hash,
             PhotoVersion.source_path,
             PhotoVersion.kind,
-            Photo.previews_ready,
+            (PhotoVersion.kind == "retouched") & answer_due,
         )
         .join(Photo, Photo.id == PhotoVersion.photo_id)
         .where(PhotoVersion.album_id == album_id)
@@ -203,7 +215,8 @@ async def left_without_previews(
     )
     return [
         AwaitingPreviews(vid, photo_id, path, h, source or path)
-        for vid, photo_id, path, h, source, kind, ready in rows
+        for vid, photo_id, path, h, source, kind, answer_is_due in rows
         if kind == "original"
+        or answer_is_due
         or not all(preview_path(home.previews, h, size).exists() for size in DEFAULT_SIZES)
     ]

@@ -165,3 +165,37 @@ async def test_a_retouch_cut_short_answers_nothing(studio: Studio, tmp_path: Pat
     assert [r.code for r in err.value.refusals] == ["retouch.change_requests_unanswered"]
     detail = await s.photos.detail(pia, album.id, "IMG_0001.jpg")
     assert [(v.kind, v.round) for v in detail.versions] == [("original", 0), ("retouched", 1)]
+
+
+async def test_a_retouch_stopped_before_it_answered_answers_at_the_next_import(
+    studio: Studio, tmp_path: Path
+) -> None:
+    """Killed between writing a new round's previews and marking the requests answered: the
+    next import into the album (even of nothing) finishes the answer."""
+    from sqlalchemy import update
+
+    from core.catalog import Feedback
+
+    s, pia, ed, ada = studio.services, studio.photographer, studio.editor, studio.studio_admin
+    album = await s.albums.create(pia, "Interrupted")
+    make_shoot(tmp_path / "card", 1)
+    await s.imports.run(pia, album.id, [tmp_path / "card"])
+    await s.photos.select(pia, album.id, "IMG_0001.jpg")
+    await s.albums.advance(pia, album.id, Stage.RETOUCH)
+    r1 = make_jpeg(tmp_path / "r1" / "IMG_0001_rt.jpg", colour=9)
+    await s.imports.run(ed, album.id, [r1], kind="retouched")
+    await s.albums.advance(pia, album.id)
+    await s.photos.decide(ada, album.id, "IMG_0001.jpg", approve=False, note="less grain")
+    await s.albums.advance(ed, album.id, Stage.RETOUCH)
+    r2 = make_jpeg(tmp_path / "r2" / "IMG_0001_rt2.jpg", colour=10)
+    assert (await s.imports.run(ed, album.id, [r2], kind="retouched")).imported
+    # The state a kill -9 leaves between the previews of round 2 and their commit.
+    async with s.ctx.db.session() as session, session.begin():
+        await session.execute(update(Feedback).values(resolved_at=None))
+    assert await refusal_codes(s.albums.advance(pia, album.id)) == [
+        "retouch.change_requests_unanswered"
+    ]
+
+    await s.imports.run(ed, album.id, [], kind="retouched")
+
+    assert (await s.albums.advance(pia, album.id)).stage == Stage.FEEDBACK
