@@ -11,7 +11,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Feedback, Photo, PhotoVersion
@@ -113,12 +113,7 @@ class PreviewPass:
                 # pixels are known to be good: a file cut short must not close a request.
                 await call.session.execute(
                     update(Feedback)
-                    .where(
-                        Feedback.photo_id == version.photo_id,
-                        Feedback.kind == "change_request",
-                        Feedback.resolved_at.is_(None),
-                        Feedback.round < version.round,
-                    )
+                    .where(*requests_answered_by(version.photo_id, version.round))
                     .values(resolved_at=utcnow())
                 )
             call.emit("photo.previews", photo_id=version.photo_id, kind=version.kind)
@@ -183,6 +178,18 @@ class PreviewPass:
         report.failed.append(ImportFailure(source, reason))
 
 
+def requests_answered_by(
+    photo_id: uuid.UUID | ColumnElement[uuid.UUID], round_: int | ColumnElement[int]
+) -> tuple[ColumnElement[bool], ...]:
+    """The open change requests a retouch of ``round_`` answers: the photo's from earlier rounds."""
+    return (
+        Feedback.photo_id == photo_id,
+        Feedback.kind == "change_request",
+        Feedback.resolved_at.is_(None),
+        Feedback.round < round_,
+    )
+
+
 async def left_without_previews(
     session: AsyncSession, album_id: uuid.UUID, home: Home
 ) -> list[AwaitingPreviews]:
@@ -191,12 +198,7 @@ async def left_without_previews(
     # that still leaves some open was stopped between its previews and that answer.
     answer_due = (
         select(Feedback.id)
-        .where(
-            Feedback.photo_id == PhotoVersion.photo_id,
-            Feedback.kind == "change_request",
-            Feedback.resolved_at.is_(None),
-            Feedback.round < PhotoVersion.round,
-        )
+        .where(*requests_answered_by(PhotoVersion.photo_id, PhotoVersion.round))
         .exists()
     )
     rows = await session.execute(

@@ -139,20 +139,26 @@ async def test_stock_needs_a_stock_version_for_raw_originals(
     assert album.stage is Stage.RATE
 
 
-async def test_a_retouch_cut_short_answers_nothing(studio: Studio, tmp_path: Path) -> None:
-    """A damaged file is withdrawn after the preview pass, and with it what it seemed to settle."""
+async def second_round_with_a_change_request(studio: Studio, tmp_path: Path, name: str):  # type: ignore[no-untyped-def]
+    """One selected photo, retouched once, sent back by the client: Retouch, round 2."""
     s, pia, ed, ada = studio.services, studio.photographer, studio.editor, studio.studio_admin
-    album = await s.albums.create(pia, "Fragile")
+    album = await s.albums.create(pia, name)
     make_shoot(tmp_path / "card", 1)
     await s.imports.run(pia, album.id, [tmp_path / "card"])
     await s.photos.select(pia, album.id, "IMG_0001.jpg")
     await s.albums.advance(pia, album.id, Stage.RETOUCH)
-    await s.imports.run(
-        ed, album.id, [make_jpeg(tmp_path / "r1" / "IMG_0001_rt.jpg", colour=9)], kind="retouched"
-    )
+    r1 = make_jpeg(tmp_path / "r1" / "IMG_0001_rt.jpg", colour=9)
+    await s.imports.run(ed, album.id, [r1], kind="retouched")
     await s.albums.advance(pia, album.id)
     await s.photos.decide(ada, album.id, "IMG_0001.jpg", approve=False, note="less grain")
     await s.albums.advance(ed, album.id, Stage.RETOUCH)
+    return album
+
+
+async def test_a_retouch_cut_short_answers_nothing(studio: Studio, tmp_path: Path) -> None:
+    """A damaged file is withdrawn after the preview pass, and with it what it seemed to settle."""
+    s, pia, ed = studio.services, studio.photographer, studio.editor
+    album = await second_round_with_a_change_request(studio, tmp_path, "Fragile")
 
     good = make_jpeg(tmp_path / "r2" / "full.jpg", size=(1200, 900), colour=77).read_bytes()
     cut = tmp_path / "r2" / "IMG_0001_rt2.jpg"
@@ -176,17 +182,8 @@ async def test_a_retouch_stopped_before_it_answered_answers_at_the_next_import(
 
     from core.catalog import Feedback
 
-    s, pia, ed, ada = studio.services, studio.photographer, studio.editor, studio.studio_admin
-    album = await s.albums.create(pia, "Interrupted")
-    make_shoot(tmp_path / "card", 1)
-    await s.imports.run(pia, album.id, [tmp_path / "card"])
-    await s.photos.select(pia, album.id, "IMG_0001.jpg")
-    await s.albums.advance(pia, album.id, Stage.RETOUCH)
-    r1 = make_jpeg(tmp_path / "r1" / "IMG_0001_rt.jpg", colour=9)
-    await s.imports.run(ed, album.id, [r1], kind="retouched")
-    await s.albums.advance(pia, album.id)
-    await s.photos.decide(ada, album.id, "IMG_0001.jpg", approve=False, note="less grain")
-    await s.albums.advance(ed, album.id, Stage.RETOUCH)
+    s, pia, ed = studio.services, studio.photographer, studio.editor
+    album = await second_round_with_a_change_request(studio, tmp_path, "Interrupted")
     r2 = make_jpeg(tmp_path / "r2" / "IMG_0001_rt2.jpg", colour=10)
     assert (await s.imports.run(ed, album.id, [r2], kind="retouched")).imported
     # The state a kill -9 leaves between the previews of round 2 and their commit.

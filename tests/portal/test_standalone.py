@@ -25,22 +25,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def test_photoflow_portal_serves_on_uvloop_and_refuses_a_revoked_link(tmp_path: Path):
-    home = tmp_path / "home"
+def cli(home: Path):  # type: ignore[no-untyped-def]
+    """`photoflow ... --json` on this home, asserting success."""
 
     def pf(*args: str) -> dict:
         r = photoflow(home, *args, "--json")
         assert r.code == 0, (args, r.out, r.err)
         return r.json
 
+    return pf
+
+
+def studio_with_a_link(tmp_path: Path, photos: int, *, to_rate: bool) -> tuple[Path, dict]:
+    """A home with one album of `photos` photos and a client link to it."""
+    home = tmp_path / "home"
+    pf = cli(home)
     pf("init", "--studio", "S", "--admin", "a@s.test")
     pf("album", "create", "Wedding")
-    pf("import", "Wedding", *map(str, make_shoot(tmp_path / "card", 2)))
-    pf("album", "advance", "Wedding")  # Stock
-    pf("album", "advance", "Wedding")  # Rate
-    link = pf("link", "create", "Wedding", "--guest", "Ann")
-    port = free_port()
-    proc = subprocess.Popen(
+    pf("import", "Wedding", *map(str, make_shoot(tmp_path / "card", photos)))
+    if to_rate:
+        pf("album", "advance", "Wedding")  # Stock
+        pf("album", "advance", "Wedding")  # Rate
+    return home, pf("link", "create", "Wedding", "--guest", "Ann")
+
+
+def start_portal(home: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, "-m", "app.main", "--home", str(home), "portal", "--port", str(port)],
         env=env_for(home),
         stdout=subprocess.PIPE,
@@ -48,6 +58,13 @@ async def test_photoflow_portal_serves_on_uvloop_and_refuses_a_revoked_link(tmp_
         text=True,
         start_new_session=True,
     )
+
+
+async def test_photoflow_portal_serves_on_uvloop_and_refuses_a_revoked_link(tmp_path: Path):
+    home, link = studio_with_a_link(tmp_path, 2, to_rate=True)
+    pf = cli(home)
+    port = free_port()
+    proc = start_portal(home, port)
     visitor = Visitor(f"http://127.0.0.1:{port}")
     try:
         line = await asyncio.to_thread(proc.stdout.readline)  # type: ignore[union-attr]
@@ -82,26 +99,9 @@ async def test_photoflow_portal_serves_on_uvloop_and_refuses_a_revoked_link(tmp_
 
 
 async def test_sigterm_closes_open_galleries_and_exits_cleanly(tmp_path: Path):
-    home = tmp_path / "home"
-
-    def pf(*args: str) -> dict:
-        r = photoflow(home, *args, "--json")
-        assert r.code == 0, (args, r.out, r.err)
-        return r.json
-
-    pf("init", "--studio", "S", "--admin", "a@s.test")
-    pf("album", "create", "Wedding")
-    pf("import", "Wedding", *map(str, make_shoot(tmp_path / "card", 1)))
-    link = pf("link", "create", "Wedding", "--guest", "Ann")
+    home, link = studio_with_a_link(tmp_path, 1, to_rate=False)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.main", "--home", str(home), "portal", "--port", str(port)],
-        env=env_for(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start_portal(home, port)
     base = f"http://127.0.0.1:{port}"
     visitor = Visitor(base)
     try:
