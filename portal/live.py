@@ -116,8 +116,9 @@ class LiveHub:
                 )
             )
             return
-        if event.kind in ("album.stage", "photo.version", "photo.marks"):
-            # What a client may see changed: a new stage or version, or a photo (un)rejected.
+        if event.kind in ("album.stage", "photo.version") or event.data.get("gallery_changed"):
+            # What a client may see changed: a new stage or version, or a photo (un)rejected or
+            # (un)selected. Stars and labels, a key press each while culling, leave it alone.
             self.state.forget_album_state()
         if event.kind not in FORWARD or event.album_id is None:
             return

@@ -280,6 +280,7 @@ class PhotoService:
             photo = await find_photo(call.session, album, photo_ref)
             call.on("photo", photo.id, f"{album.name}/{photo.filename}")
             call.album_id = album.id
+            clients_saw = (photo.flag != "reject", photo.selected)
             if stars is not None:
                 call.detail["stars"] = {"from": photo.stars, "to": stars}
                 photo.stars = stars
@@ -310,6 +311,8 @@ class PhotoService:
                 flag=photo.flag,
                 label=photo.label,
                 selected=photo.selected,
+                # Rejecting, un-rejecting or (un)selecting changes what a client gallery shows.
+                gallery_changed=clients_saw != (photo.flag != "reject", photo.selected),
             )
             original = await _original_path(call, photo.id)
             if self.sidecars is not None and original and action != "photo.select":
