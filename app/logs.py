@@ -12,6 +12,8 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from core.home import Home
+
 
 def setup_logging(home_root: Path) -> None:
     root = logging.getLogger()
@@ -20,7 +22,7 @@ def setup_logging(home_root: Path) -> None:
     root.setLevel(logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        folder = home_root / "logs"
+        folder = Home(home_root).logs
         folder.mkdir(parents=True, exist_ok=True)
         to_file = RotatingFileHandler(
             folder / "photoflow.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"

@@ -46,7 +46,7 @@ def prepare_file(source: str, dest: str, previews_root: str) -> Prepared:
     except PermissionError:
         return Prepared(source, None, "cannot read the file (permission denied)")
     except OSError as exc:
-        return Prepared(source, None, f"cannot read the file ({exc.strerror or exc})")
+        return Prepared(source, None, _unreadable(exc))
     if not data:
         return Prepared(source, None, "empty file (0 bytes)")
     content_hash = hash_bytes(data)
@@ -59,6 +59,11 @@ def prepare_file(source: str, dest: str, previews_root: str) -> Prepared:
     sidecar = next((p for p in sidecar_candidates(src) if p.is_file()), None)
     marks = read_sidecar(src) if sidecar else None
     return Prepared(source, staged, None, metadata, marks, str(sidecar) if sidecar else None)
+
+
+def _unreadable(exc: OSError) -> str:
+    """Why a file could not be read, as the import reports it."""
+    return f"cannot read the file ({exc.strerror or exc})"
 
 
 def worker_ready() -> int:
@@ -81,7 +86,7 @@ def render_grid(
     except NotAPhoto as exc:
         return exc.reason, False
     except OSError as exc:
-        return f"cannot read the file ({exc.strerror or exc})", False
+        return _unreadable(exc), False
     return None, loupe_later
 
 
@@ -93,7 +98,7 @@ def render_loupe(library_file: str, previews_root: str, content_hash: str) -> st
     except NotAPhoto as exc:
         return exc.reason
     except OSError as exc:
-        return f"cannot read the file ({exc.strerror or exc})"
+        return _unreadable(exc)
     return None
 
 
