@@ -5,8 +5,9 @@
 All run on the same files with the same number of processes (one per core), after a warm-up
 that puts the files in the OS cache. Prints files/s and the ratios we track: ours/vips (target
 >= 1.4) and ours/bare-decode (target >= 0.9), the bare decode being libjpeg's 1/8 scale; and,
-stricter, ours against our own DC-only decoder reading the same files and doing nothing else. Then the "first screen":
-embedded EXIF thumbnails for 1,000 files against real thumbnails for as many.
+stricter, ours against our own DC-only decoder reading the same files and doing nothing else.
+Then the "first screen": embedded EXIF thumbnails for 1,000 files against real thumbnails for as
+many.
 """
 
 from __future__ import annotations
