@@ -2,49 +2,93 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from concurrent.futures import Executor
 from pathlib import Path
 
 from core.catalog.database import Database, sqlite_url
+from core.events import EventFeed
 from core.home import Home
-from core.services import Services
+from core.journal import JournalFollower
+from core.services import Paths, Services
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
 from core.services.context import ServiceContext
 from core.services.imports import ImportService
+from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.sidecars import SidecarWriter
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
+# The context behind each open Services, for the few that must reach the catalog itself: tests,
+# benchmarks, and close_services. Edges never do (tests/test_one_door.py keeps it so).
+_contexts: weakref.WeakKeyDictionary[Services, ServiceContext] = weakref.WeakKeyDictionary()
+
 
 async def open_services(
-    home: Home, *, database_url: str | None = None, executor: Executor | None = None
+    home: Home,
+    *,
+    database_url: str | None = None,
+    executor: Executor | None = None,
+    follow: bool = True,
 ) -> Services:
-    """Open (and migrate) the home's catalog and build every service on it."""
+    """Open (and migrate) the home's catalog and build every service on it.
+
+    `follow`: follow the change journal, so that this process's subscribers hear every change,
+    whichever process made it. A one-shot command that subscribes to nothing leaves it off.
+    """
     home.ensure()
-    db = Database(database_url or sqlite_url(home.catalog_path))
+    db = Database(database_url or shared_catalog_url() or sqlite_url(home.catalog_path))
     await db.migrate()
     ctx = ServiceContext(db, home)
-    return Services(
-        ctx=ctx,
+    follower: JournalFollower | None = None
+    if follow:
+        follower = JournalFollower(db, ctx.events, catalog_file=home.catalog_path)
+        await follower.start()
+        ctx.follower = follower
+    imports = ImportService(ctx, executor)
+
+    async def close() -> None:
+        if follower is not None:
+            await follower.stop()
+        imports.close()
+        await db.dispose()
+
+    services = Services(
+        events=EventFeed(ctx.events),
+        paths=Paths(home.root, home.previews, home.library, home.logs),
         tenants=TenantService(ctx),
         users=UserService(ctx),
         settings=StudioSettingsService(ctx),
         albums=AlbumService(ctx),
         photos=PhotoService(ctx, sidecars=SidecarWriter(home.library)),
-        imports=ImportService(ctx, executor),
+        imports=imports,
         audit=AuditService(ctx),
+        journal=JournalService(ctx),
         links=LinkService(ctx),
         client=ClientService(ctx),
+        _close=close,
     )
+    _contexts[services] = ctx
+    return services
 
 
 async def close_services(services: Services) -> None:
-    services.imports.close()
-    await services.ctx.db.dispose()
+    await services.close()
+
+
+def context_of(services: Services) -> ServiceContext:
+    """The catalog behind `services`: for tests and benchmarks that check or seed it directly."""
+    return _contexts[services]
+
+
+def shared_catalog_url() -> str | None:
+    """PHOTOFLOW_DATABASE_URL: a studio's PostgreSQL catalog instead of the home's SQLite file."""
+    return os.environ.get("PHOTOFLOW_DATABASE_URL") or None
 
 
 def home_at(path: str | Path | None) -> Home:

@@ -82,7 +82,7 @@ def open_desktop(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
-    from app.bootstrap import close_services, home_at, open_services
+    from app.bootstrap import close_services, home_at, open_services, shared_catalog_url
     from core.errors import PhotoFlowError
     from ui.first_run_wizard import FirstRunWizard
     from ui.messages import message_for
@@ -90,7 +90,7 @@ async def _main(args: argparse.Namespace) -> int:
     home = home_at(args.home)
     services = None
     email = args.as_user or os.environ.get("PHOTOFLOW_USER")
-    if not home.is_initialised:
+    if not home.is_initialised and not shared_catalog_url():
         loop = asyncio.get_running_loop()
         chosen: asyncio.Future[tuple] = loop.create_future()
         wizard = FirstRunWizard(home, open_services, close_services)

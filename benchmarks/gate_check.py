@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.bootstrap import close_services, open_services
+from app.bootstrap import close_services, context_of, open_services
 from core.catalog import Album, Feedback, Photo, PhotoVersion
 from core.errors import Refused
 from core.home import Home
@@ -110,7 +110,7 @@ async def build(services, n: int):  # type: ignore[no-untyped-def]
                     row_version=1,
                 )
             )
-    async with s.ctx.db.session() as session, session.begin():
+    async with context_of(s).db.session() as session, session.begin():
         for table, rows in ((Photo, photos), (PhotoVersion, versions), (Feedback, feedback)):
             for start in range(0, len(rows), 5000):
                 await session.execute(insert(table), rows[start : start + 5000])
@@ -144,7 +144,7 @@ async def main() -> None:
             )
 
             async def floor() -> None:
-                async with s.ctx.db.session() as session:
+                async with context_of(s).db.session() as session:
                     await session.scalar(
                         select(func.count()).select_from(Photo).where(Photo.album_id == aid)
                     )
@@ -154,7 +154,7 @@ async def main() -> None:
             print(f"{'stage':10} {'gate check':>11} {'x floor':>8}  target 50 ms  rules")
             worst = 0.0
             for stage in Stage:
-                async with s.ctx.db.session() as session, session.begin():
+                async with context_of(s).db.session() as session, session.begin():
                     await session.execute(
                         update(Album).where(Album.id == aid).values(stage=stage.value)
                     )
@@ -165,7 +165,7 @@ async def main() -> None:
                 print(
                     f"{stage.value:10} {ms:9.2f} ms {ms / ref:7.1f}x  {'ok' if ms < 50 else 'MISSED':6}  {codes}"
                 )
-            async with s.ctx.db.session() as session, session.begin():
+            async with context_of(s).db.session() as session, session.begin():
                 await session.execute(update(Album).where(Album.id == aid).values(stage="stock"))
 
             async def refused_advance() -> None:

@@ -36,7 +36,7 @@ async def build(home, n: int):  # type: ignore[no-untyped-def]
     from PIL import Image
     from sqlalchemy import insert
 
-    from app.bootstrap import open_services
+    from app.bootstrap import context_of, open_services
     from core.catalog import Photo
     from core.imaging.previews import preview_path
 
@@ -76,7 +76,7 @@ async def build(home, n: int):  # type: ignore[no-untyped-def]
         }
         for i in range(n)
     ]
-    async with services.ctx.db.session() as session, session.begin():
+    async with context_of(services).db.session() as session, session.begin():
         for chunk in range(0, n, 5000):
             await session.execute(insert(Photo), rows[chunk : chunk + 5000])
     return services, actor, album

@@ -111,8 +111,7 @@ async def ingest(card: Path, home: Path, screen: int) -> tuple[float, float, flo
         total = time.perf_counter() - started
         rows = await services.photos.list(me, album.id)
         embedded = sum(
-            preview_path(services.ctx.home.previews, r.preview_hash, "embedded").exists()
-            for r in rows
+            preview_path(services.paths.previews, r.preview_hash, "embedded").exists() for r in rows
         )
         assert len(report.imported) == len(rows), report.failed[:3]
         return first_screen or total, copied or total, grid or total, total, embedded

@@ -141,7 +141,7 @@ async def _serve(root: Path, tenant_id: uuid.UUID, conn: Connection) -> None:
 
     services = await open_services(Home(root))
     handle = await start_portal(services, HOST, 0)
-    desktop = services.ctx.events.subscribe(tenant_id, size=100_000)
+    desktop = services.events.subscribe(tenant_id, size=100_000)
     arrivals: list[float] = []
 
     async def listen() -> None:

@@ -21,9 +21,9 @@ MAX_BODY = 64 * 1024
 def create_app(services: Services) -> web.Application:
     # No middlewares: every route is guarded where it is added (see portal.middlewares.guarded).
     app = web.Application(client_max_size=MAX_BODY)
-    state = PortalState(services, Sessions(load_secret(services.ctx.home.root)))
+    state = PortalState(services, Sessions(load_secret(services.paths.root)))
     app[STATE] = state
-    app[STORE] = PictureStore(services.ctx.home.previews)
+    app[STORE] = PictureStore(services.paths.previews)
     app[HUB] = LiveHub(state)
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_live_hub)

@@ -5,8 +5,9 @@ A gallery gets a small notice ({"type", "photo_id", "stage"}) and re-reads what 
 API, so nothing a client may not see travels on the socket. Clients' own actions go the other way
 through the API and the core services, which publish them to the desktop app's subscription.
 
-A revoked link's sockets close at once when the revoke happens in this process (link.revoked), and
-within CHECK_EVERY_S when another process (the command line) revoked it or it expired.
+The hub follows the change journal, so a link revoked by any process (the desktop, the command
+line, another server) closes its sockets as soon as the change is committed, and a link's sockets
+close at the moment it expires.
 """
 
 from __future__ import annotations
@@ -17,29 +18,38 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from datetime import UTC, datetime
 
 from aiohttp import WSCloseCode, web
 
+from core.changes import GALLERY_CHANGES, Change
 from core.events import Event
 from portal.security import origin_matches
 from portal.state import GalleryGone, PortalState, guest_of, state_of
 
 log = logging.getLogger(__name__)
 
-CHECK_EVERY_S = 2.0
+CHECK_EVERY_S = 5.0  # a last check of open links; revocations and expiries act at once
 QUEUE = 256
 HEARTBEAT_S = 25.0
-# Events a gallery hears about, and what of them it may see.
-FORWARD = {
-    "album.stage",
-    "photo.version",
-    "photo.marks",
-    "feedback.pick",
-    "feedback.stars",
-    "feedback.comment",
-    "feedback.decision",
-    "selection.submitted",
-}
+# Changes a gallery hears about (it re-reads what it may see through the API).
+FORWARD = frozenset(
+    {
+        Change.ALBUM_STAGE,
+        Change.PHOTO_VERSION,
+        Change.PHOTO_REMOVED,
+        Change.PHOTO_MARKS,
+        Change.FEEDBACK_PICK,
+        Change.FEEDBACK_STARS,
+        Change.FEEDBACK_COMMENT,
+        Change.FEEDBACK_DECISION,
+        Change.SELECTION_SUBMITTED,
+    }
+)
+# Changes after which no remembered answer about links or pictures can be trusted.
+FORGET_ALL = frozenset(
+    {Change.STUDIO_SETTINGS, Change.STUDIO_STANDING, Change.ALBUM_CHANGED, Change.RESYNC}
+)
 
 
 class Connection:
@@ -48,6 +58,7 @@ class Connection:
         self.link_id = link_id
         self.album_id = album_id
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE)
+        self.expiry: asyncio.TimerHandle | None = None
 
     def send(self, text: str | None) -> None:
         if self.queue.full():  # a stalled client: tell it to resync instead of piling up
@@ -64,13 +75,14 @@ class LiveHub:
         self.by_album: dict[uuid.UUID, set[Connection]] = defaultdict(set)
         self._tasks: list[asyncio.Task[None]] = []
         self._sub = None
+        self._check_now = asyncio.Event()
 
     @property
     def connections(self) -> list[Connection]:
         return [c for conns in self.by_album.values() for c in conns]
 
     async def start(self) -> None:
-        self._sub = self.state.services.ctx.events.subscribe(size=10_000)
+        self._sub = self.state.services.events.subscribe(size=10_000)
         self._tasks = [
             asyncio.create_task(self._dispatch(), name="portal-live-dispatch"),
             asyncio.create_task(self._check_links(), name="portal-live-check"),
@@ -90,6 +102,8 @@ class LiveHub:
         self.by_album[conn.album_id].add(conn)
 
     def remove(self, conn: Connection) -> None:
+        if conn.expiry is not None:
+            conn.expiry.cancel()
         conns = self.by_album.get(conn.album_id)
         if conns is not None:
             conns.discard(conn)
@@ -107,16 +121,22 @@ class LiveHub:
         )
 
     def deliver(self, event: Event) -> None:
-        if event.kind == "link.revoked":
+        """One committed change, from this process or another, in journal order."""
+        if event.kind in (Change.LINK_REVOKED, Change.LINK_CHANGED):
             link_id = uuid.UUID(str(event.data.get("link_id")))
             self.state.forget_link(link_id)
-            asyncio.get_running_loop().create_task(
-                self.close_where(
-                    lambda c: c.link_id == link_id, WSCloseCode.POLICY_VIOLATION, "revoked"
-                )
-            )
+            if event.kind is Change.LINK_REVOKED:
+                self._close_soon(lambda c: c.link_id == link_id, "revoked")
             return
-        if event.kind in ("album.stage", "photo.version") or event.data.get("gallery_changed"):
+        if event.kind in FORGET_ALL:
+            self.state.forget_album_state()
+            self._check_now.set()  # a studio suspended, a setting changed: are links still open?
+            if event.kind is Change.RESYNC:
+                for conns in self.by_album.values():
+                    for conn in conns:
+                        conn.send(json.dumps({"type": "resync"}))
+            return
+        if event.kind in GALLERY_CHANGES or event.data.get("gallery_changed"):
             # What a client may see changed: a new stage or version, or a photo (un)rejected or
             # (un)selected. Stars and labels, a key press each while culling, leave it alone.
             self.state.forget_album_state()
@@ -125,14 +145,29 @@ class LiveHub:
         conns = self.by_album.get(event.album_id)
         if not conns:
             return
-        notice: dict[str, object] = {"type": event.kind}
+        notice: dict[str, object] = {"type": event.kind.value}
         if event.photo_id is not None:
             notice["photo_id"] = str(event.photo_id)
-        if event.kind == "album.stage":
+        if event.kind is Change.ALBUM_STAGE:
             notice["stage"] = event.data.get("stage")
         text = json.dumps(notice)
         for conn in conns:
             conn.send(text)
+
+    def _close_soon(self, pred, reason: str) -> None:  # type: ignore[no-untyped-def]
+        asyncio.get_running_loop().create_task(
+            self.close_where(pred, WSCloseCode.POLICY_VIOLATION, reason)
+        )
+
+    def close_at_expiry(self, conn: Connection, expires_at: datetime | None) -> None:
+        """A link that expires closes its galleries' sockets at that moment."""
+        if expires_at is None:
+            return
+        delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+        loop = asyncio.get_running_loop()
+        conn.expiry = loop.call_later(
+            delay, lambda: self._close_soon(lambda c: c is conn, "expired")
+        )
 
     async def _dispatch(self) -> None:
         assert self._sub is not None
@@ -145,7 +180,9 @@ class LiveHub:
 
     async def _check_links(self) -> None:
         while True:
-            await asyncio.sleep(CHECK_EVERY_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._check_now.wait(), CHECK_EVERY_S)
+            self._check_now.clear()
             links = {c.link_id for c in self.connections}
             if not links:
                 continue
@@ -179,6 +216,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     conn = Connection(ws, access.link_id, access.album_id)
     hub.add(conn)
+    hub.close_at_expiry(conn, access.expires_at)
     writer = asyncio.create_task(_write(conn))
     try:
         await ws.send_str(json.dumps({"type": "hello", "stage": access.stage.value}))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.changes import Change
 from core.errors import NotFound
 from core.events import Event
 from core.policies import Permission
@@ -33,21 +34,32 @@ from ui.thumbnails import ThumbnailCache
 RELOAD_AFTER_MS = 400  # new or removed photos arrive in bursts; re-read the album once per burst
 ROWS_AFTER_MS = 30  # client activity and new previews: re-read just those photos, a burst at once
 ROWS_AT_MOST = 200  # beyond this many changed photos one listing is cheaper than single rows
-# Events about one photo whose row (counts, preview) is re-read alone; the inspector follows.
+# Changes to one photo whose row (counts, preview) is re-read alone; the inspector follows.
 ONE_PHOTO = frozenset(
     {
-        "feedback.pick",
-        "feedback.stars",
-        "feedback.comment",
-        "feedback.decision",
-        "photo.version",
-        "photo.previews",
+        Change.FEEDBACK_PICK,
+        Change.FEEDBACK_STARS,
+        Change.FEEDBACK_COMMENT,
+        Change.FEEDBACK_DECISION,
+        Change.PHOTO_VERSION,
+        Change.PHOTO_PREVIEWS,
     }
 )
-# Events that change which photos the album has, or many of them at once: list it again.
-RELOAD = frozenset({"photo.removed", "selection.submitted"})
-# Events that can change which stage rules are met, so the stage bar re-checks them.
-GATES = frozenset({"feedback.decision", "selection.submitted", "photo.version", "photo.removed"})
+# Changes to which photos the album has, or to many at once: list it again.
+RELOAD = frozenset({Change.PHOTO_REMOVED, Change.SELECTION_SUBMITTED, Change.RESYNC})
+# Changes that can alter which stage rules are met, so the stage bar re-checks them.
+GATES = frozenset(
+    {
+        Change.ALBUM_STAGE,
+        Change.ALBUM_CHANGED,
+        Change.ALBUM_FAILURES,
+        Change.FEEDBACK_DECISION,
+        Change.SELECTION_SUBMITTED,
+        Change.PHOTO_VERSION,
+        Change.PHOTO_REMOVED,
+        Change.RESYNC,
+    }
+)
 
 
 class PhotoGridView(QListView):
@@ -92,7 +104,7 @@ class AlbumGrid(QWidget):
         self.studio = studio
         self.album_id: uuid.UUID | None = None
         self.history = MarkHistory()
-        self.thumbnails = ThumbnailCache(studio.services.ctx.home.previews, THUMB, parent=self)
+        self.thumbnails = ThumbnailCache(studio.services.paths.previews, THUMB, parent=self)
         self.model = PhotoGridModel(self)
         self.view = PhotoGridView(self)
         self.view.setModel(self.model)
@@ -165,7 +177,7 @@ class AlbumGrid(QWidget):
         self.model.set_rows([])
         if album_id is None:
             return
-        sub = self.studio.services.ctx.events.subscribe(self.studio.actor.tenant_id, album_id)
+        sub = self.studio.services.events.subscribe(self.studio.actor.tenant_id, album_id)
         # Not a job: it lives as long as the album is open; close_album() cancels it.
         self._listener = asyncio.ensure_future(self._listen(sub))
         self.reload(first_screen=True)
@@ -216,7 +228,7 @@ class AlbumGrid(QWidget):
             sub.close()
 
     def _on_event(self, event: Event) -> None:
-        if event.kind == "photo.marks" and event.photo_id is not None:
+        if event.kind is Change.PHOTO_MARKS and event.photo_id is not None:
             fields = {
                 k: event.data[k] for k in ("stars", "flag", "label", "selected") if k in event.data
             }
@@ -231,13 +243,13 @@ class AlbumGrid(QWidget):
         if event.kind in ONE_PHOTO and known:
             # A client's pick or comment, a new version or preview: re-read that photo's row only.
             self._changed.add(event.photo_id)  # type: ignore[arg-type]
-            if event.kind == "photo.previews":
+            if event.kind is Change.PHOTO_PREVIEWS:
                 self._previews_ready.add(event.photo_id)  # type: ignore[arg-type]
             if not self._rows_timer.isActive():
                 self._rows_timer.start()
-        elif event.kind in RELOAD or event.kind.startswith("photo."):
+        elif event.kind in RELOAD or event.kind in ONE_PHOTO:
             self._reload.start()  # new or removed photos, a submitted selection: the whole album
-        if event.kind == "album.stage" or event.kind in GATES:
+        if event.kind in GATES:
             self.album_changed.emit()
 
     def _refresh_changed(self) -> None:

@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self.browser = AlbumBrowser(studio, self)
         self.stage_bar = StageBar(studio, self)
         self.grid = AlbumGrid(studio, self)
-        self.loupe = Loupe(studio.services.ctx.home.previews, self, album=self.grid)
+        self.loupe = Loupe(studio.services.paths.previews, self, album=self.grid)
         self.loupe.key_handler = self.grid.handle_key
         self.inspector = Inspector(studio, self)
         self.pages = QStackedWidget(self)

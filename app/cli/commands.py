@@ -8,6 +8,7 @@ from typing import Any
 
 from app.cli.output import album_json, album_text, plain
 from app.cli.progress import ProgressBar
+from app.cli.watch import watch
 from core.imaging.previews import preview_path
 from core.policies import Actor, Role
 from core.services import Services
@@ -136,7 +137,7 @@ async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     rows = await s.photos.list(me, a.album, order=a.sort)
-    cache = s.ctx.home.previews
+    cache = s.paths.previews
 
     def preview(h: str | None, size: int) -> str | None:
         if h is None:
@@ -407,4 +408,5 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("link", "revoke"): link_revoke,
     ("album", "picks"): album_picks,
     ("portal", None): portal,
+    ("watch", None): watch,
 }

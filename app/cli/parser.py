@@ -169,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (else the studio setting)")
     _common(p)
 
+    p = sub.add_parser("watch", help="print the studio's changes as they happen, until stopped")
+    p.add_argument("album", nargs="?", help="only this album's changes")
+    p.add_argument("--since", type=int, metavar="N", help="first print the changes after N")
+    _common(p)
+
     settings = sub.add_parser("settings", help="the studio's settings (admin)").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )

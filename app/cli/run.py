@@ -12,7 +12,7 @@ import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from app.bootstrap import close_services, home_at, open_services
+from app.bootstrap import close_services, home_at, open_services, shared_catalog_url
 from app.cli.commands import HANDLERS
 from app.cli.output import emit, error, refusal_json
 from app.cli.parser import build_parser
@@ -23,6 +23,7 @@ from core.policies import Actor
 from core.services import Services
 
 log = logging.getLogger("photoflow")
+FOLLOWING = frozenset({"portal", "watch"})
 
 
 def photoflow_version() -> str:
@@ -60,18 +61,20 @@ async def _run(args: argparse.Namespace, as_json: bool) -> int:
     try:
         if args.command == "init":
             return await _init(home, args, as_json)
-        if not home.is_initialised:
+        if not home.is_initialised and not shared_catalog_url():
             error(
                 f"{home.root} is not set up yet; run: photoflow init --studio NAME --admin EMAIL",
                 as_json,
             )
             return 1
-        services = await open_services(home)
+        # Only the commands that keep running follow the journal (and so hear other processes).
+        services = await open_services(home, follow=args.command in FOLLOWING)
         try:
             actor = await _actor(services, home, args)
             handler = HANDLERS[(args.command, getattr(args, "action", None))]
             data, text = await handler(services, actor, args)
-            emit(data, text, as_json)
+            if data is not None:  # `watch` has printed everything as it came
+                emit(data, text, as_json)
             return 0
         finally:
             await close_services(services)
@@ -97,7 +100,7 @@ async def _run(args: argparse.Namespace, as_json: bool) -> int:
 
 
 async def _init(home: Home, args: argparse.Namespace, as_json: bool) -> int:
-    services = await open_services(home)
+    services = await open_services(home, follow=False)
     try:
         admin = await services.tenants.initialise(args.init_studio, args.admin, args.name)
     finally:

@@ -4,6 +4,7 @@ from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
 from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
 from core.catalog.feedback import Feedback, ShareLink
+from core.catalog.journal import JournalEntry, JournalHead
 from core.catalog.tenancy import Tenant, User
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "Base",
     "Feedback",
     "IngestFailure",
+    "JournalEntry",
+    "JournalHead",
     "Photo",
     "PhotoVersion",
     "ShareLink",

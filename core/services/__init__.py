@@ -1,25 +1,43 @@
-"""Core services: each call checks the policy, does the work, audits it, and commits."""
+"""Core services: each call checks the policy, does the work, audits it, and commits.
+
+`Services` is the one door edges (ui, portal, app) get into core: the services, a subscribe-only
+feed of live events, and the home's named paths. The database stays behind the services.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from core.events import EventFeed
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
-from core.services.context import ServiceContext
 from core.services.imports import ImportService
+from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
 
-@dataclass
+@dataclass(frozen=True)
+class Paths:
+    """The folders of a home that edges may read files from (never the catalog)."""
+
+    root: Path
+    previews: Path
+    library: Path
+    logs: Path
+
+
+@dataclass(eq=False)
 class Services:
     """Every service of one PhotoFlow home, built once by the composition root."""
 
-    ctx: ServiceContext
+    events: EventFeed
+    paths: Paths
     tenants: TenantService
     users: UserService
     settings: StudioSettingsService
@@ -27,9 +45,16 @@ class Services:
     photos: PhotoService
     imports: ImportService
     audit: AuditService
+    journal: JournalService
     # client portal (issue 5)
     links: LinkService
     client: ClientService
+    _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        """Stop following the journal and close the catalog (the composition root calls it)."""
+        if self._close is not None:
+            await self._close()
 
 
-__all__ = ["ServiceContext", "Services"]
+__all__ = ["Paths", "Services"]

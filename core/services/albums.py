@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, IngestFailure, Photo, Tenant
 from core.catalog.base import utcnow
+from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, Refused
 from core.policies import Actor, Guest, Permission, require
 from core.services.context import Call, ServiceContext
@@ -146,6 +147,7 @@ class AlbumService:
             call.session.add(album)
             await call.session.flush()
             call.on("album", album.id, name)
+            call.emit(Change.ALBUM_CREATED, name=name, client=album.client_name)
             return await summarise(call.session, album)
 
     async def list(self, actor: Actor, stage: Stage | None = None) -> list[AlbumSummary]:
@@ -202,6 +204,7 @@ class AlbumService:
             call.on("album", album.id, album.name)
             album.min_select, album.max_select = min_select, max_select
             call.detail.update(min_select=min_select, max_select=max_select)
+            call.emit(Change.ALBUM_CHANGED, min_select=min_select, max_select=max_select)
             return await summarise(call.session, album)
 
     async def advance(
@@ -262,7 +265,9 @@ class AlbumService:
         call.detail.update({"kind": plan.kind.value, "round": plan.round})
         if plan.kind is MoveKind.NEW_ROUND:
             call.detail["new_round"] = plan.round
-        call.emit("album.stage", stage=plan.target.value, round=plan.round, move=plan.kind.value)
+        call.emit(
+            Change.ALBUM_STAGE, stage=plan.target.value, round=plan.round, move=plan.kind.value
+        )
         await call.session.flush()
         return await summarise(call.session, album)
 
@@ -284,4 +289,6 @@ class AlbumService:
                 failure.resolved_at = now
                 failure.resolution = note.strip() or "dismissed"
             call.detail["resolved"] = len(failures)
+            if failures:
+                call.emit(Change.ALBUM_FAILURES, resolved=len(failures))
             return len(failures)

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,6 +113,7 @@ class LinkAccess:
     show_filenames: bool
     watermark: bool
     watermark_text: str
+    expires_at: datetime | None = None
 
     def guest(self, name: str) -> Guest:
         return Guest(self.tenant_id, self.album_id, self.link_id, self.guest_name or name)
@@ -242,6 +244,7 @@ async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
         show_filenames=link.show_filenames,
         watermark=link.watermark,
         watermark_text=settings.watermark_text or tenant.name,
+        expires_at=link.expires_at,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from core.catalog import Album, Feedback, Photo, ShareLink
 from core.catalog.base import utcnow
+from core.changes import Change
 from core.errors import Invalid
 from core.policies import Guest
 from core.services.albums import studio_settings
@@ -89,7 +90,11 @@ class ClientFeedback:
                 count -= 1
             call.detail.update(picks=count, limit=access.max_select)
             call.emit(
-                "feedback.pick", photo_id=photo.id, picked=picked, guest=guest.name, picks=count
+                Change.FEEDBACK_PICK,
+                photo_id=photo.id,
+                picked=picked,
+                guest=guest.name,
+                picks=count,
             )
             return count
 
@@ -114,7 +119,7 @@ class ClientFeedback:
             if stars:
                 call.session.add(new_feedback(album, photo, guest, "stars", stars=stars))
             call.detail["stars"] = stars
-            call.emit("feedback.stars", photo_id=photo.id, stars=stars, guest=guest.name)
+            call.emit(Change.FEEDBACK_STARS, photo_id=photo.id, stars=stars, guest=guest.name)
             return stars
 
     async def comment(self, guest: Guest, photo_id: str | uuid.UUID, text: str) -> CommentView:
@@ -128,7 +133,7 @@ class ClientFeedback:
             await call.session.flush()
             call.detail["length"] = len(text)
             call.emit(
-                "feedback.comment",
+                Change.FEEDBACK_COMMENT,
                 photo_id=photo.id,
                 comment_id=str(fb.id),
                 text=text,
@@ -183,7 +188,9 @@ class ClientFeedback:
                 )
             link.submitted_at = now
             call.detail.update(picks=len(picks), selected=total)
-            call.emit("selection.submitted", count=len(picks), guest=guest.name, selected=total)
+            call.emit(
+                Change.SELECTION_SUBMITTED, count=len(picks), guest=guest.name, selected=total
+            )
             return len(picks)
 
     async def decide(

@@ -2,7 +2,9 @@
 
 `ServiceContext.call()` opens the session and transaction, checks that the actor may still act (user
 active, studio not suspended), and writes the audit record: in the same transaction when the call
-succeeds, in a fresh one after the rollback when it is refused, denied or fails.
+succeeds, in a fresh one after the rollback when it is refused, denied or fails. What a successful
+call changed goes into the change journal in that same transaction (a call that rolls back leaves
+no entry), and reaches this process's subscribers right after the commit.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +24,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import AuditEvent, Tenant, User
 from core.catalog.database import Database
+from core.changes import Change
 from core.errors import Conflict, NotPermitted, PhotoFlowError, Refused
 from core.events import Event, EventHub
 from core.home import Home
+from core.journal.store import record
 from core.policies import Actor, Guest
+
+if TYPE_CHECKING:
+    from core.journal.follower import JournalFollower
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +54,22 @@ class Call:
     detail: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
-    def emit(self, event: str, /, *, photo_id: uuid.UUID | None = None, **data: Any) -> None:
-        """Queue a live event; it is published only if the call commits."""
-        if self.tenant_id is not None:
-            self.events.append(Event(event, self.tenant_id, self.album_id, photo_id, data))
+    def emit(
+        self,
+        change: Change,
+        /,
+        *,
+        photo_id: uuid.UUID | None = None,
+        tenant_id: uuid.UUID | None = None,
+        **data: Any,
+    ) -> None:
+        """Record a change: journalled with the call's commit, published only after it."""
+        if not isinstance(change, Change):
+            raise TypeError(f"a change kind must be a Change, not {change!r}")
+        tenant = tenant_id or self.tenant_id
+        if tenant is not None:
+            label = self.actor.label if self.actor is not None else "system"
+            self.events.append(Event(change, tenant, self.album_id, photo_id, data, actor=label))
 
     def on(self, kind: str, obj_id: uuid.UUID | None, label: str | None) -> None:
         self.target_type, self.target_id, self.target = kind, obj_id, label
@@ -73,6 +92,7 @@ class ServiceContext:
         self.db = db
         self.home = home
         self.events = events or EventHub()
+        self.follower: JournalFollower | None = None  # set when this process follows the journal
 
     @asynccontextmanager
     async def call(self, actor: Who, action: str, *, audit: bool = True) -> AsyncIterator[Call]:
@@ -85,11 +105,15 @@ class ServiceContext:
                 if actor is not None:
                     await _check_standing(session, actor)
                 yield call
-                if audit:
+                numbered: list[Event] = []
+                if audit or call.events:
                     await session.flush()
+                if call.events:
+                    numbered = await record(session, call.events)
+                if audit:
                     session.add(_event(call, "ok", None, started))
-            for event in call.events:
-                self.events.publish(event)
+            if numbered and self.follower is not None:
+                self.follower.committed(numbered)
         except StaleDataError as exc:
             err = Conflict("Someone else changed this at the same time; look again and retry.")
             await self._audit_failure(call, actor, action, err, started)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Feedback, Photo, PhotoVersion
 from core.catalog.base import utcnow
+from core.changes import Change
 from core.events import Event
 from core.home import Home
 from core.imaging.previews import DEFAULT_SIZES, preview_path
@@ -95,7 +96,13 @@ class PreviewPass:
     def _tell_grid_ready(self, state: AlbumState, item: AwaitingPreviews) -> None:
         """The grid can show the real thumbnail now (nothing in the catalog changes yet)."""
         self.ctx.events.publish(
-            Event("photo.previews", state.tenant_id, state.album_id, item.photo_id, {"grid": True})
+            Event(
+                Change.PHOTO_PREVIEWS,
+                state.tenant_id,
+                state.album_id,
+                item.photo_id,
+                {"grid": True},
+            )
         )
 
     async def _ready(self, actor: Actor, state: AlbumState, item: AwaitingPreviews) -> None:
@@ -116,7 +123,7 @@ class PreviewPass:
                     .where(*requests_answered_by(version.photo_id, version.round))
                     .values(resolved_at=utcnow())
                 )
-            call.emit("photo.previews", photo_id=version.photo_id, kind=version.kind)
+            call.emit(Change.PHOTO_PREVIEWS, photo_id=version.photo_id, kind=version.kind)
 
     async def _withdraw(
         self,
@@ -162,7 +169,8 @@ class PreviewPass:
                 )
             await note_failure(call.session, state, source, reason)
             call.emit(
-                "photo.removed" if removed_photo else "photo.version", photo_id=version.photo_id
+                Change.PHOTO_REMOVED if removed_photo else Change.PHOTO_VERSION,
+                photo_id=version.photo_id,
             )
         path.unlink(missing_ok=True)
         if removed_photo:

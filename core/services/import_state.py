@@ -129,11 +129,9 @@ async def note_failure(session: AsyncSession, state: AlbumState, source: str, re
         open_row.reason = reason
 
 
-async def resolve_failure(
-    session: AsyncSession, album_id: uuid.UUID, source: str, how: str
-) -> None:
-    """The file came in after all (or was already in): its failure is dealt with."""
-    await session.execute(
+async def resolve_failure(session: AsyncSession, album_id: uuid.UUID, source: str, how: str) -> int:
+    """The file came in after all (or was already in): its failure is dealt with. How many."""
+    result = await session.execute(
         update(IngestFailure)
         .where(
             IngestFailure.album_id == album_id,
@@ -142,3 +140,4 @@ async def resolve_failure(
         )
         .values(resolved_at=utcnow(), resolution=how)
     )
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Photo, PhotoVersion
+from core.changes import Change
 from core.errors import Invalid
 from core.fsutil import sweep_temp_files
 from core.imaging.analyse import imaging_pool
@@ -413,7 +414,7 @@ class ImportService:
             await session.execute(update(Photo).where(Photo.id == pid).values(has_stock=True))
         await resolve_failure(session, state.album_id, source, "imported")
         await session.flush()
-        call.emit("photo.version", photo_id=pid, kind=kind, round=round_, filename=name)
+        call.emit(Change.PHOTO_VERSION, photo_id=pid, kind=kind, round=round_, filename=name)
         return version.id, library_path, staged.content_hash, source, pid
 
     async def _record_failure(
@@ -424,12 +425,15 @@ class ImportService:
             call.on("file", None, source)
             call.detail["reason"] = reason
             await note_failure(call.session, state, source, reason)
+            call.emit(Change.ALBUM_FAILURES, source=source, reason=reason)
 
     async def _resolve_failures(
         self, actor: Actor, state: AlbumState, source: str, how: str
     ) -> None:
         async with self.ctx.call(actor, "photo.import_duplicate", audit=False) as call:
-            await resolve_failure(call.session, state.album_id, source, how)
+            call.album_id, call.tenant_id = state.album_id, state.tenant_id
+            if await resolve_failure(call.session, state.album_id, source, how):
+                call.emit(Change.ALBUM_FAILURES, source=source, resolved=how)
 
 
 def describe(photo: Photo, prepared: Prepared, content_hash: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Feedback, Photo, ShareLink
 from core.catalog.base import utcnow
+from core.changes import Change
 from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
 from core.services.albums import as_uuid, find_album, studio_settings
@@ -205,7 +206,7 @@ class LinkService:
                 watermark=link.watermark,
                 guest=guest,
             )
-            call.emit("link.created", link_id=str(link.id))
+            call.emit(Change.LINK_CREATED, link_id=str(link.id))
             return PublishedLink(
                 LinkView.of(link, album.name), token, link_url(settings.portal_base_url, token)
             )
@@ -231,7 +232,7 @@ class LinkService:
             call.album_id = link.album_id
             if link.revoked_at is None:
                 link.revoked_at = utcnow()
-            call.emit("link.revoked", link_id=str(link.id))
+            call.emit(Change.LINK_REVOKED, link_id=str(link.id))
             return LinkView.of(link, album.name if album else "")
 
     async def picks(self, actor: Actor, album_ref: str | uuid.UUID) -> PickList:

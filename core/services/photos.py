@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Feedback, Photo, PhotoVersion
 from core.catalog.base import utcnow
+from core.changes import Change
 from core.errors import Invalid, NotFound
 from core.ingest.matching import stem_of
 from core.policies import Actor, Guest, Permission, require
@@ -121,7 +122,7 @@ async def record_decision(
     )
     session.add(decision)
     call.emit(
-        "feedback.decision",
+        Change.FEEDBACK_DECISION,
         photo_id=photo.id,
         decision=kind,
         round=rnd,
@@ -305,7 +306,7 @@ class PhotoService:
                 photo.id, photo.filename, photo.stars, photo.flag, photo.label, photo.selected
             )
             call.emit(
-                "photo.marks",
+                Change.PHOTO_MARKS,
                 photo_id=photo.id,
                 stars=photo.stars,
                 flag=photo.flag,

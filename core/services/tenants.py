@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.catalog import Album, Tenant, User
 from core.catalog.base import utcnow
+from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound
 from core.policies import Actor, Permission, Role, require
 from core.services.context import ServiceContext
@@ -50,6 +51,8 @@ class TenantService:
             call.session.add_all([tenant, user])
             call.tenant_id = tenant.id
             call.on("tenant", tenant.id, studio)
+            await call.session.flush()
+            call.emit(Change.STUDIO_CREATED, name=studio)
             return UserView.of(user, studio)
 
     async def create(self, actor: Actor, name: str, admin_email: str) -> TenantView:
@@ -67,6 +70,8 @@ class TenantService:
             call.session.add(admin)
             call.on("tenant", tenant.id, name)
             call.detail["admin"] = email
+            await call.session.flush()
+            call.emit(Change.STUDIO_CREATED, tenant_id=tenant.id, name=name)
             return TenantView(tenant.id, name, False, None, 1, 0, tenant.created_at or utcnow())
 
     async def list(self, actor: Actor) -> list[TenantView]:
@@ -100,6 +105,7 @@ class TenantService:
                 raise Invalid("You cannot suspend the studio you are working in.")
             tenant.suspended_at = utcnow() if on else None
             tenant.suspended_reason = reason or None
+            call.emit(Change.STUDIO_STANDING, tenant_id=tenant.id, suspended=on)
             return TenantView(
                 tenant.id, tenant.name, on, tenant.suspended_at, 0, 0, tenant.created_at
             )
@@ -151,4 +157,8 @@ class StudioSettingsService:
                     raise Conflict(f"A studio named {name!r} already exists.")
                 call.detail["studio_name"] = {"from": tenant.name, "to": name}
                 tenant.name = name
+            call.emit(
+                Change.STUDIO_SETTINGS,
+                changed=sorted(changes) + (["studio_name"] if "studio_name" in call.detail else []),
+            )
             return tenant.name, new

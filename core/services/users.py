@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.catalog import Tenant, User
+from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, NotPermitted
 from core.policies import Actor, Permission, Role, require
 from core.services.context import ServiceContext
@@ -100,6 +101,7 @@ class UserService:
             call.session.add(user)
             call.on("user", user.id, email)
             call.detail["role"] = role.value
+            call.emit(Change.USER_CHANGED, user_id=user.id, email=email)
             return UserView.of(user, await _studio(call.session, actor.tenant_id))
 
     async def list(self, actor: Actor) -> list[UserView]:
@@ -145,6 +147,7 @@ class UserService:
             if active is not None:
                 call.detail["active"] = active
                 user.active = active
+            call.emit(Change.USER_CHANGED, user_id=user.id, email=email)
             return UserView.of(user, await _studio(call.session, actor.tenant_id))
 
 

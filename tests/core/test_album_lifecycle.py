@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.bootstrap import context_of
 from core.errors import Invalid, NotPermitted, Refused
 from core.workflow import Stage
 from tests.conftest import Studio
@@ -187,7 +188,7 @@ async def test_a_retouch_stopped_before_it_answered_answers_at_the_next_import(
     r2 = make_jpeg(tmp_path / "r2" / "IMG_0001_rt2.jpg", colour=10)
     assert (await s.imports.run(ed, album.id, [r2], kind="retouched")).imported
     # The state a kill -9 leaves between the previews of round 2 and their commit.
-    async with s.ctx.db.session() as session, session.begin():
+    async with context_of(s).db.session() as session, session.begin():
         await session.execute(update(Feedback).values(resolved_at=None))
     assert await refusal_codes(s.albums.advance(pia, album.id)) == [
         "retouch.change_requests_unanswered"

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.bootstrap import context_of
 from core.catalog import Album, Base
 from core.catalog.database import Database
 from core.errors import Conflict
@@ -19,7 +20,7 @@ from tests.conftest import Studio
 
 
 async def test_migrations_match_the_models_and_rerun_cleanly(services: Services) -> None:
-    db = services.ctx.db
+    db = context_of(services).db
     await db.migrate()  # a second time: nothing to do
 
     def diff(conn):  # type: ignore[no-untyped-def]
@@ -34,18 +35,18 @@ async def test_migrations_match_the_models_and_rerun_cleanly(services: Services)
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_sqlite_runs_in_wal_with_foreign_keys_and_full_sync(services: Services) -> None:
-    async with services.ctx.db.engine.connect() as conn:
+    async with context_of(services).db.engine.connect() as conn:
         assert (await conn.scalar(text("PRAGMA journal_mode"))) == "wal"
         assert (await conn.scalar(text("PRAGMA foreign_keys"))) == 1
         assert (await conn.scalar(text("PRAGMA synchronous"))) == 2  # FULL
-    assert services.ctx.db.engine.pool.size() == 1  # one writer connection per process
+    assert context_of(services).db.engine.pool.size() == 1  # one writer connection per process
 
 
 async def test_a_stale_write_is_refused_not_lost(studio: Studio) -> None:
     """Optimistic concurrency: the row version catches a write based on an old read."""
     s = studio.services
     album = await s.albums.create(studio.photographer, "Race")
-    db: Database = s.ctx.db
+    db: Database = context_of(s).db
     async with db.session() as first:
         stale = await first.scalar(select(Album).where(Album.id == album.id))
         await first.commit()  # the read is over; `stale` keeps the row version it saw

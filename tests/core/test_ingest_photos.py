@@ -48,7 +48,7 @@ async def test_every_shared_photo_is_imported_upright_or_refused(
 
     rows = {r.filename: r for r in await s.photos.list(pia, album.id)}
     assert set(rows) == imported
-    cache = s.ctx.home.previews
+    cache = s.paths.previews
     for name, row in rows.items():
         size = expected[name]["oriented_size"]
         if "x" in size and not size.startswith("n/a"):
@@ -107,7 +107,7 @@ async def test_marks_reach_xmp_sidecars_that_exiftool_reads(studio: Studio, tmp_
     await s.photos.rate(pia, album.id, "IMG_0001.jpg", 5)
     await s.photos.label(pia, album.id, "IMG_0001.jpg", "Green")
     await s.photos.flag(pia, album.id, "IMG_0002.jpg", "reject")
-    originals = s.ctx.home.library / str(album.id) / "originals"
+    originals = s.paths.library / str(album.id) / "originals"
 
     def exiftool(path: Path) -> dict[str, object]:
         out = subprocess.run(
@@ -177,7 +177,7 @@ async def test_a_shoot_of_big_jpegs_is_sharp_in_the_grid_before_any_loupe_previe
         make_jpeg(card / f"BIG_{i}.jpg", size=(4200, 2800), colour=i)
     make_jpeg(card / "small.jpg", size=(1200, 800), colour=9)
     album = await s.albums.create(pia, "Big files")
-    cache = s.ctx.home.previews
+    cache = s.paths.previews
     grid_done_first: list[bool] = []
 
     def watch(p: ImportProgress) -> None:
@@ -222,7 +222,7 @@ async def test_previews_an_import_left_unmade_are_finished_at_the_next_start(
     run.cancel()  # the window closes
     with pytest.raises(asyncio.CancelledError):
         await run
-    cache = s.ctx.home.previews
+    cache = s.paths.previews
     rows = await s.photos.list(pia, album.id)
     missing = [r for r in rows if not preview_path(cache, r.preview_hash, 2048).exists()]
     assert len(rows) == 4 and missing, "some loupe previews were still to be made"

@@ -27,7 +27,7 @@ async def test_picks_within_limit_submit_selects_and_desktop_hears_it(
 ):
     s = portal.services
     album = (await s.albums.show(portal.actor, "Wedding")).id
-    desktop = s.ctx.events.subscribe(portal.actor.tenant_id, album)
+    desktop = s.events.subscribe(portal.actor.tenant_id, album)
     g = await visitor.enter(await portal.link(max_select=2), name="Carla")
     ids = [p["id"] for p in g["photos"]]
     assert (await visitor.api(f"/api/photos/{ids[0]}/pick", {"picked": True})).status == 200
@@ -123,7 +123,7 @@ async def test_watermarked_previews_differ_and_are_cached(portal: Portal, visito
     await visitor.enter(await portal.link(watermark=True))
     marked = await (await visitor.get(f"/api/photos/{pid}/preview?size=loupe")).read()
     assert marked != clean
-    cached = list((portal.services.ctx.home.previews / "wm").rglob("*.jpg"))
+    cached = list((portal.services.paths.previews / "wm").rglob("*.jpg"))
     assert len(cached) == 1
     again = await (await visitor.get(f"/api/photos/{pid}/preview?size=loupe")).read()
     assert again == marked

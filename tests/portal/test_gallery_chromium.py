@@ -63,7 +63,7 @@ async def _enter(page: Page, url: str, pin: str | None, name: str) -> None:
 async def test_client_picks_comments_and_submits_on_a_phone(portal: Portal, browser: Browser):
     s = portal.services
     album = (await s.albums.show(portal.actor, "Wedding")).id
-    desktop = s.ctx.events.subscribe(portal.actor.tenant_id, album)
+    desktop = s.events.subscribe(portal.actor.tenant_id, album)
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
     errors: list[str] = []

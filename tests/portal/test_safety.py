@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from app.bootstrap import close_services, open_services
+from app.bootstrap import close_services, context_of, open_services
 from core.catalog import ShareLink
 from core.catalog.base import utcnow
 from core.services.links import token_hash
@@ -77,11 +77,11 @@ async def test_bad_tokens_all_get_the_same_404(portal: Portal, monkeypatch: pyte
 async def test_tokens_have_256_bits_and_only_their_hash_is_stored(portal: Portal):
     made = await portal.services.links.create(portal.actor, "Wedding", pin="2468")
     assert len(made.token) >= 43  # 32 bytes, URL-safe base64
-    async with portal.services.ctx.db.session() as session:
+    async with context_of(portal.services).db.session() as session:
         link = await session.scalar(select(ShareLink).where(ShareLink.id == made.id))
     assert link.token_hash == token_hash(made.token)
     assert link.pin_hash.startswith("scrypt$") and "2468" not in link.pin_hash
-    raw = b"".join(p.read_bytes() for p in portal.services.ctx.home.root.glob("catalog.sqlite*"))
+    raw = b"".join(p.read_bytes() for p in portal.services.paths.root.glob("catalog.sqlite*"))
     assert made.token.encode() not in raw
 
 
@@ -274,7 +274,7 @@ async def test_revocation_closes_live_connections_within_5s(
     if where == "this process":
         await portal.services.links.revoke(portal.actor, made.id)
     else:  # the command line beside the desktop app: no in-process event reaches the portal
-        other = await open_services(portal.services.ctx.home)
+        other = await open_services(context_of(portal.services).home)
         try:
             await other.links.revoke(await other.users.actor_for("admin@x.test"), made.id)
         finally:

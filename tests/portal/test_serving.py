@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import aiohttp
 import pytest
 
-from app.bootstrap import close_services, open_services
+from app.bootstrap import close_services, context_of, open_services
 from portal.security import SESSION_MAX_AGE_S, Sessions
 from portal.state import ACCESS_TTL_S, STATE, PortalState, Recent
 from tests.portal.conftest import Portal, Visitor
@@ -127,7 +127,7 @@ async def test_remembered_previews_keep_every_check(portal: Portal, visitor: Vis
             assert r.status == 404, forged
         r = await stranger.get(portal.url + url, headers={"Cookie": f"pf_session={cookie}"})
         assert r.status == 200
-    other = await open_services(portal.services.ctx.home)
+    other = await open_services(context_of(portal.services).home)
     try:  # the command line beside the desktop app: no in-process event reaches the portal
         await other.links.revoke(await other.users.actor_for("admin@x.test"), made.id)
     finally:

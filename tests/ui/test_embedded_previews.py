@@ -10,6 +10,8 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
+from app.bootstrap import context_of
+from core.changes import Change
 from core.events import Event
 from core.imaging.previews import preview_path
 from tests.images import make_shoot
@@ -72,8 +74,8 @@ def test_embedded_preview_until_the_real_one_is_announced(
 
         # The second pass writes the real preview (blue) and announces it.
         Image.new("RGB", (512, 384), BLUE).save(real, "JPEG")
-        s.ctx.events.publish(
-            Event("photo.previews", me.tenant_id, album.id, photo.id, {"kind": "original"})
+        context_of(s).events.publish(
+            Event(Change.PHOTO_PREVIEWS, me.tenant_id, album.id, photo.id, {"kind": "original"})
         )
         await until(
             lambda: not grid.thumbnails.is_provisional(photo.preview_hash), what="the real preview"

@@ -1,0 +1,163 @@
+"""Writing journal entries inside a service call's transaction, and reading them back.
+
+Sequence numbers come from the studio's row in `journal_heads`, advanced by an upsert in the same
+transaction as the entries. On PostgreSQL that row stays locked until the commit, so two writers
+of one studio commit in the order of their numbers and a follower that has read up to N never
+sees N+2 before N+1. SQLite has one writer at a time anyway (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog.base import utcnow
+from core.catalog.journal import JournalEntry, JournalHead
+from core.changes import Change
+from core.events import Event
+
+# Entries are kept this long; a follower that has been away longer re-reads everything (the
+# journal hands it one Change.RESYNC). The newest entry of a studio is always kept.
+KEEP_DAYS = 30
+NOTIFY_CHANNEL = "photoflow_journal"
+READ_BATCH = 1000
+
+
+def _plain(value: Any) -> Any:
+    """Event data as JSON keeps it: ids and times as strings, enums as their values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+async def _advance_head(session: AsyncSession, tenant_id: uuid.UUID, count: int) -> int:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(JournalHead)
+        .values(tenant_id=tenant_id, seq=count, compacted_to=0)
+        .on_conflict_do_update(
+            index_elements=[JournalHead.tenant_id], set_={"seq": JournalHead.seq + count}
+        )
+        .returning(JournalHead.seq)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
+    """Write the events as journal entries; they come back numbered."""
+    by_tenant: dict[uuid.UUID, list[Event]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, []).append(event)
+    numbered: list[Event] = []
+    now = utcnow()
+    for tenant_id, batch in by_tenant.items():
+        head = await _advance_head(session, tenant_id, len(batch))
+        first = head - len(batch) + 1
+        for offset, event in enumerate(batch):
+            data = _plain(event.data)
+            stamped = Event(
+                event.kind,
+                tenant_id,
+                event.album_id,
+                event.photo_id,
+                data,
+                seq=first + offset,
+                actor=event.actor,
+                at=now,
+            )
+            session.add(
+                JournalEntry(
+                    tenant_id=tenant_id,
+                    seq=stamped.seq,
+                    at=now,
+                    kind=event.kind.value,
+                    album_id=event.album_id,
+                    photo_id=event.photo_id,
+                    actor=event.actor[:400],
+                    data=data,
+                )
+            )
+            numbered.append(stamped)
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Delivered by PostgreSQL at commit, and only if the transaction commits.
+            await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"{tenant_id}:{head}")))
+    return numbered
+
+
+async def heads(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int]]:
+    """Every studio's newest sequence number and how far compaction has gone: a tiny read."""
+    rows = await session.execute(
+        select(JournalHead.tenant_id, JournalHead.seq, JournalHead.compacted_to)
+    )
+    return {tenant: (seq, compacted) for tenant, seq, compacted in rows}
+
+
+def as_event(entry: JournalEntry) -> Event:
+    return Event(
+        Change(entry.kind),
+        entry.tenant_id,
+        entry.album_id,
+        entry.photo_id,
+        dict(entry.data or {}),
+        seq=entry.seq,
+        actor=entry.actor,
+        at=entry.at,
+    )
+
+
+async def entries_after(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    seq: int,
+    *,
+    album_id: uuid.UUID | None = None,
+    limit: int = READ_BATCH,
+) -> list[Event]:
+    """The studio's entries numbered above `seq`, oldest first (by primary key: no scan)."""
+    query = select(JournalEntry).where(JournalEntry.tenant_id == tenant_id, JournalEntry.seq > seq)
+    if album_id is not None:
+        query = query.where(JournalEntry.album_id == album_id)
+    rows = await session.scalars(query.order_by(JournalEntry.seq).limit(limit))
+    return [as_event(entry) for entry in rows]
+
+
+async def compact(session: AsyncSession, keep_days: int = KEEP_DAYS) -> int:
+    """Remove entries older than `keep_days`, keeping each studio's newest; returns how many."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    removed = 0
+    for tenant_id, (head, _compacted) in (await heads(session)).items():
+        last_old = await session.scalar(
+            select(func.max(JournalEntry.seq)).where(
+                JournalEntry.tenant_id == tenant_id,
+                JournalEntry.at < cutoff,
+                JournalEntry.seq < head,
+            )
+        )
+        if last_old is None:
+            continue
+        result = await session.execute(
+            delete(JournalEntry).where(
+                JournalEntry.tenant_id == tenant_id, JournalEntry.seq <= last_old
+            )
+        )
+        removed += result.rowcount or 0
+        head_row = await session.get(JournalHead, tenant_id)
+        if head_row is not None and head_row.compacted_to < last_old:
+            head_row.compacted_to = last_old
+    return removed
