@@ -1,10 +1,12 @@
-"""The studio's albums grouped by stage, with counts and a search box."""
+"""The studio's albums grouped by stage, with counts and a search box; it follows the studio's
+changes, so an album made or moved on another machine or in a terminal shows up at once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
@@ -14,11 +16,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.changes import Change
 from core.services.albums import AlbumSummary
 from core.workflow import ORDER
 from ui.studio import Studio
 
 ALBUM_ROLE = Qt.ItemDataRole.UserRole + 1
+REFRESH_AFTER_MS = 250  # changes come in bursts (an import): list the albums once per burst
+# Changes that alter an album's name, stage or counts.
+LISTED = frozenset(
+    {
+        Change.ALBUM_CREATED,
+        Change.ALBUM_CHANGED,
+        Change.ALBUM_STAGE,
+        Change.PHOTO_VERSION,
+        Change.PHOTO_REMOVED,
+        Change.RESYNC,
+    }
+)
 
 
 class AlbumBrowser(QWidget):
@@ -50,6 +65,33 @@ class AlbumBrowser(QWidget):
         layout.addWidget(self.tree, 1)
         self.search.textChanged.connect(lambda _: self._fill())
         self.tree.currentItemChanged.connect(self._on_current)
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(REFRESH_AFTER_MS)
+        self._refresh_soon.timeout.connect(self.refresh)
+        self._listener: asyncio.Future[None] | None = None
+        studio.actor_changed.connect(self.follow)
+        self.follow()
+
+    # Following the studio's changes ----------------------------------------------------------
+    def follow(self) -> None:
+        """Listen to the current user's studio (again, after a switch of user)."""
+        self.stop_following()
+        sub = self.studio.services.events.subscribe(self.studio.actor.tenant_id)
+        self._listener = asyncio.ensure_future(self._listen(sub))
+
+    def stop_following(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+
+    async def _listen(self, sub) -> None:  # type: ignore[no-untyped-def]
+        try:
+            async for event in sub:
+                if event.kind in LISTED and not self._refresh_soon.isActive():
+                    self._refresh_soon.start()
+        finally:
+            sub.close()
 
     def refresh(self, select: uuid.UUID | None = None) -> None:
         if select is not None:

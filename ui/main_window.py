@@ -298,5 +298,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.grid.close_album()
+        self.browser.stop_following()
         self.closing.emit()
         super().closeEvent(event)
