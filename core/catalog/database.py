@@ -9,6 +9,8 @@ half-way.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,15 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessions()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction. On SQLite a plain (deferred) BEGIN: a reader of the WAL takes
+        no lock, so following the journal never makes another process's writer wait."""
+        async with self.engine.connect() as conn:
+            await conn.execution_options(photoflow_read_only=True)
+            async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                yield session
+
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
         async with self.engine.begin() as conn:
@@ -71,7 +82,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get("photoflow_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:

@@ -83,7 +83,7 @@ class JournalFollower:
                 self.wake()  # someone else's entry comes first: read them all in order
 
     async def catch_up(self) -> None:
-        async with self.db.session() as session, session.begin():
+        async with self.db.reading() as session:
             newest = await heads(session)
         for tenant_id, (head, compacted_to) in newest.items():
             position = self.positions.get(tenant_id, 0)
@@ -97,7 +97,7 @@ class JournalFollower:
 
     async def _read(self, tenant_id: uuid.UUID, head: int) -> None:
         while self.positions.get(tenant_id, 0) < head:
-            async with self.db.session() as session, session.begin():
+            async with self.db.reading() as session:
                 batch = await entries_after(session, tenant_id, self.positions.get(tenant_id, 0))
             if not batch:
                 return
