@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.catalog.base import Base, utcnow
@@ -17,6 +17,7 @@ class JournalEntry(Base):
     writing transaction holds its studio's head row, so entries become visible in `seq` order."""
 
     __tablename__ = "journal_entries"
+    __table_args__ = (Index("ix_journal_tenant_at", "tenant_id", "at"),)  # for compaction
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True

@@ -37,6 +37,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("tenant_id", "seq", name=op.f("pk_journal_entries")),
     )
+    op.create_index("ix_journal_tenant_at", "journal_entries", ["tenant_id", "at"], unique=False)
     op.create_table(
         "journal_heads",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -54,4 +55,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("journal_heads")
+    op.drop_index("ix_journal_tenant_at", table_name="journal_entries")
     op.drop_table("journal_entries")
