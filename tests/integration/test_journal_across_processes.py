@@ -170,7 +170,9 @@ async def test_a_dropped_listen_connection_loses_nothing(shared: SharedStudio, p
         await admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'"
         )
-        result = await shared.cli_async("album", "limits", shared.album, "--min-select", "1", "--max-select", "2")
+        result = await shared.cli_async(
+            "album", "limits", shared.album, "--min-select", "1", "--max-select", "2"
+        )
         assert result.code == 0, result.err
         event = await asyncio.wait_for(sub.get(), 15)
         assert event.kind is Change.ALBUM_CHANGED and event.data["max_select"] == 2

@@ -37,7 +37,9 @@ def test_watch_prints_each_change_once_in_order_and_resumes_from_a_number(tmp_pa
     try:
         first = json.loads(watch.stdout.readline())  # type: ignore[union-attr]
         assert first["kind"] == "album.created" and first["data"]["name"] == "Smith Wedding"
-        ok(home, "album", "limits", "Portraits", "--min-select", "1", "--max-select", "3")  # another album
+        ok(
+            home, "album", "limits", "Portraits", "--min-select", "1", "--max-select", "3"
+        )  # another album
         ok(home, "album", "limits", "Smith Wedding", "--min-select", "2", "--max-select", "9")
         live = json.loads(watch.stdout.readline())  # type: ignore[union-attr]
         assert live["kind"] == "album.changed" and live["data"]["max_select"] == 9
