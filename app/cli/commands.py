@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +11,9 @@ from app.cli.output import album_json, album_text, plain
 from app.cli.progress import ProgressBar
 from core.imaging.previews import preview_path
 from core.policies import Actor, Role
+from core.portal_address import unreachable_reason
 from core.services import Services
+from core.services.links import PublishedLink
 from core.workflow import Stage
 
 Result = tuple[Any, str]
@@ -303,9 +306,26 @@ async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         show_filenames=a.show_filenames,
         guest_name=a.guest,
     )
+    return _address(made)
+
+
+def _address(made: PublishedLink) -> Result:
+    """The link's address; a warning on stderr when clients cannot reach the portal there."""
     expires = made.expires_at.isoformat() if made.expires_at else None
-    data = {"url": made.url, "id": str(made.id), "expires_at": expires}
+    warning = unreachable_reason(made.url)
+    data = {"url": made.url, "id": str(made.id), "expires_at": expires, "warning": warning}
+    if warning:
+        print(f"photoflow: warning: {warning}", file=sys.stderr)
     return data, made.url
+
+
+async def link_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return _address(await s.links.show(me, a.link))
+
+
+async def link_unlock(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    v = await s.links.unlock(me, a.link)
+    return _link_json(v), f"The selection sent through link {str(v.id)[:8]} is open again."
 
 
 async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
@@ -405,6 +425,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("link", "create"): link_create,
     ("link", "list"): link_list,
     ("link", "revoke"): link_revoke,
+    ("link", "show"): link_show,
+    ("link", "unlock"): link_unlock,
     ("album", "picks"): album_picks,
     ("portal", None): portal,
 }

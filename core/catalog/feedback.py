@@ -12,12 +12,14 @@ from core.catalog.base import Base, TenantOwned
 
 
 class ShareLink(Base, TenantOwned):
-    """A published link; the token itself is never stored, only its hash."""
+    """A published link. The catalog finds it by its token's hash; the token itself is kept only
+    sealed with the publishing home's key (core.services.link_seal), which the portal never has."""
 
     __tablename__ = "share_links"
 
     album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_sealed: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

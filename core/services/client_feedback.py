@@ -14,12 +14,12 @@ from sqlalchemy import func, select, update
 
 from core.catalog import Album, Feedback, Photo, ShareLink
 from core.catalog.base import utcnow
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.policies import Guest
 from core.services.albums import studio_settings
 from core.services.client_access import guest_link, photo_in_gallery, photo_uuid
 from core.services.client_gallery import CommentView
-from core.services.context import ServiceContext
+from core.services.context import Call, ServiceContext
 from core.services.photos import record_decision
 from core.workflow import Stage
 
@@ -48,6 +48,19 @@ def clean_text(text: str) -> str:
     return text
 
 
+async def lock_link(call: Call, link: ShareLink) -> None:
+    """Take the link's row for this call; a sent selection stays as sent until the studio
+    reopens it (`LinkService.unlock`): picks and a second send answer Conflict."""
+    sent = await call.session.scalar(
+        select(ShareLink.submitted_at).where(ShareLink.id == link.id).with_for_update()
+    )
+    if sent is not None:
+        raise Conflict(
+            "Your selection was already sent, so it cannot change now. "
+            "To change it, ask your photographer to reopen your selection."
+        )
+
+
 class ClientFeedback:
     """The client's actions on photos; each one is one audited transaction."""
 
@@ -69,10 +82,9 @@ class ClientFeedback:
                 Feedback.retracted_at.is_(None),
             )
             # On PostgreSQL, picks through one link take turns (the link row is locked), so two
-            # taps at once cannot both pass the limit; SQLite already runs one writer at a time.
-            await call.session.execute(
-                select(ShareLink.id).where(ShareLink.id == link.id).with_for_update()
-            )
+            # taps at once cannot both pass the limit, nor a pick slip in after the selection was
+            # sent; SQLite already runs one writer at a time.
+            await lock_link(call, link)
             current = await call.session.scalar(
                 select(Feedback).where(*mine, Feedback.photo_id == photo.id)
             )
@@ -143,6 +155,7 @@ class ClientFeedback:
             call.on("album", album.id, album.name)
             if Stage(album.stage) is not Stage.RATE:
                 raise Invalid("The selection can be sent while the album is in Rate.")
+            await lock_link(call, link)
             picks = set(
                 await call.session.scalars(
                     select(Feedback.photo_id).where(

@@ -1,8 +1,10 @@
 """Share links: publish, list and revoke them, and export what clients picked through them.
 
-A link's token carries 256 bits from `secrets` and is shown once; the catalog keeps only its SHA-256.
-A PIN is kept as a salted scrypt hash. Revoking a link emits `link.revoked` so that an open portal
-closes the galleries still watching it.
+A link's token carries 256 bits from `secrets`; the catalog finds the link by the token's SHA-256
+and keeps the token itself only sealed with the publishing home's key (`link_seal`), so that the
+studio can show the link again on that computer while a copy of the catalog opens nothing. A PIN is
+kept as a salted scrypt hash. Revoking a link emits `link.revoked` so that an open portal closes the
+galleries still watching it; unlocking a sent selection emits `selection.unlocked`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
 from core.services.albums import as_uuid, find_album, studio_settings
 from core.services.context import ServiceContext
+from core.services.link_seal import LinkSeal, SealBroken
 
 TOKEN_BYTES = 32  # 256 bits
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -82,6 +85,7 @@ class LinkView:
     watermark: bool
     guest_name: str | None
     submitted_at: datetime | None
+    can_show: bool = False  # its token is sealed, so `show` may rebuild its address
 
     @property
     def active(self) -> bool:
@@ -103,12 +107,13 @@ class LinkView:
             link.watermark,
             link.guest_name,
             link.submitted_at,
+            link.token_sealed is not None,
         )
 
 
 @dataclass(frozen=True)
 class PublishedLink:
-    """A new link; `token` and `url` exist only here, never in the catalog."""
+    """A link with its address; the token travels only here, never in the catalog in the clear."""
 
     link: LinkView
     token: str
@@ -151,6 +156,7 @@ def link_url(base_url: str, token: str) -> str:
 class LinkService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.seal = LinkSeal(ctx.home.root)
 
     async def create(
         self,
@@ -193,6 +199,7 @@ class LinkService:
                 watermark=settings.link_watermark if watermark is None else watermark,
                 guest_name=guest,
             )
+            link.token_sealed = self.seal.seal(link.id, token)
             call.session.add(link)
             await call.session.flush()
             call.on("link", link.id, f"{album.name} link {str(link.id)[:8]}")
@@ -233,6 +240,55 @@ class LinkService:
                 link.revoked_at = utcnow()
             call.emit("link.revoked", link_id=str(link.id))
             return LinkView.of(link, album.name if album else "")
+
+    async def show(self, actor: Actor, link_ref: str | uuid.UUID) -> PublishedLink:
+        """An existing link's address again, on the computer that made it (audited: it reveals
+        a way into the gallery)."""
+        async with self.ctx.call(actor, "link.show") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            link = await _find_link(call.session, actor, link_ref)
+            album = await call.session.get(Album, link.album_id)
+            name = album.name if album else ""
+            call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
+            call.album_id = link.album_id
+            view = LinkView.of(link, name)
+            if not view.active:
+                raise Invalid(f"Link {str(link.id)[:8]} no longer works; publish a new one.")
+            if link.token_sealed is None:
+                raise Invalid(
+                    f"Link {str(link.id)[:8]} was made before links could be shown again; "
+                    "revoke it and publish a new one."
+                )
+            try:
+                token = self.seal.open(link.id, link.token_sealed)
+            except SealBroken:
+                raise Invalid(
+                    f"Link {str(link.id)[:8]} was made on another computer; only that computer "
+                    "can show it. Revoke it and publish a new one here."
+                ) from None
+            if token_hash(token) != link.token_hash:
+                raise Invalid(f"Link {str(link.id)[:8]} cannot be shown; publish a new one.")
+            settings = await studio_settings(call.session, actor.tenant_id)
+            return PublishedLink(view, token, link_url(settings.portal_base_url, token))
+
+    async def unlock(self, actor: Actor, link_ref: str | uuid.UUID) -> LinkView:
+        """Reopen the selection a client sent through this link, so that they may change it and
+        send it again (the album's selection keeps their picks meanwhile)."""
+        async with self.ctx.call(actor, "link.unlock") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            link = await _find_link(call.session, actor, link_ref)
+            album = await call.session.get(Album, link.album_id)
+            name = album.name if album else ""
+            call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
+            call.album_id = link.album_id
+            if link.submitted_at is None:
+                raise Invalid(
+                    f"The client has not sent a selection through link {str(link.id)[:8]}."
+                )
+            call.detail["sent_at"] = link.submitted_at.isoformat()
+            link.submitted_at = None
+            call.emit("selection.unlocked", link_id=str(link.id))
+            return LinkView.of(link, name)
 
     async def picks(self, actor: Actor, album_ref: str | uuid.UUID) -> PickList:
         """The photos clients picked (any guest, any link), in filename order."""
