@@ -39,6 +39,7 @@ FORWARD = {
     "feedback.comment",
     "feedback.decision",
     "selection.submitted",
+    "selection.unlocked",
 }
 
 

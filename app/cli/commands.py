@@ -324,8 +324,12 @@ async def link_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 async def link_unlock(s: Services, me: Actor, a: argparse.Namespace) -> Result:
-    v = await s.links.unlock(me, a.link)
-    return _link_json(v), f"The selection sent through link {str(v.id)[:8]} is open again."
+    done = await s.links.unlock(me, a.link, a.guest)
+    data = {"link": str(done.link.id), "reopened": list(done.guests)}
+    return data, (
+        f"Reopened the selection {', '.join(done.guests)} sent through link "
+        f"{str(done.link.id)[:8]}: they can change their picks and send again."
+    )
 
 
 async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:

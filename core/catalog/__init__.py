@@ -3,7 +3,7 @@
 from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
 from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
-from core.catalog.feedback import Feedback, ShareLink
+from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.tenancy import Tenant, User
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "IngestFailure",
     "Photo",
     "PhotoVersion",
+    "SentSelection",
     "ShareLink",
     "Tenant",
     "User",

@@ -32,6 +32,21 @@ class ShareLink(Base, TenantOwned):
     submitted_at: Mapped[datetime | None]
 
 
+class SentSelection(Base, TenantOwned):
+    """A guest sent their picks through a link. Until the studio reopens it (reopened_at), that
+    guest's picks stay as sent; other guests of the same link go on choosing."""
+
+    __tablename__ = "sent_selections"
+    __table_args__ = (Index("ix_sent_selections_link_guest", "link_id", "guest_name"),)
+
+    album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_links.id", ondelete="CASCADE"))
+    guest_name: Mapped[str] = mapped_column(String(200))
+    sent_at: Mapped[datetime]
+    picks: Mapped[int]
+    reopened_at: Mapped[datetime | None]
+
+
 class Feedback(Base, TenantOwned):
     """One thing a client (or an admin on their behalf) said about a photo.
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.catalog import Feedback, Photo, PhotoVersion
 from core.errors import NotFound
 from core.policies import Guest
-from core.services.client_access import guest_link, photo_uuid, seen_by_clients
+from core.services.client_access import guest_link, open_sending, photo_uuid, seen_by_clients
 from core.services.client_words import ClientStage, client_stage
 from core.services.context import ServiceContext
 from core.workflow import Stage
@@ -167,7 +167,9 @@ class GalleryViews:
                     )
                 )
             )
-            sent = link.submitted_at is not None
+            sending = await call.session.scalar(open_sending(link.id, guest.name))
+            sent_at = sending.sent_at if sending is not None else None
+            sent = sent_at is not None
             return Gallery(
                 album=album.name,
                 studio=access.studio,
@@ -176,7 +178,7 @@ class GalleryViews:
                 guest=guest.name,
                 max_select=access.max_select,
                 picks=len(picked),
-                submitted_at=link.submitted_at,
+                submitted_at=sent_at,
                 can_pick=stage is Stage.RATE and not sent,
                 can_decide=stage is Stage.FEEDBACK,
                 downloads=access.downloads,

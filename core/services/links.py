@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.catalog import Album, Feedback, Photo, ShareLink
+from core.catalog import Album, Feedback, Photo, SentSelection, ShareLink
 from core.catalog.base import utcnow
 from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
@@ -86,13 +86,14 @@ class LinkView:
     guest_name: str | None
     submitted_at: datetime | None
     can_show: bool = False  # its token is sealed, so `show` may rebuild its address
+    sent_by: tuple[str, ...] = ()  # guests whose sent selection waits for the studio to reopen it
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
 
     @classmethod
-    def of(cls, link: ShareLink, album: str) -> LinkView:
+    def of(cls, link: ShareLink, album: str, sent_by: tuple[str, ...] = ()) -> LinkView:
         return cls(
             link.id,
             link.album_id,
@@ -108,6 +109,7 @@ class LinkView:
             link.guest_name,
             link.submitted_at,
             link.token_sealed is not None,
+            sent_by,
         )
 
 
@@ -126,6 +128,14 @@ class PublishedLink:
     @property
     def expires_at(self) -> datetime | None:
         return self.link.expires_at
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """Whose sent selections the studio reopened through a link."""
+
+    link: LinkView
+    guests: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -221,12 +231,21 @@ class LinkService:
         async with self.ctx.call(actor, "link.list", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
-            links = await call.session.scalars(
-                select(ShareLink)
-                .where(ShareLink.album_id == album.id, ShareLink.tenant_id == actor.tenant_id)
-                .order_by(ShareLink.created_at)
-            )
-            return [LinkView.of(link, album.name) for link in links]
+            links = (
+                await call.session.scalars(
+                    select(ShareLink)
+                    .where(ShareLink.album_id == album.id, ShareLink.tenant_id == actor.tenant_id)
+                    .order_by(ShareLink.created_at)
+                )
+            ).all()
+            sent: dict[uuid.UUID, list[str]] = {}
+            for link_id, guest in await call.session.execute(
+                select(SentSelection.link_id, SentSelection.guest_name)
+                .where(SentSelection.album_id == album.id, SentSelection.reopened_at.is_(None))
+                .order_by(SentSelection.sent_at)
+            ):
+                sent.setdefault(link_id, []).append(guest)
+            return [LinkView.of(link, album.name, tuple(sent.get(link.id, ()))) for link in links]
 
     async def revoke(self, actor: Actor, link_ref: str | uuid.UUID) -> LinkView:
         """Revoke by id (or a unique prefix of it, as `link list` shows)."""
@@ -271,9 +290,11 @@ class LinkService:
             settings = await studio_settings(call.session, actor.tenant_id)
             return PublishedLink(view, token, link_url(settings.portal_base_url, token))
 
-    async def unlock(self, actor: Actor, link_ref: str | uuid.UUID) -> LinkView:
-        """Reopen the selection a client sent through this link, so that they may change it and
-        send it again (the album's selection keeps their picks meanwhile)."""
+    async def unlock(
+        self, actor: Actor, link_ref: str | uuid.UUID, guest: str | None = None
+    ) -> Reopened:
+        """Reopen the selections clients sent through this link (or only `guest`'s), so that
+        they may change their picks and send again; the album's selection keeps them meanwhile."""
         async with self.ctx.call(actor, "link.unlock") as call:
             require(actor, Permission.PUBLISH_LINKS)
             link = await _find_link(call.session, actor, link_ref)
@@ -281,14 +302,24 @@ class LinkService:
             name = album.name if album else ""
             call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
             call.album_id = link.album_id
-            if link.submitted_at is None:
+            query = select(SentSelection).where(
+                SentSelection.link_id == link.id, SentSelection.reopened_at.is_(None)
+            )
+            if guest is not None:
+                query = query.where(SentSelection.guest_name == " ".join(guest.split()))
+            sendings = (await call.session.scalars(query)).all()
+            if not sendings:
+                who = f"{guest} has not" if guest else "no client has"
                 raise Invalid(
-                    f"The client has not sent a selection through link {str(link.id)[:8]}."
+                    f"Nothing to reopen: {who} sent a selection through link {str(link.id)[:8]}."
                 )
-            call.detail["sent_at"] = link.submitted_at.isoformat()
-            link.submitted_at = None
-            call.emit("selection.unlocked", link_id=str(link.id))
-            return LinkView.of(link, name)
+            now = utcnow()
+            for sending in sendings:
+                sending.reopened_at = now
+            guests = sorted({s.guest_name for s in sendings})
+            call.detail["guests"] = guests
+            call.emit("selection.unlocked", link_id=str(link.id), guests=guests)
+            return Reopened(LinkView.of(link, name), tuple(guests))
 
     async def picks(self, actor: Actor, album_ref: str | uuid.UUID) -> PickList:
         """The photos clients picked (any guest, any link), in filename order."""

@@ -77,7 +77,8 @@ def test_which_addresses_clients_can_reach():
 async def test_a_sent_selection_stays_sent_until_the_studio_unlocks_it(
     portal: Portal, visitor: Visitor, tmp_path: Path
 ):
-    g = await visitor.enter(await portal.link(), name="Ann")
+    shared = await portal.link()  # one link the whole family opens
+    g = await visitor.enter(shared, name="Ann")
     ids = [p["id"] for p in g["photos"]]
     for pid in ids[:2]:
         assert (await visitor.api(f"/api/photos/{pid}/pick", {"picked": True})).status == 200
@@ -95,13 +96,21 @@ async def test_a_sent_selection_stays_sent_until_the_studio_unlocks_it(
     assert (await visitor.api(f"/api/photos/{ids[0]}/stars", {"stars": 4})).status == 200
     rows = await portal.services.photos.list(portal.actor, "Wedding")
     assert sum(r.selected for r in rows) == 2
+    # Another guest of the same link sent nothing: they go on choosing.
+    ben = portal.client()
+    try:
+        mine = await ben.enter(shared, name="Ben")
+        assert mine["can_pick"] and mine["submitted_at"] is None
+        assert (await ben.api(f"/api/photos/{ids[3]}/pick", {"picked": True})).status == 200
+    finally:
+        await ben.close()
 
     link = (await portal.services.links.list(portal.actor, "Wedding"))[0]
     unlocked = await asyncio.to_thread(
         photoflow, tmp_path / "home", "link", "unlock", str(link.id)[:8]
     )
     assert unlocked.code == 0, unlocked.err
-    assert "open again" in unlocked.out
+    assert "Reopened the selection Ann sent" in unlocked.out
 
     again = await (await visitor.get("/api/gallery")).json()
     assert again["can_pick"] is True and again["submitted_at"] is None
