@@ -32,16 +32,15 @@ def unreachable_reason(base_url: str) -> str | None:
         if ip.is_link_local:
             return (
                 f"The portal address {base_url} is a link-local address: only devices on the "
-                "same cable or Wi-Fi segment can open it, and it changes."
+                "same cable or Wi-Fi segment can open links made with it, and it changes."
             )
     return None
 
 
 def _local(base_url: str) -> str:
     return (
-        f"The portal address {base_url} means 'this computer': clients cannot open links made "
-        "with it. Set the studio's portal address (portal_base_url) to this computer's network "
-        "address, or to the studio's public address behind a proxy."
+        f"The portal address {base_url} means 'this computer', so clients cannot open links "
+        "made with it."
     )
 
 

@@ -6,12 +6,13 @@ import argparse
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.cli.output import album_json, album_text, plain
 from app.cli.progress import ProgressBar
 from core.imaging.previews import preview_path
 from core.policies import Actor, Role
-from core.portal_address import unreachable_reason
+from core.portal_address import lan_base_url, unreachable_reason
 from core.services import Services
 from core.services.links import PublishedLink
 from core.workflow import Stage
@@ -312,10 +313,17 @@ async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 def _address(made: PublishedLink) -> Result:
     """The link's address; a warning on stderr when clients cannot reach the portal there."""
     expires = made.expires_at.isoformat() if made.expires_at else None
-    warning = unreachable_reason(made.url)
+    warning = unreachable_reason(made.url.rsplit("/g/", 1)[0])  # the portal address, no token
     data = {"url": made.url, "id": str(made.id), "expires_at": expires, "warning": warning}
     if warning:
-        print(f"photoflow: warning: {warning}", file=sys.stderr)
+        lan = lan_base_url(urlsplit(made.url).port or 8470) or "http://<this computer's address>"
+        print(
+            f"photoflow: warning: {warning} Set the address clients use, for this computer on "
+            f"the studio's network: photoflow settings set portal_base_url={lan} "
+            "portal_host=0.0.0.0; or the studio's public address behind a proxy: "
+            "photoflow settings set portal_base_url=https://photos.example.com",
+            file=sys.stderr,
+        )
     return data, made.url
 
 

@@ -28,6 +28,8 @@ def test_link_create_warns_while_the_portal_address_is_this_computer(tmp_path: P
     url = local.out.strip()
     assert url.startswith("http://127.0.0.1:8470/g/")
     assert "warning" in local.err and "clients cannot open" in local.err
+    assert "http://127.0.0.1:8470 means" in local.err
+    assert url.rsplit("/", 1)[1] not in local.err  # the token is not repeated into logs
 
     set_it = photoflow(home, "settings", "set", "portal_base_url=https://photos.studio.example")
     assert set_it.code == 0, set_it.err
