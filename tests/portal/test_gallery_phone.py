@@ -129,7 +129,7 @@ async def test_the_client_reads_client_words_for_every_stage(portal: Portal, bro
     s, me = portal.services, portal.actor
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
-    await enter_page(page, portal.url + await portal.link(), None, "Ann")
+    await enter_page(page, portal.url + await portal.link(allow_download=True), None, "Ann")
 
     async def says(label: str, note: str) -> None:
         await expect(page.locator("#stage")).to_have_text(label, timeout=5000)
@@ -154,7 +154,11 @@ async def test_the_client_reads_client_words_for_every_stage(portal: Portal, bro
         if photo.selected:
             await s.photos.decide(me, "Wedding", photo.filename, True)
     await s.albums.advance(me, "Wedding")  # Final
-    await says("Delivered", "Your photos are ready")
+    await says("Delivered", "Your photos are ready. Open a photo to download it.")
+    await page.locator("#grid figure.photo").first.locator("button.open").click()
+    async with page.expect_download() as got:
+        await page.click("#v-download")
+    assert (await got.value).suggested_filename.endswith(".jpg")
     await context.close()
 
 

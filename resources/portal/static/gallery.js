@@ -23,6 +23,7 @@
   var vBefore = document.getElementById("v-before");
   var vCaption = document.getElementById("v-caption");
   var vPosition = document.getElementById("v-position");
+  var vDownload = document.getElementById("v-download");
   var vPick = document.getElementById("v-pick");
   var vStars = document.getElementById("v-stars");
   var vDecide = document.getElementById("v-decide");
@@ -200,6 +201,8 @@
       vAfter.src = "/api/photos/" + p.id + "/preview?size=loupe";
     }
     vPosition.textContent = (current + 1) + " / " + figures().length;
+    vDownload.hidden = !data.downloads;
+    vDownload.href = data.downloads ? "/api/photos/" + p.id + "/download" : "#";
     vCaption.textContent = feedback ? "After" : (p.filename || "");
     vPick.hidden = !data.can_pick;
     vPick.setAttribute("aria-pressed", p.picked ? "true" : "false");
