@@ -351,7 +351,7 @@ async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
             "download" if v.allow_download else "",
             "watermark" if v.watermark else "",
             f"guest {v.guest_name}" if v.guest_name else "",
-            "submitted" if v.submitted_at else "",
+            f"selection sent by {', '.join(v.sent_by)}" if v.sent_by else "",
         ]
         until = f"until {v.expires_at:%Y-%m-%d}" if v.expires_at else ""
         lines.append(
