@@ -32,6 +32,7 @@ class Change(StrEnum):
     FEEDBACK_COMMENT = "feedback.comment"
     FEEDBACK_DECISION = "feedback.decision"  # approved or changes requested
     SELECTION_SUBMITTED = "selection.submitted"
+    SELECTION_UNLOCKED = "selection.unlocked"  # the studio reopened a sent selection
     # Client links
     LINK_CREATED = "link.created"
     LINK_REVOKED = "link.revoked"

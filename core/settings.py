@@ -48,6 +48,12 @@ class StudioSettings:
             raise Invalid("Links must stay valid for at least one day.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
+        scheme, _, rest = self.portal_base_url.partition("://")
+        if scheme not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
+            raise Invalid(
+                "The portal address is a web address such as https://photos.example.com "
+                "or http://192.168.1.20:8470."
+            )
 
     def rules(self, album_min: int | None = None, album_max: int | None = None) -> StageRules:
         """The album's own limits win over the studio's."""

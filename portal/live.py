@@ -44,6 +44,7 @@ FORWARD = frozenset(
         Change.FEEDBACK_COMMENT,
         Change.FEEDBACK_DECISION,
         Change.SELECTION_SUBMITTED,
+        Change.SELECTION_UNLOCKED,
     }
 )
 # Changes after which no remembered answer about links or pictures can be trusted.

@@ -68,26 +68,13 @@ def name_page(
 
 
 def counter_text(g: Gallery) -> str:
-    if not g.can_pick:
+    if g.stage is not Stage.RATE:
         return ""
     limit = f" of {g.max_select}" if g.max_select is not None else ""
     return f"{g.picks}{limit} picked"
 
 
-def intro_text(g: Gallery) -> str:
-    if g.can_pick:
-        return (
-            "Tap the heart to pick your favourites, open a photo to rate it or leave a comment, "
-            "then send your selection."
-        )
-    if g.can_decide:
-        return "Open each retouched photo to compare before and after, then approve or ask for changes."
-    if g.stage is Stage.FINAL:
-        return "Your photos are ready."
-    return "Your photographer is working on these photos; this page updates by itself."
-
-
-def _item(p: GalleryPhoto, index: int) -> str:
+def _item(p: GalleryPhoto, index: int, g: Gallery) -> str:
     label = p.filename or f"photo {index}"
     classes = (" picked" if p.picked else "") + (f" {p.decision}" if p.decision else "")
     return template("item.html").substitute(
@@ -96,23 +83,36 @@ def _item(p: GalleryPhoto, index: int) -> str:
         caption=esc(p.filename or ""),
         classes=esc(classes),
         picked="true" if p.picked else "false",
+        pick_attr="" if g.can_pick else "hidden",
         retouch="1" if p.has_retouch else "0",
         width=esc(p.width or 512),
         height=esc(p.height or 512),
     )
 
 
+def _cover(g: Gallery) -> str:
+    if g.cover is None:
+        return ""
+    return f'<img id="cover" src="/api/photos/{esc(g.cover)}/preview?size=loupe" alt="">'
+
+
 def gallery_page(g: Gallery, csrf: str, nonce: str) -> web.Response:
-    items = "\n".join(_item(p, i) for i, p in enumerate(g.photos, 1))
+    items = "\n".join(_item(p, i, g) for i, p in enumerate(g.photos, 1))
     body = template("gallery.html").substitute(
         album=esc(g.album),
         studio=esc(g.studio),
         stage=esc(g.stage.value),
-        stage_title=esc(g.stage.title),
+        stage_label=esc(g.words.label),
+        stage_note=esc(g.words.note),
         guest=esc(g.guest),
+        cover=_cover(g),
+        hero_class="" if g.cover is not None else " plain",
+        count_all=esc(len(g.photos)),
+        picks=esc(g.picks),
+        favourites_attr="" if g.stage is Stage.RATE or g.picks else "hidden",
         counter=esc(counter_text(g)),
         submit_attr="" if g.can_pick else "hidden",
-        intro=esc(intro_text(g)),
+        sent_attr="" if g.locked else "hidden",
         items=items or '<p class="empty">No photos here yet.</p>',
         csrf=esc(csrf),
         nonce=esc(nonce),

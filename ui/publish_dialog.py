@@ -1,8 +1,9 @@
 """Publishing an album to its client: a new share link (the CLI's `link create` options, the
-studio's defaults), its URL to copy, and the album's links with Revoke.
+studio's defaults), its URL to copy, and the album's links with Copy, Reopen selection and Revoke.
 
-The token exists only in the new link's URL; the catalog keeps its hash, so a link listed later
-cannot be shown again, only revoked (and a new one made).
+A warning (PortalAddressPanel) stays on top while the portal address is one clients cannot reach.
+A listed link's address is rebuilt from its sealed token on the computer that made it; elsewhere
+(or for a link made before tokens were sealed) the dialog says so and offers to replace it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from core.policies import Permission
 from core.services.albums import AlbumSummary
-from core.services.links import LinkView, PublishedLink
+from core.services.links import LinkView, PublishedLink, Reopened
 from core.settings import StudioSettings
+from ui.portal_address_panel import PortalAddressPanel
 from ui.studio import Studio
 
 
@@ -39,7 +41,9 @@ class PublishDialog(QDialog):
         self.studio = studio
         self.album = album
         self.setWindowTitle(f"Publish {album.name} to the client")
-        self.resize(640, 520)
+        self.resize(720, 620)
+        self.address = PortalAddressPanel(studio, self)
+        self.address.saved.connect(self._address_saved)
         self.expires_days = QSpinBox(self)
         self.expires_days.setRange(1, 3650)
         self.pin = QLineEdit(self)
@@ -68,6 +72,21 @@ class PublishDialog(QDialog):
         self.links.setRootIsDecorated(False)
         self.links.setHeaderLabels(["Link", "Created", "Expires", "Guest", "PIN", "Limit", "State"])
         self.links.itemSelectionChanged.connect(self._link_chosen)
+        self.copy_link_button = QPushButton("Copy link", self)
+        self.copy_link_button.setEnabled(False)
+        self.copy_link_button.clicked.connect(self.copy_link)
+        self.replace_button = QPushButton("Replace link", self)
+        self.replace_button.setToolTip(
+            "Revoke this link and publish a new one with the options above"
+        )
+        self.replace_button.setVisible(False)
+        self.replace_button.clicked.connect(self.replace_link)
+        self.reopen_button = QPushButton("Reopen selection", self)
+        self.reopen_button.setToolTip(
+            "Let the client change the selection they sent, and send it again"
+        )
+        self.reopen_button.setEnabled(False)
+        self.reopen_button.clicked.connect(self.reopen_selection)
         self.revoke_button = QPushButton("Revoke", self)
         self.revoke_button.setEnabled(False)
         self.revoke_button.clicked.connect(self.revoke)
@@ -87,10 +106,17 @@ class PublishDialog(QDialog):
         url_row.addWidget(self.copy_button)
         form.addRow("Link", url_row)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.revoke_button)
+        for b in (
+            self.copy_link_button,
+            self.replace_button,
+            self.reopen_button,
+            self.revoke_button,
+        ):
+            buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.address)
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(QLabel("Links of this album", self))
@@ -108,7 +134,8 @@ class PublishDialog(QDialog):
             self.create_button,
         ):
             w.setEnabled(self.may_publish)
-        self.revoke_button.setVisible(self.may_publish)
+        for b in (self.copy_link_button, self.reopen_button, self.revoke_button):
+            b.setVisible(self.may_publish)
         if not self.may_publish:
             role = studio.actor.role.value
             self.status.setText(f"{'An' if role[0] in 'aeiou' else 'A'} {role} may not publish.")
@@ -124,6 +151,7 @@ class PublishDialog(QDialog):
         )
 
     def _show_defaults(self, settings: StudioSettings) -> None:
+        self.address.show_for(settings)
         self.expires_days.setValue(settings.link_expiry_days)
         self.allow_download.setChecked(settings.link_allow_download)
         self.watermark.setChecked(settings.link_watermark)
@@ -142,7 +170,7 @@ class PublishDialog(QDialog):
                 "revoked"
                 if link.revoked_at is not None
                 else ("active" if link.active else "expired")
-            ) + (" · submitted" if link.submitted_at else "")
+            ) + (f" · selection sent by {', '.join(link.sent_by)}" if link.sent_by else "")
             item = QTreeWidgetItem(
                 [
                     str(link.id)[:8],
@@ -167,6 +195,9 @@ class PublishDialog(QDialog):
         self.revoke_button.setEnabled(
             self.may_publish and link is not None and link.revoked_at is None
         )
+        self.copy_link_button.setEnabled(self.may_publish and link is not None and link.active)
+        self.reopen_button.setEnabled(self.may_publish and link is not None and bool(link.sent_by))
+        self.replace_button.setVisible(False)
 
     # Acting ------------------------------------------------------------------------------------
     def create(self) -> None:
@@ -196,8 +227,8 @@ class PublishDialog(QDialog):
         self.copy_button.setEnabled(True)
         when = f"{made.expires_at:%Y-%m-%d}" if made.expires_at else "never"
         self.status.setText(
-            f"Link {str(made.id)[:8]} valid until {when}. Copy it now: "
-            "for safety it cannot be shown again, only revoked."
+            f"Link {str(made.id)[:8]} valid until {when}. You can copy it again later from the "
+            "list below, on this computer."
         )
         self.published.emit(made)
         self.refresh()
@@ -223,3 +254,53 @@ class PublishDialog(QDialog):
             ),
             lambda text, _: self.status.setText(text),
         )
+
+    def copy_link(self) -> None:
+        """The chosen link's address again, rebuilt on this computer, onto the clipboard."""
+        link = self.chosen_link()
+        if link is None or not self.may_publish:
+            return
+        self.studio.jobs.run(
+            self.studio.services.links.show(self.studio.actor, link.id),
+            self._shown,
+            self._cannot_show,
+        )
+
+    def _shown(self, made: PublishedLink) -> None:
+        self.url.setText(made.url)
+        self.copy_button.setEnabled(True)
+        QGuiApplication.clipboard().setText(made.url)
+        self.status.setText(f"Link {str(made.id)[:8]} is on the clipboard.")
+
+    def _cannot_show(self, text: str, _exc: BaseException) -> None:
+        self.status.setText(text)
+        self.replace_button.setVisible(self.may_publish)
+
+    def replace_link(self) -> None:
+        """Revoke the chosen link and publish a new one with the options above."""
+        link = self.chosen_link()
+        if link is None or not self.may_publish:
+            return
+        self.replace_button.setVisible(False)
+        self.studio.jobs.run(
+            self.studio.services.links.revoke(self.studio.actor, link.id),
+            lambda _gone: self.create(),
+            lambda text, _: self.status.setText(text),
+        )
+
+    def reopen_selection(self) -> None:
+        link = self.chosen_link()
+        if link is None or not self.may_publish:
+            return
+        self.studio.jobs.run(
+            self.studio.services.links.unlock(self.studio.actor, link.id),
+            self._reopened,
+            lambda text, _: self.status.setText(text),
+        )
+
+    def _reopened(self, done: Reopened) -> None:
+        self.status.setText(f"{', '.join(done.guests)} can change their picks and send them again.")
+        self.refresh()
+
+    def _address_saved(self, text: str) -> None:
+        self.status.setText(text)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.cli.output import album_json, album_text, plain
 from app.cli.progress import ProgressBar
 from app.cli.watch import watch
 from core.imaging.previews import preview_path
 from core.policies import Actor, Role
+from core.portal_address import lan_base_url, unreachable_reason
 from core.services import Services
+from core.services.links import PublishedLink
 from core.workflow import Stage
 
 Result = tuple[Any, str]
@@ -304,9 +308,37 @@ async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         show_filenames=a.show_filenames,
         guest_name=a.guest,
     )
+    return _address(made)
+
+
+def _address(made: PublishedLink) -> Result:
+    """The link's address; a warning on stderr when clients cannot reach the portal there."""
     expires = made.expires_at.isoformat() if made.expires_at else None
-    data = {"url": made.url, "id": str(made.id), "expires_at": expires}
+    warning = unreachable_reason(made.url.rsplit("/g/", 1)[0])  # the portal address, no token
+    data = {"url": made.url, "id": str(made.id), "expires_at": expires, "warning": warning}
+    if warning:
+        lan = lan_base_url(urlsplit(made.url).port or 8470) or "http://<this computer's address>"
+        print(
+            f"photoflow: warning: {warning} Set the address clients use, for this computer on "
+            f"the studio's network: photoflow settings set portal_base_url={lan} "
+            "portal_host=0.0.0.0; or the studio's public address behind a proxy: "
+            "photoflow settings set portal_base_url=https://photos.example.com",
+            file=sys.stderr,
+        )
     return data, made.url
+
+
+async def link_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    return _address(await s.links.show(me, a.link))
+
+
+async def link_unlock(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    done = await s.links.unlock(me, a.link, a.guest)
+    data = {"link": str(done.link.id), "reopened": list(done.guests)}
+    return data, (
+        f"Reopened the selection {', '.join(done.guests)} sent through link "
+        f"{str(done.link.id)[:8]}: they can change their picks and send again."
+    )
 
 
 async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
@@ -320,7 +352,7 @@ async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
             "download" if v.allow_download else "",
             "watermark" if v.watermark else "",
             f"guest {v.guest_name}" if v.guest_name else "",
-            "submitted" if v.submitted_at else "",
+            f"selection sent by {', '.join(v.sent_by)}" if v.sent_by else "",
         ]
         until = f"until {v.expires_at:%Y-%m-%d}" if v.expires_at else ""
         lines.append(
@@ -406,6 +438,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("link", "create"): link_create,
     ("link", "list"): link_list,
     ("link", "revoke"): link_revoke,
+    ("link", "show"): link_show,
+    ("link", "unlock"): link_unlock,
     ("album", "picks"): album_picks,
     ("portal", None): portal,
     ("watch", None): watch,

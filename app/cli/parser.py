@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     link = sub.add_parser("link", help="client links to an album").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
-    p = link.add_parser("create", help="publish a link; prints its URL (shown only once)")
+    p = link.add_parser("create", help="publish a link; prints its URL")
     p.add_argument("album")
     p.add_argument("--expires", type=int, metavar="DAYS", help="valid for DAYS days")
     p.add_argument("--pin", help="a PIN the client must enter (4-64 characters)")
@@ -159,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p = link.add_parser("revoke", help="revoke a link (id or id prefix from link list)")
     p.add_argument("link")
+    _common(p)
+    p = link.add_parser("show", help="a link's address again (on the computer that made it)")
+    p.add_argument("link")
+    _common(p)
+    p = link.add_parser("unlock", help="reopen the selections clients sent through a link")
+    p.add_argument("link")
+    p.add_argument("--guest", metavar="NAME", help="only this client's selection")
     _common(p)
     p = album.add_parser("picks", help="the client's picks as filenames or a Lightroom filter")
     p.add_argument("album")

@@ -3,7 +3,7 @@
 from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
 from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
-from core.catalog.feedback import Feedback, ShareLink
+from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
 from core.catalog.tenancy import Tenant, User
 
@@ -17,6 +17,7 @@ __all__ = [
     "JournalHead",
     "Photo",
     "PhotoVersion",
+    "SentSelection",
     "ShareLink",
     "Tenant",
     "User",

@@ -12,12 +12,14 @@ from core.catalog.base import Base, TenantOwned
 
 
 class ShareLink(Base, TenantOwned):
-    """A published link; the token itself is never stored, only its hash."""
+    """A published link. The catalog finds it by its token's hash; the token itself is kept only
+    sealed with the publishing home's key (core.services.link_seal), which the portal never has."""
 
     __tablename__ = "share_links"
 
     album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_sealed: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -28,6 +30,21 @@ class ShareLink(Base, TenantOwned):
     watermark: Mapped[bool] = mapped_column(default=False)
     guest_name: Mapped[str | None] = mapped_column(String(200))
     submitted_at: Mapped[datetime | None]
+
+
+class SentSelection(Base, TenantOwned):
+    """A guest sent their picks through a link. Until the studio reopens it (reopened_at), that
+    guest's picks stay as sent; other guests of the same link go on choosing."""
+
+    __tablename__ = "sent_selections"
+    __table_args__ = (Index("ix_sent_selections_link_guest", "link_id", "guest_name"),)
+
+    album_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_links.id", ondelete="CASCADE"))
+    guest_name: Mapped[str] = mapped_column(String(200))
+    sent_at: Mapped[datetime]
+    picks: Mapped[int]
+    reopened_at: Mapped[datetime | None]
 
 
 class Feedback(Base, TenantOwned):

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.catalog import Album, Photo, ShareLink, Tenant
+from core.catalog import Album, Photo, SentSelection, ShareLink, Tenant
 from core.catalog.base import utcnow
 from core.errors import NotFound, PhotoFlowError
 from core.policies import Guest
@@ -39,6 +39,15 @@ def seen_by_clients(stage: Stage) -> ColumnElement[bool]:
     if stage in ALL_PHOTOS:
         return or_(Photo.flag.is_(None), Photo.flag != "reject", Photo.selected)
     return Photo.selected.is_(True)
+
+
+def open_sending(link_id: uuid.UUID, guest_name: str) -> Select[tuple[SentSelection]]:
+    """The guest's sent selection through this link that the studio has not reopened."""
+    return select(SentSelection).where(
+        SentSelection.link_id == link_id,
+        SentSelection.guest_name == guest_name,
+        SentSelection.reopened_at.is_(None),
+    )
 
 
 class TooManyAttempts(PhotoFlowError):

@@ -12,15 +12,15 @@ import uuid
 
 from sqlalchemy import func, select, update
 
-from core.catalog import Album, Feedback, Photo, ShareLink
+from core.catalog import Album, Feedback, Photo, SentSelection, ShareLink
 from core.catalog.base import utcnow
 from core.changes import Change
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.policies import Guest
 from core.services.albums import studio_settings
-from core.services.client_access import guest_link, photo_in_gallery, photo_uuid
+from core.services.client_access import guest_link, open_sending, photo_in_gallery, photo_uuid
 from core.services.client_gallery import CommentView
-from core.services.context import ServiceContext
+from core.services.context import Call, ServiceContext
 from core.services.photos import record_decision
 from core.workflow import Stage
 
@@ -49,6 +49,19 @@ def clean_text(text: str) -> str:
     return text
 
 
+async def lock_link(call: Call, link: ShareLink, guest: Guest) -> None:
+    """Take the link's row for this call; a guest's sent selection stays as sent until the
+    studio reopens it (`LinkService.unlock`): their picks and a second send answer Conflict."""
+    await call.session.execute(
+        select(ShareLink.id).where(ShareLink.id == link.id).with_for_update()
+    )
+    if await call.session.scalar(open_sending(link.id, guest.name)) is not None:
+        raise Conflict(
+            "Your selection was already sent, so it cannot change now. "
+            "To change it, ask your photographer to reopen your selection."
+        )
+
+
 class ClientFeedback:
     """The client's actions on photos; each one is one audited transaction."""
 
@@ -70,10 +83,9 @@ class ClientFeedback:
                 Feedback.retracted_at.is_(None),
             )
             # On PostgreSQL, picks through one link take turns (the link row is locked), so two
-            # taps at once cannot both pass the limit; SQLite already runs one writer at a time.
-            await call.session.execute(
-                select(ShareLink.id).where(ShareLink.id == link.id).with_for_update()
-            )
+            # taps at once cannot both pass the limit, nor a pick slip in after the selection was
+            # sent; SQLite already runs one writer at a time.
+            await lock_link(call, link, guest)
             current = await call.session.scalar(
                 select(Feedback).where(*mine, Feedback.photo_id == photo.id)
             )
@@ -148,6 +160,7 @@ class ClientFeedback:
             call.on("album", album.id, album.name)
             if Stage(album.stage) is not Stage.RATE:
                 raise Invalid("The selection can be sent while the album is in Rate.")
+            await lock_link(call, link, guest)
             picks = set(
                 await call.session.scalars(
                     select(Feedback.photo_id).where(
@@ -186,7 +199,17 @@ class ClientFeedback:
                     f"Together with the photos already selected that makes {total}; this album "
                     f"takes at most {limit}. Unpick some first."
                 )
-            link.submitted_at = now
+            link.submitted_at = now  # the link's latest sending, for the studio's list
+            call.session.add(
+                SentSelection(
+                    tenant_id=album.tenant_id,
+                    album_id=album.id,
+                    link_id=link.id,
+                    guest_name=guest.name,
+                    sent_at=now,
+                    picks=len(picks),
+                )
+            )
             call.detail.update(picks=len(picks), selected=total)
             call.emit(
                 Change.SELECTION_SUBMITTED, count=len(picks), guest=guest.name, selected=total

@@ -4,6 +4,7 @@ link's comments) and which file a photo's preview is made from."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 from core.catalog import Feedback, Photo, PhotoVersion
 from core.errors import NotFound
 from core.policies import Guest
-from core.services.client_access import guest_link, photo_uuid, seen_by_clients
+from core.services.client_access import guest_link, open_sending, photo_uuid, seen_by_clients
+from core.services.client_words import ClientStage, client_stage
 from core.services.context import ServiceContext
 from core.workflow import Stage
 
@@ -50,11 +52,22 @@ class Gallery:
     guest: str
     max_select: int | None
     picks: int
-    submitted: bool
+    submitted_at: datetime | None
     can_pick: bool
     can_decide: bool
     downloads: bool
+    words: ClientStage
+    cover: uuid.UUID | None = None
     photos: tuple[GalleryPhoto, ...] = field(default_factory=tuple)
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def locked(self) -> bool:
+        """The client sent the selection in Rate; picks wait until the studio reopens it."""
+        return self.stage is Stage.RATE and self.submitted
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,12 @@ class PreviewSource:
     content_hash: str
     library_path: Path
     filename: str
+
+
+def cover_of(photos: Sequence[Photo]) -> uuid.UUID | None:
+    """The album's cover: the studio's best-rated photo (a pick wins a tie), else the first."""
+    best = max(photos, key=lambda p: (p.stars or 0, p.flag == "pick"), default=None)
+    return best.id if best is not None else None
 
 
 class GalleryViews:
@@ -148,6 +167,9 @@ class GalleryViews:
                     )
                 )
             )
+            sending = await call.session.scalar(open_sending(link.id, guest.name))
+            sent_at = sending.sent_at if sending is not None else None
+            sent = sent_at is not None
             return Gallery(
                 album=album.name,
                 studio=access.studio,
@@ -156,10 +178,12 @@ class GalleryViews:
                 guest=guest.name,
                 max_select=access.max_select,
                 picks=len(picked),
-                submitted=link.submitted_at is not None,
-                can_pick=stage is Stage.RATE,
+                submitted_at=sent_at,
+                can_pick=stage is Stage.RATE and not sent,
                 can_decide=stage is Stage.FEEDBACK,
                 downloads=access.downloads,
+                words=client_stage(stage, sent=sent, downloads=access.downloads),
+                cover=cover_of(photos),
                 photos=tuple(
                     GalleryPhoto(
                         id=p.id,

@@ -1,8 +1,10 @@
 """Share links: publish, list and revoke them, and export what clients picked through them.
 
-A link's token carries 256 bits from `secrets` and is shown once; the catalog keeps only its SHA-256.
-A PIN is kept as a salted scrypt hash. Revoking a link emits `link.revoked` so that an open portal
-closes the galleries still watching it.
+A link's token carries 256 bits from `secrets`; the catalog finds the link by the token's SHA-256
+and keeps the token itself only sealed with the publishing home's key (`link_seal`), so that the
+studio can show the link again on that computer while a copy of the catalog opens nothing. A PIN is
+kept as a salted scrypt hash. Revoking a link emits `link.revoked` so that an open portal closes the
+galleries still watching it; unlocking a sent selection emits `selection.unlocked`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.catalog import Album, Feedback, Photo, ShareLink
+from core.catalog import Album, Feedback, Photo, SentSelection, ShareLink
 from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
 from core.services.albums import as_uuid, find_album, studio_settings
 from core.services.context import ServiceContext
+from core.services.link_seal import LinkSeal, SealBroken
 
 TOKEN_BYTES = 32  # 256 bits
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -83,13 +86,15 @@ class LinkView:
     watermark: bool
     guest_name: str | None
     submitted_at: datetime | None
+    can_show: bool = False  # its token is sealed, so `show` may rebuild its address
+    sent_by: tuple[str, ...] = ()  # guests whose sent selection waits for the studio to reopen it
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
 
     @classmethod
-    def of(cls, link: ShareLink, album: str) -> LinkView:
+    def of(cls, link: ShareLink, album: str, sent_by: tuple[str, ...] = ()) -> LinkView:
         return cls(
             link.id,
             link.album_id,
@@ -104,12 +109,14 @@ class LinkView:
             link.watermark,
             link.guest_name,
             link.submitted_at,
+            link.token_sealed is not None,
+            sent_by,
         )
 
 
 @dataclass(frozen=True)
 class PublishedLink:
-    """A new link; `token` and `url` exist only here, never in the catalog."""
+    """A link with its address; the token travels only here, never in the catalog in the clear."""
 
     link: LinkView
     token: str
@@ -122,6 +129,14 @@ class PublishedLink:
     @property
     def expires_at(self) -> datetime | None:
         return self.link.expires_at
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """Whose sent selections the studio reopened through a link."""
+
+    link: LinkView
+    guests: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,7 @@ def link_url(base_url: str, token: str) -> str:
 class LinkService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.seal = LinkSeal(ctx.home.root)
 
     async def create(
         self,
@@ -194,6 +210,7 @@ class LinkService:
                 watermark=settings.link_watermark if watermark is None else watermark,
                 guest_name=guest,
             )
+            link.token_sealed = self.seal.seal(link.id, token)
             call.session.add(link)
             await call.session.flush()
             call.on("link", link.id, f"{album.name} link {str(link.id)[:8]}")
@@ -215,12 +232,21 @@ class LinkService:
         async with self.ctx.call(actor, "link.list", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
-            links = await call.session.scalars(
-                select(ShareLink)
-                .where(ShareLink.album_id == album.id, ShareLink.tenant_id == actor.tenant_id)
-                .order_by(ShareLink.created_at)
-            )
-            return [LinkView.of(link, album.name) for link in links]
+            links = (
+                await call.session.scalars(
+                    select(ShareLink)
+                    .where(ShareLink.album_id == album.id, ShareLink.tenant_id == actor.tenant_id)
+                    .order_by(ShareLink.created_at)
+                )
+            ).all()
+            sent: dict[uuid.UUID, list[str]] = {}
+            for link_id, guest in await call.session.execute(
+                select(SentSelection.link_id, SentSelection.guest_name)
+                .where(SentSelection.album_id == album.id, SentSelection.reopened_at.is_(None))
+                .order_by(SentSelection.sent_at)
+            ):
+                sent.setdefault(link_id, []).append(guest)
+            return [LinkView.of(link, album.name, tuple(sent.get(link.id, ()))) for link in links]
 
     async def revoke(self, actor: Actor, link_ref: str | uuid.UUID) -> LinkView:
         """Revoke by id (or a unique prefix of it, as `link list` shows)."""
@@ -234,6 +260,67 @@ class LinkService:
                 link.revoked_at = utcnow()
             call.emit(Change.LINK_REVOKED, link_id=str(link.id))
             return LinkView.of(link, album.name if album else "")
+
+    async def show(self, actor: Actor, link_ref: str | uuid.UUID) -> PublishedLink:
+        """An existing link's address again, on the computer that made it (audited: it reveals
+        a way into the gallery)."""
+        async with self.ctx.call(actor, "link.show") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            link = await _find_link(call.session, actor, link_ref)
+            album = await call.session.get(Album, link.album_id)
+            name = album.name if album else ""
+            call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
+            call.album_id = link.album_id
+            view = LinkView.of(link, name)
+            if not view.active:
+                raise Invalid(f"Link {str(link.id)[:8]} no longer works; publish a new one.")
+            if link.token_sealed is None:
+                raise Invalid(
+                    f"Link {str(link.id)[:8]} was made before links could be shown again; "
+                    "revoke it and publish a new one."
+                )
+            try:
+                token = self.seal.open(link.id, link.token_sealed)
+            except SealBroken:
+                raise Invalid(
+                    f"Link {str(link.id)[:8]} was made on another computer; only that computer "
+                    "can show it. Revoke it and publish a new one here."
+                ) from None
+            if token_hash(token) != link.token_hash:
+                raise Invalid(f"Link {str(link.id)[:8]} cannot be shown; publish a new one.")
+            settings = await studio_settings(call.session, actor.tenant_id)
+            return PublishedLink(view, token, link_url(settings.portal_base_url, token))
+
+    async def unlock(
+        self, actor: Actor, link_ref: str | uuid.UUID, guest: str | None = None
+    ) -> Reopened:
+        """Reopen the selections clients sent through this link (or only `guest`'s), so that
+        they may change their picks and send again; the album's selection keeps them meanwhile."""
+        async with self.ctx.call(actor, "link.unlock") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            link = await _find_link(call.session, actor, link_ref)
+            album = await call.session.get(Album, link.album_id)
+            name = album.name if album else ""
+            call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
+            call.album_id = link.album_id
+            query = select(SentSelection).where(
+                SentSelection.link_id == link.id, SentSelection.reopened_at.is_(None)
+            )
+            if guest is not None:
+                query = query.where(SentSelection.guest_name == " ".join(guest.split()))
+            sendings = (await call.session.scalars(query)).all()
+            if not sendings:
+                who = f"{guest} has not" if guest else "no client has"
+                raise Invalid(
+                    f"Nothing to reopen: {who} sent a selection through link {str(link.id)[:8]}."
+                )
+            now = utcnow()
+            for sending in sendings:
+                sending.reopened_at = now
+            guests = sorted({s.guest_name for s in sendings})
+            call.detail["guests"] = guests
+            call.emit(Change.SELECTION_UNLOCKED, link_id=str(link.id), guests=guests)
+            return Reopened(LinkView.of(link, name), tuple(guests))
 
     async def picks(self, actor: Actor, album_ref: str | uuid.UUID) -> PickList:
         """The photos clients picked (any guest, any link), in filename order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from app.bootstrap import close_services, open_services
 from core.home import Home
@@ -17,6 +19,19 @@ from core.policies import Actor
 from core.services import Services
 from portal.server import PortalHandle, start_portal
 from tests.images import make_shoot
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 @dataclass
@@ -108,3 +123,27 @@ async def visitor(portal: Portal) -> AsyncIterator[Visitor]:
         yield v
     finally:
         await v.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+async def enter_page(page: Page, url: str, pin: str | None, name: str) -> None:
+    """Open a link in the browser page, give the PIN and a name, wait for a working grid."""
+    await page.goto(url)
+    assert "/g/" not in page.url  # the token left the address bar
+    if pin is not None:
+        await page.fill("#pin", pin)
+        await page.click("button[type=submit]")
+    await page.fill("#name", name)
+    await page.click("button[type=submit]")
+    await expect(page.locator("#grid figure.photo").first).to_be_visible()
+    # The grid is drawn by the server; its buttons answer once the gallery data has loaded.
+    await expect(page.locator("#grid")).not_to_have_attribute("aria-busy", "true")

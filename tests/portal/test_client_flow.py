@@ -174,7 +174,7 @@ def test_cli_links_and_picks(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type
             "--json",
         )
     )
-    assert set(made) == {"url", "id", "expires_at"} and "/g/" in made["url"]
+    assert set(made) == {"url", "id", "expires_at", "warning"} and "/g/" in made["url"]
     assert len(made["url"].rsplit("/", 1)[1]) >= 43
     listed = json.loads(cli("link", "list", "Shoot", "--json"))
     assert listed[0]["id"] == made["id"] and listed[0]["has_pin"] and listed[0]["active"]

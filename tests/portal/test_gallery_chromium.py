@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-from collections.abc import AsyncIterator
 
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from tests.portal.conftest import Portal
+from tests.portal.conftest import PHONE, Portal, enter_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 XSS = [
     "<script>window.__xss=1;alert(1)</script>",
     '<img src=x onerror="window.__xss=1;alert(1)">',
@@ -37,29 +22,6 @@ XSS = [
 ]
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
-
-
-async def _enter(page: Page, url: str, pin: str | None, name: str) -> None:
-    await page.goto(url)
-    assert "/g/" not in page.url  # the token left the address bar
-    if pin is not None:
-        await page.fill("#pin", pin)
-        await page.click("button[type=submit]")
-    await page.fill("#name", name)
-    await page.click("button[type=submit]")
-    await expect(page.locator("#grid figure.photo").first).to_be_visible()
-    # The grid is drawn by the server; its buttons answer once the gallery data has loaded.
-    await expect(page.locator("#grid")).not_to_have_attribute("aria-busy", "true")
-
-
 async def test_client_picks_comments_and_submits_on_a_phone(portal: Portal, browser: Browser):
     s = portal.services
     album = (await s.albums.show(portal.actor, "Wedding")).id
@@ -68,8 +30,9 @@ async def test_client_picks_comments_and_submits_on_a_phone(portal: Portal, brow
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
-    await _enter(page, portal.url + await portal.link(pin="8642"), "8642", "Maria")
+    # The browser's own confirm() would be an error: the page asks in a dialog of its own.
+    page.on("dialog", lambda d: (errors.append(d.message), asyncio.ensure_future(d.dismiss())))
+    await enter_page(page, portal.url + await portal.link(pin="8642"), "8642", "Maria")
     photos = page.locator("#grid figure.photo")
     assert await photos.count() == 6
     for i in range(3):
@@ -84,6 +47,7 @@ async def test_client_picks_comments_and_submits_on_a_phone(portal: Portal, brow
     await page.keyboard.press("Escape")
     await expect(page.locator("#viewer")).to_be_hidden()
     await page.click("#submit")
+    await page.click("#confirm-ok")  # the page's own confirmation, not the browser's
     await expect(page.locator("#status")).to_contain_text("Thank you")
     assert not errors
     # The catalog has it ...
@@ -103,11 +67,11 @@ async def test_client_picks_comments_and_submits_on_a_phone(portal: Portal, brow
 async def test_live_update_reaches_the_open_page(portal: Portal, browser: Browser):
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
-    await _enter(page, portal.url + await portal.link(), None, "Lea")
+    await enter_page(page, portal.url + await portal.link(), None, "Lea")
     await page.wait_for_timeout(300)  # the socket is open
     await portal.services.photos.select(portal.actor, "Wedding", "IMG_0001.jpg")
     await portal.services.albums.advance(portal.actor, "Wedding")  # Retouch: the page reloads
-    await expect(page.locator("#stage")).to_have_text("Retouch", timeout=5000)
+    await expect(page.locator("#stage")).to_have_text("Being retouched", timeout=5000)
     assert await page.locator("#grid figure.photo").count() == 1
     await context.close()
 
@@ -118,7 +82,7 @@ async def test_xss_corpus_executes_nothing(portal: Portal, browser: Browser):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), asyncio.ensure_future(d.dismiss())))
     name = "<img src=x onerror=alert(1)>\"'"
-    await _enter(page, portal.url + await portal.link(show_filenames=True), None, name)
+    await enter_page(page, portal.url + await portal.link(show_filenames=True), None, name)
     await expect(page.locator("#guest")).to_have_text(name)
     pid = await page.locator("#grid figure.photo").first.get_attribute("data-id")
     csrf = await page.locator("#csrf").get_attribute("content")
