@@ -115,10 +115,26 @@ typedef struct {
     int count;                       /* valid bits in `bits` */
 } Bits;
 
+/* Eight bytes as one big-endian number. A byte swap where the compiler has one for a
+ * little-endian machine (GCC, Clang, MSVC); otherwise shifts, which GCC and Clang turn into
+ * the same instruction anyway. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define BSWAP64(v) _byteswap_uint64(v)   /* <stdlib.h>; Windows runs little-endian only */
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define BSWAP64(v) __builtin_bswap64(v)
+#endif
+
 static inline uint64_t load_be64(const uint8_t *p) {
+#ifdef BSWAP64
     uint64_t v;
     memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
+    return BSWAP64(v);
+#else
+    return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) |
+           ((uint64_t)p[3] << 32) | ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) |
+           ((uint64_t)p[6] << 8) | (uint64_t)p[7];
+#endif
 }
 
 /* After this, at least 56 bits are available (reads at most 8 bytes past pos: PAD covers it). */
@@ -530,6 +546,7 @@ done:
 }
 
 static PyObject *dc_planes(PyObject *self, PyObject *arg) {
+    (void)self;
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) != 0) return NULL;
     Jpeg j;
@@ -560,6 +577,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_jpeg_dc", "DC-only JPEG decoding for grid thumbnails.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__jpeg_dc(void) { return PyModule_Create(&module); }

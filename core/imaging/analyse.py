@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import blake3
 
 from core.imaging.errors import NotAPhoto
 from core.imaging.metadata import PhotoMetadata, metadata_from_bytes
+from core.imaging.pool_lifetime import watch_owner
 from core.imaging.previews import DEFAULT_SIZES, PreviewSet, make_previews
 
 
@@ -75,19 +77,40 @@ def imaging_pool(
     With ``chatter_log``, what the C decoders print on their own (libtiff's "Missing JPEG
     tables." for old RAWs, libjpeg's warnings) goes to that file, not the photographer's terminal;
     every refusal still reaches them as a sentence through the import's report.
+
+    Every process of the pool ends with the process that builds it, however that one ends (see
+    ``core.imaging.pool_lifetime``).
     """
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         # Workers fork from a server that has already imported the imaging stack (Pillow,
         # pillow-heif, rawpy, blake3): a worker starts in milliseconds instead of ~0.5 s.
-        context.set_forkserver_preload(["core.ingest.worker"])
-    if chatter_log is None:
-        return ProcessPoolExecutor(max_workers, mp_context=context)
-    _keep_short(chatter_log)
+        preload = ["core.ingest.worker"]
+        if threading.current_thread() is threading.main_thread():
+            # The kernel ties the forkserver to the thread that starts it: start it now, from
+            # the thread that lives as long as this process, and it dies with this process.
+            preload.append("core.imaging.forkserver_guard")
+            context.set_forkserver_preload(preload)
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+        else:
+            context.set_forkserver_preload(preload)
+    if chatter_log is not None:
+        _keep_short(chatter_log)
     return ProcessPoolExecutor(
-        max_workers, mp_context=context, initializer=_chatter_to, initargs=(str(chatter_log),)
+        max_workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(None if chatter_log is None else str(chatter_log),),
     )
+
+
+def _start_worker(chatter_log: str | None) -> None:
+    watch_owner()
+    if chatter_log is not None:
+        _chatter_to(chatter_log)
 
 
 CHATTER_LOG_MAX = 5_000_000

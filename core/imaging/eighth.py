@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 _jpeg_dc: ModuleType | None
 try:
     from core.imaging import _jpeg_dc  # type: ignore[attr-defined,no-redef]
-except ImportError:  # a source tree pip never built: libjpeg decodes everything, more slowly
+except ImportError:  # pip found no C compiler, or never built this tree: libjpeg does it all
     _jpeg_dc = None
     log.warning(
-        "core.imaging._jpeg_dc is not built; grid thumbnails use libjpeg (pip install -e .)"
+        "core.imaging._jpeg_dc is not built; grid thumbnails use libjpeg, more slowly "
+        "(with a C compiler, pip install -e . builds it)"
     )
 
 # Component ids that make libjpeg treat a 3-component JPEG without JFIF as RGB, not YCbCr.

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.integration.cli import env_for, photoflow
+from tests.integration.processes import read_until
 
 
 def headless_env(home: Path) -> dict[str, str]:
@@ -55,14 +56,17 @@ def test_a_studio_without_a_screen_serves_its_client_portal(tmp_path: Path) -> N
         env=headless_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        bufsize=0,
         start_new_session=True,
     )
     try:
         assert photoflow(home, "--json", "album", "list").code == 0
-        line = proc.stdout.readline()  # "PhotoFlow portal on http://host:port/ ..."
-        assert "PhotoFlow portal on http://" in line, proc.stderr.read() if proc.poll() else line
-        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        # "PhotoFlow portal on http://host:port/ ...", within a minute, or the test fails.
+        said = read_until(proc.stdout, b"\n", time.monotonic() + 60).decode()  # type: ignore[arg-type]
+        if "PhotoFlow portal on http://" not in said:
+            stderr = read_until(proc.stderr, b"\0", time.monotonic() + 2)  # type: ignore[arg-type]
+            raise AssertionError(f"no portal line; said {said!r}, {stderr.decode()!r}")
+        url = said.split(" on ", 1)[1].split(" ", 1)[0]
         deadline = time.monotonic() + 20
         while True:
             try:

@@ -13,6 +13,7 @@ from core.errors import Invalid
 from core.events import Event
 from tests.images import make_jpeg
 from tests.portal.conftest import Portal, Visitor
+from tests.portal.watermarks import assert_watermarked
 
 
 async def _drain(sub, kinds: set[str], timeout: float = 5.0) -> list[Event]:  # type: ignore[no-untyped-def]
@@ -111,7 +112,7 @@ async def test_feedback_stage_approve_and_request_changes(portal: Portal, visito
     assert any("change" in c for c in codes), codes
 
 
-async def test_watermarked_previews_differ_and_are_cached(portal: Portal, visitor: Visitor):
+async def test_watermarked_previews_carry_the_text_and_are_cached(portal: Portal, visitor: Visitor):
     await portal.services.settings.update(portal.actor, watermark_text="LUMEN PROOF")
     plain = portal.client()
     try:
@@ -122,7 +123,7 @@ async def test_watermarked_previews_differ_and_are_cached(portal: Portal, visito
         await plain.close()
     await visitor.enter(await portal.link(watermark=True))
     marked = await (await visitor.get(f"/api/photos/{pid}/preview?size=loupe")).read()
-    assert marked != clean
+    assert_watermarked(clean, marked)
     cached = list((portal.services.paths.previews / "wm").rglob("*.jpg"))
     assert len(cached) == 1
     again = await (await visitor.get(f"/api/photos/{pid}/preview?size=loupe")).read()

@@ -3,35 +3,28 @@ ingest a shoot, cull with the keys, fix every refused rule, and move the album o
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from tests.ui.conftest import Desk, until
-from ui.demo_studio import make_sample_photos
 from ui.main_window import MainWindow
 from ui.studio import Studio
 
-REPO = Path(__file__).resolve().parents[2]
+JPEGS = ["Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg", "Landscape_1.jpg", "DSCN0010.jpg"]
+RAW = "RAW_KODAK_DC50.KDC"
 
 
-def shoot_folder(tmp: Path) -> Path:
-    """Some shared test photos (JPEGs and one RAW), or generated ones, plus an empty file."""
+def shoot_folder(tmp: Path, photos: Path) -> Path:
+    """Real camera files from the shared test photos (five JPEGs and one RAW), plus an empty
+    file."""
     folder = tmp / "card"
     folder.mkdir()
-    shared = Path(os.environ.get("PHOTOFLOW_TEST_PHOTOS", REPO.parent / "shared" / "photos"))
-    names = ["Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg", "Landscape_1.jpg", "DSCN0010.jpg"]
-    jpegs = [shared / n for n in names if (shared / n).exists()]
-    raws = [shared / "RAW_KODAK_DC50.KDC"] if (shared / "RAW_KODAK_DC50.KDC").exists() else []
-    for f in jpegs + raws:
-        shutil.copy(f, folder / f.name)
-    if not jpegs:
-        make_sample_photos(folder, 5)
-    if not raws:
-        (folder / "RAW_0001.CR2").write_bytes(os.urandom(4096))
+    for name in [*JPEGS, RAW]:
+        shutil.copy(photos / name, folder / name)
     (folder / "BROKEN.jpg").write_bytes(b"")
     return folder
 
@@ -40,8 +33,9 @@ def press(widget, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type
     QTest.keyClick(widget, key, modifier)
 
 
-def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    folder = shoot_folder(tmp_path)
+@pytest.mark.photos
+def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path, photos_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = shoot_folder(tmp_path, photos_dir)
     studio = Studio(desk.services, desk.admin)
     window = MainWindow(studio)
     qtbot.addWidget(window)
@@ -96,7 +90,7 @@ def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path) -> None:  # 
         rect = bar.refusals.visualItemRect(rule)
         qtbot.mouseClick(bar.refusals.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         await until(lambda: grid.model.rowCount() == 1, what="the grid to show the rule's photo")
-        assert grid.model.photo(0).filename.lower().endswith((".kdc", ".cr2"))
+        assert grid.model.photo(0).filename == RAW
         press(grid.view, Qt.Key.Key_X)
         await studio.jobs.idle()
         assert grid.model.photo(0).flag == "reject"
