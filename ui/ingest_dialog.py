@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -24,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.policies import Permission
-from core.services.albums import AlbumSummary
+from core.services.albums import AlbumSummary, OpenFailure
 from core.services.imports import ImportProgress, ImportReport
+from ui.failures_dialog import FailuresList
 from ui.studio import Studio
 
 KIND_TITLES = {
@@ -52,6 +52,7 @@ def _duration(seconds: float) -> str:
 
 class IngestDialog(QDialog):
     imported = Signal(object)  # ImportReport
+    resolved = Signal(int)  # failures marked as dealt with
 
     def __init__(self, studio: Studio, album: AlbumSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,7 +76,7 @@ class IngestDialog(QDialog):
         self.start_button = QPushButton("Import", self)
         self.progress = QProgressBar(self)
         self.status = QLabel("Choose a folder, then Import.", self)
-        self.failures = QListWidget(self)
+        self.failures = FailuresList(self)
         self.failures.hide()
         self.resolve = QPushButton("Mark these failures as dealt with", self)
         self.resolve.hide()
@@ -101,6 +102,24 @@ class IngestDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.close)
         self.resolve.clicked.connect(self._resolve)
+        self._load_failures()
+
+    def _load_failures(self) -> None:
+        """Failures of this and earlier imports stay listed until someone deals with them."""
+        self.studio.jobs.run(
+            self.studio.services.albums.open_failures(self.studio.actor, self.album.id),
+            self._show_failures,
+            lambda text, _: self.status.setText(text),
+        )
+
+    def _show_failures(self, failures: list[OpenFailure]) -> None:
+        self.failures.show_failures(failures)
+        self.resolve.setVisible(bool(failures) and self.studio.may(Permission.MANAGE_ALBUMS))
+        if failures and self.report is None:
+            n = len(failures)
+            self.status.setText(
+                f"{'1 file' if n == 1 else f'{n} files'} from earlier imports still need a look."
+            )
 
     def _choose(self) -> None:
         picker = QFileDialog(self, "Import from")
@@ -148,11 +167,7 @@ class IngestDialog(QDialog):
         if report.failed:
             parts.append(f"{len(report.failed)} failed")
         self.status.setText(", ".join(parts) + ".")
-        if report.failed:
-            for f in report.failed:
-                self.failures.addItem(f"{Path(f.path).name}: {f.reason}")
-            self.failures.show()
-            self.resolve.setVisible(self.studio.may(Permission.MANAGE_ALBUMS))
+        self._load_failures()
         self.imported.emit(report)
 
     def _failed(self, text: str, _exc: BaseException) -> None:
@@ -168,7 +183,9 @@ class IngestDialog(QDialog):
             ),
             lambda n: (
                 self.status.setText(f"{n} failures marked as dealt with."),
+                self.failures.show_failures([]),
                 self.resolve.hide(),
+                self.resolved.emit(n),
             ),
             lambda text, _: self.status.setText(text),
         )

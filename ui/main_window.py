@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
         album = self.album
         dialog = self._dialog("ingest", lambda: IngestDialog(self.studio, album, self))
         dialog.imported.connect(lambda _r: (self.grid.reload(), self._album_changed()))
+        dialog.resolved.connect(lambda _n: self._album_changed())
         return dialog
 
     def open_publish(self) -> PublishDialog | None:

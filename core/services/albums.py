@@ -45,6 +45,15 @@ class AlbumSummary:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class OpenFailure:
+    """A file an import could not bring in, still blocking the album from leaving Raw."""
+
+    path: str
+    reason: str
+    at: datetime
+
+
 def as_uuid(ref: object) -> uuid.UUID | None:
     """`ref` as an id when it is one (a UUID or its text), else None: names and filenames."""
     if isinstance(ref, uuid.UUID):
@@ -265,6 +274,18 @@ class AlbumService:
         call.emit("album.stage", stage=plan.target.value, round=plan.round, move=plan.kind.value)
         await call.session.flush()
         return await summarise(call.session, album)
+
+    async def open_failures(self, actor: Actor, ref: str | uuid.UUID) -> list[OpenFailure]:
+        """The album's import failures nobody has dealt with yet, oldest first."""
+        async with self.ctx.call(actor, "album.failures", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            rows = await call.session.execute(
+                select(IngestFailure.source_path, IngestFailure.reason, IngestFailure.created_at)
+                .where(IngestFailure.album_id == album.id, IngestFailure.resolved_at.is_(None))
+                .order_by(IngestFailure.created_at, IngestFailure.source_path)
+            )
+            return [OpenFailure(path, reason, at) for path, reason, at in rows]
 
     async def resolve_failures(self, actor: Actor, ref: str | uuid.UUID, note: str) -> int:
         """Mark the album's import failures as dealt with (the photographer checked them)."""
