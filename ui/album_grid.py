@@ -122,7 +122,8 @@ class AlbumGrid(QWidget):
         self.stars_filter.addItem("Any rating", 0)
         for n in range(1, 6):
             self.stars_filter.addItem("★" * n + " or more", n)
-        self.client_filter = QCheckBox("Client-selected", self)
+        self.selection_filter = QCheckBox("In the selection", self)
+        self.client_filter = QCheckBox("Client's picks", self)
         self.comments_filter = QCheckBox("Has comments", self)
         self.sort = QComboBox(self)
         self.sort.addItem("Capture time", "taken")
@@ -131,7 +132,13 @@ class AlbumGrid(QWidget):
         self.show_all.hide()
         self.counts = QLabel(self)
         bar = QHBoxLayout()
-        for w in (self.flag_filter, self.stars_filter, self.client_filter, self.comments_filter):
+        for w in (
+            self.flag_filter,
+            self.stars_filter,
+            self.selection_filter,
+            self.client_filter,
+            self.comments_filter,
+        ):
             bar.addWidget(w)
         bar.addWidget(QLabel("Sort:", self))
         bar.addWidget(self.sort)
@@ -144,7 +151,7 @@ class AlbumGrid(QWidget):
         layout.addWidget(self.view, 1)
         for combo in (self.flag_filter, self.stars_filter):
             combo.currentIndexChanged.connect(self._apply_filter)
-        for box in (self.client_filter, self.comments_filter):
+        for box in (self.selection_filter, self.client_filter, self.comments_filter):
             box.toggled.connect(self._apply_filter)
         self.sort.currentIndexChanged.connect(
             lambda _: self.model.set_order(self.sort.currentData())
@@ -317,7 +324,8 @@ class AlbumGrid(QWidget):
         return PhotoFilter(
             flag=self.flag_filter.currentData(),
             min_stars=self.stars_filter.currentData(),
-            client_selected=self.client_filter.isChecked(),
+            in_selection=self.selection_filter.isChecked(),
+            client_picks=self.client_filter.isChecked(),
             has_comments=self.comments_filter.isChecked(),
             only=only,
         )
@@ -349,7 +357,7 @@ class AlbumGrid(QWidget):
         shown = f"{c['shown']} of {c['total']}" if c["shown"] != c["total"] else f"{c['total']}"
         self.counts.setText(
             f"{shown} photos · {c['picked']} picked · {c['rejected']} rejected · "
-            f"{c['selected']} selected"
+            f"{c['selected']} in the selection"
         )
 
     # Culling ---------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path) -> None:  # 
 
         # Rate needs a selection: refused, then select two photos with S, advance to Retouch.
         qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)
-        await until(lambda: any("No photo is selected" in x for x in bar.refusal_lines))
+        await until(lambda: any("No photo is in the selection" in x for x in bar.refusal_lines))
         press(grid.view, Qt.Key.Key_Home)
         press(grid.view, Qt.Key.Key_S)
         press(grid.view, Qt.Key.Key_End)
