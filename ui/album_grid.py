@@ -25,6 +25,7 @@ from core.events import Event
 from core.policies import Permission
 from core.services.photos import PhotoRow
 from ui.culling import MarkChange, MarkHistory, mark_for_key
+from ui.elided_label import ElidedLabel
 from ui.photo_delegate import CELL, THUMB, PhotoDelegate
 from ui.photo_grid_model import PhotoFilter, PhotoGridModel
 from ui.studio import Studio
@@ -130,7 +131,8 @@ class AlbumGrid(QWidget):
         self.sort.addItem("File name", "name")
         self.show_all = QPushButton("Show all photos", self)
         self.show_all.hide()
-        self.counts = QLabel(self)
+        self.counts = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # never widens the window
+        self.counts.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar = QHBoxLayout()
         for w in (
             self.flag_filter,
@@ -143,8 +145,7 @@ class AlbumGrid(QWidget):
         bar.addWidget(QLabel("Sort:", self))
         bar.addWidget(self.sort)
         bar.addWidget(self.show_all)
-        bar.addStretch(1)
-        bar.addWidget(self.counts)
+        bar.addWidget(self.counts, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -355,7 +356,7 @@ class AlbumGrid(QWidget):
     def _update_counts(self) -> None:
         c = self.model.counts()
         shown = f"{c['shown']} of {c['total']}" if c["shown"] != c["total"] else f"{c['total']}"
-        self.counts.setText(
+        self.counts.set_full_text(
             f"{shown} photos · {c['picked']} picked · {c['rejected']} rejected · "
             f"{c['selected']} in the selection"
         )

@@ -27,6 +27,7 @@ from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
 from ui.new_album_dialog import NewAlbumDialog
+from ui.pane_memory import keep_panes, remember
 from ui.picks_dialog import PicksDialog
 from ui.publish_dialog import PublishDialog
 from ui.settings_dialog import SettingsDialog
@@ -64,8 +65,8 @@ class MainWindow(QMainWindow):
         split.addWidget(self.browser)
         split.addWidget(centre)
         split.addWidget(self.inspector)
-        split.setSizes([260, 880, 260])
-        split.setStretchFactor(1, 1)
+        keep_panes(split, "panes/main", [260, 880, 300])
+        self.split = split
         self.setCentralWidget(split)
         self.jobs_label = QLabel(self)
         self.portal_label = QLabel(self)
@@ -298,6 +299,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        remember(self.split, "panes/main")
         self.grid.close_album()
         self.closing.emit()
         super().closeEvent(event)

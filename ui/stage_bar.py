@@ -31,6 +31,7 @@ from core.errors import Refused
 from core.policies import Permission
 from core.services.albums import AlbumSummary
 from core.workflow import ORDER, Refusal, Stage
+from ui.elided_label import ElidedLabel
 from ui.failures_dialog import FailuresDialog
 from ui.studio import Studio
 
@@ -54,7 +55,7 @@ class StageBar(QFrame):
         self.album: AlbumSummary | None = None
         self.title = QLabel(self)
         self.title.setObjectName("stageName")
-        self.detail = QLabel(self)
+        self.detail = ElidedLabel("", self, Qt.TextElideMode.ElideRight)
         self.advance = QPushButton("Advance", self)
         self.advance.setObjectName("advance")
         self.new_round = QPushButton("Back to Retouch (new round)", self)

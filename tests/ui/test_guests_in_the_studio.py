@@ -86,8 +86,8 @@ def test_selection_and_client_picks_are_named_apart(desk: Desk, qtbot, tmp_path:
         click_cell(qtbot, grid, grid.model.row_of(rows[2].id))
         QTest.keyClick(grid.view, Qt.Key.Key_S)  # the studio puts it in the selection
         await studio.jobs.idle()
-        await until(lambda: "1 in the selection" in bar.detail.text(), what="the stage bar")
-        assert "1 in the selection" in grid.counts.text()
+        await until(lambda: "1 in the selection" in bar.detail.full_text(), what="the stage bar")
+        assert "1 in the selection" in grid.counts.full_text()
         assert inspector.text("selected") == "yes"
 
         qtbot.mouseClick(grid.selection_filter, Qt.MouseButton.LeftButton)

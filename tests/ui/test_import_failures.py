@@ -50,7 +50,7 @@ def test_failures_can_be_dealt_with_after_the_import_dialog_closed(  # type: ign
         await until(lambda: window.browser.item_for("Harbour wedding"), what="the album list")
         open_album_by_click(qtbot, window, "Harbour wedding")
         await until(lambda: window.album is not None, what="the album to open")
-        assert "selection" not in bar.detail.text()  # Raw: no selection talk yet
+        assert "selection" not in bar.detail.full_text()  # Raw: no selection talk yet
 
         # Refused while empty; the reasons can be dismissed, and come back with Advance.
         qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)

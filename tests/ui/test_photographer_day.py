@@ -139,7 +139,7 @@ def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path) -> None:  # 
         press(grid.view, Qt.Key.Key_S)
         await studio.jobs.idle()
         await until(
-            lambda: "2 in the selection" in bar.detail.text(), what="the stage bar to count 2"
+            lambda: "2 in the selection" in bar.detail.full_text(), what="the stage bar to count 2"
         )
         qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)
         await until(lambda: bar.album.stage.value == "retouch", what="Retouch")
