@@ -25,6 +25,9 @@ class ElidedLabel(QLabel):
         self._full = text
         self._elide()
 
+    def setText(self, text: str) -> None:  # a drop-in for QLabel: callers need not know
+        self.set_full_text(text)
+
     def full_text(self) -> str:
         return self._full
 

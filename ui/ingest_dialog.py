@@ -5,9 +5,10 @@ The grid fills while the import runs: each imported photo is a live event the gr
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.ingest.scan import measure, size_words
 from core.policies import Permission
 from core.services.albums import AlbumSummary, OpenFailure
 from core.services.imports import ImportProgress, ImportReport
@@ -73,6 +75,10 @@ class IngestDialog(QDialog):
             )
             if allowed:
                 self.kind.addItem(title, kind)
+        self.found = QLabel(self)  # how many files, how big: known before the import starts
+        self._measure = QTimer(self, singleShot=True, interval=300)
+        self._measure.timeout.connect(self._measure_folder)
+        self.folder.textChanged.connect(lambda _t: self._measure.start())
         self.start_button = QPushButton("Import", self)
         self.progress = QProgressBar(self)
         self.status = QLabel("Choose a folder, then Import.", self)
@@ -86,6 +92,7 @@ class IngestDialog(QDialog):
         row.addWidget(choose)
         form = QFormLayout()
         form.addRow("From", row)
+        form.addRow("Found", self.found)
         form.addRow("Import as", self.kind)
         buttons = QHBoxLayout()
         buttons.addWidget(self.resolve)
@@ -103,6 +110,28 @@ class IngestDialog(QDialog):
         self.close_button.clicked.connect(self.close)
         self.resolve.clicked.connect(self._resolve)
         self._load_failures()
+
+    def _measure_folder(self) -> None:
+        text = self.folder.text().strip()
+        path = Path(text).expanduser() if text else None
+        if path is None or not path.exists():
+            self.found.setText("" if path is None else "No such folder.")
+            return
+        self.found.setText("Counting…")
+        self.studio.jobs.run(
+            asyncio.to_thread(measure, [path]),
+            lambda counted: self._show_found(text, *counted),
+            lambda message, _: self.found.setText(message),
+        )
+
+    def _show_found(self, text: str, count: int, size: int) -> None:
+        if text != self.folder.text().strip():
+            return  # the photographer typed on; a newer count is coming
+        if count == 0:
+            self.found.setText("No photos here.")
+        else:
+            files = "1 file" if count == 1 else f"{count} files"
+            self.found.setText(f"{files}, {size_words(size)}")
 
     def _load_failures(self) -> None:
         """Failures of this and earlier imports stay listed until someone deals with them."""

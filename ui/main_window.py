@@ -22,12 +22,14 @@ from core.services.albums import AlbumSummary
 from core.services.photos import PhotoRow
 from ui.album_browser import AlbumBrowser
 from ui.album_grid import AlbumGrid
+from ui.album_menu import AlbumMenu
 from ui.audit_dialog import AuditDialog
 from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
 from ui.new_album_dialog import NewAlbumDialog
 from ui.pane_memory import keep_panes, remember
+from ui.photo_menu import PhotoMenu
 from ui.picks_dialog import PicksDialog
 from ui.publish_dialog import PublishDialog
 from ui.settings_dialog import SettingsDialog
@@ -35,6 +37,7 @@ from ui.stage_bar import StageBar
 from ui.studio import Studio
 from ui.switch_user_dialog import SwitchUserDialog
 from ui.users_dialog import UsersDialog
+from ui.view_modes import ViewModes
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +80,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.user_label)
         self._menus()
         self._wire()
+        self.modes = ViewModes(self)
+        self.photo_menu = PhotoMenu(self)
+        self.album_menu = AlbumMenu(self)
         self._apply_role()
 
     def _menus(self) -> None:

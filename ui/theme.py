@@ -33,4 +33,7 @@ def apply_dark_theme(app: QApplication) -> None:
     app.setPalette(p)
     qss = resources.path("qss", "dark.qss")
     if qss.exists():
-        app.setStyleSheet(qss.read_text("utf-8"))
+        # The sheet's arrow and check images sit beside it; Qt resolves url() from the working
+        # folder, so the sheet names its own folder.
+        folder = qss.parent.as_posix()
+        app.setStyleSheet(qss.read_text("utf-8").replace("@QSS@", folder))

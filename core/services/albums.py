@@ -106,6 +106,15 @@ async def summarise(session: AsyncSession, album: Album) -> AlbumSummary:
     )
 
 
+def _album_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("An album needs a name.")
+    if len(name) > 200:
+        raise Invalid("An album name can be at most 200 characters.")
+    return name
+
+
 def _check_limits(min_select: int | None, max_select: int | None) -> None:
     if min_select is not None and min_select < 0:
         raise Invalid("The minimum selection cannot be negative.")
@@ -128,11 +137,7 @@ class AlbumService:
         min_select: int | None = None,
         max_select: int | None = None,
     ) -> AlbumSummary:
-        name = " ".join(name.split())
-        if not name:
-            raise Invalid("An album needs a name.")
-        if len(name) > 200:
-            raise Invalid("An album name can be at most 200 characters.")
+        name = _album_name(name)
         _check_limits(min_select, max_select)
         async with self.ctx.call(actor, "album.create") as call:
             require(actor, Permission.MANAGE_ALBUMS)
@@ -200,6 +205,26 @@ class AlbumService:
         async with self.ctx.call(actor, "album.show", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             return await summarise(call.session, await find_album(call.session, actor, ref))
+
+    async def rename(self, actor: Actor, ref: str | uuid.UUID, name: str) -> AlbumSummary:
+        name = _album_name(name)
+        async with self.ctx.call(actor, "album.rename") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            if name != album.name:
+                taken = await call.session.scalar(
+                    select(Album.id).where(
+                        Album.tenant_id == actor.tenant_id, Album.name == name, Album.id != album.id
+                    )
+                )
+                if taken:
+                    raise Conflict(f"An album named {name!r} already exists in this studio.")
+                call.detail.update({"from": album.name, "to": name})
+                album.name = name
+                album.updated_at = utcnow()
+                call.emit("album.renamed", name=name)
+            return await summarise(call.session, album)
 
     async def set_limits(
         self, actor: Actor, ref: str | uuid.UUID, min_select: int | None, max_select: int | None
