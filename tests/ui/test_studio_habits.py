@@ -221,3 +221,57 @@ def test_new_album_minimum_and_the_count_before_an_import(  # type: ignore[no-un
         await studio.jobs.cancel_all()
 
     desk.run(scenario())
+
+
+def test_an_album_goes_to_the_trash_comes_back_and_the_trash_is_emptied(  # type: ignore[no-untyped-def]
+    desk: Desk, qtbot, tmp_path: Path
+) -> None:
+    album = desk.run(album_in_rate(desk, tmp_path, n=2))
+    studio, window = open_window(desk, qtbot)
+    browser, tree = window.browser, window.browser.tree
+
+    def right_click_item(item) -> None:  # type: ignore[no-untyped-def]
+        right_click(qtbot, tree.viewport(), tree.visualItemRect(item).center())
+
+    async def scenario() -> None:
+        await until(lambda: browser.item_for(album.name), what="the album list")
+        open_album_by_click(qtbot, window, album.name)
+        await until(lambda: window.grid.model.rowCount() == 2, what="the grid")
+
+        right_click_item(browser.item_for(album.name))
+        click_menu(qtbot, window.album_menu.menu, "Move to the trash…")
+        box = window.album_menu.confirm
+        go = next(b for b in box.buttons() if b.text() == "Move to the trash")
+        qtbot.mouseClick(go, Qt.MouseButton.LeftButton)
+        await until(
+            lambda: browser.trash_item(album.name) and not browser.item_for(album.name),
+            what="the trash",
+        )
+        assert window.album is None and window.grid.model.rowCount() == 0
+        assert browser.trash_item().text(0) == "Trash (1)"
+
+        right_click_item(browser.trash_item(album.name))
+        click_menu(qtbot, window.album_menu.menu, "Put back")
+        await until(
+            lambda: browser.item_for(album.name) is not None and browser.trash_item() is None,
+            what="put back",
+        )
+
+        right_click_item(browser.item_for(album.name))
+        click_menu(qtbot, window.album_menu.menu, "Move to the trash…")
+        box = window.album_menu.confirm
+        go = next(b for b in box.buttons() if b.text() == "Move to the trash")
+        qtbot.mouseClick(go, Qt.MouseButton.LeftButton)
+        await until(lambda: browser.trash_item() is not None, what="the trash again")
+        right_click_item(browser.trash_item())
+        click_menu(qtbot, window.album_menu.menu, "Empty the trash…")
+        box = window.album_menu.confirm
+        gone = next(b for b in box.buttons() if b.text() == "Delete for good")
+        qtbot.mouseClick(gone, Qt.MouseButton.LeftButton)
+        await until(lambda: browser.trash_item() is None, what="the trash to be emptied")
+        assert browser.item_for(album.name) is None
+        assert await desk.services.albums.in_trash(desk.admin) == []
+        window.close()
+        await studio.jobs.cancel_all()
+
+    desk.run(scenario())
