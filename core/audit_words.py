@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -78,6 +79,7 @@ WORDS: dict[str, Callable[[Detail], str]] = {
     "photo.request_changes": lambda d: "asked for changes for the client",
     "link.create": lambda d: "published a client link",
     "link.revoke": lambda d: "revoked a client link",
+    "link.access": lambda d: "opened the gallery",
     "client.pick": lambda d: "picked a photo",
     "client.unpick": lambda d: "took back a pick",
     "client.rate": lambda d: f"gave {_plural(_count(d.get('stars')), 'star')}",
@@ -98,15 +100,32 @@ WORDS: dict[str, Callable[[Detail], str]] = {
 }
 
 
-def describe(action: str, detail: Detail | None = None) -> str:
-    """The action in words; an action nobody named yet reads as its dotted name in words."""
+# The first verb of a sentence above, for "tried to ..." when the action was not done.
+INFINITIVES = {
+    "moved": "move", "created": "create", "imported": "import", "marked": "mark",
+    "cleared": "clear", "took": "take", "approved": "approve", "asked": "ask",
+    "published": "publish", "revoked": "revoke", "picked": "pick", "gave": "give",
+    "commented": "comment", "sent": "send", "added": "add", "changed": "change",
+    "reactivated": "reactivate", "deactivated": "deactivate", "suspended": "suspend",
+    "resumed": "resume", "renamed": "rename", "reopened": "reopen", "emptied": "empty",
+    "brought": "bring", "started": "start", "withdrew": "withdraw", "opened": "open",
+    "set": "set", "put": "put",
+}  # fmt: skip
+
+
+def describe(action: str, detail: Detail | None = None, outcome: str = "ok") -> str:
+    """The action in words ("tried to ..." when it was refused, denied or failed); an action
+    nobody named yet reads as its dotted name in words."""
+    text = action.replace(".", " ").replace("_", " ")
     words = WORDS.get(action)
     if words is not None:
-        try:
-            return words(detail or {})
-        except (TypeError, ValueError, KeyError):
-            pass
-    return action.replace(".", " ").replace("_", " ")
+        with contextlib.suppress(TypeError, ValueError, KeyError):  # an odd old detail
+            text = words(detail or {})
+    if outcome != "ok":
+        verb, _, rest = text.partition(" ")
+        if verb in INFINITIVES:
+            return f"tried to {INFINITIVES[verb]} {rest}".strip()
+    return text
 
 
 def outcome_words(outcome: str) -> str:

@@ -45,12 +45,12 @@ def iso(value: int | float | None) -> str | None:
     return f"ISO {round(value)}" if value else None
 
 
-def exposure_line(exif: Mapping[str, object]) -> str:
-    """'1/250 s · f/2.8 · ISO 400 · 57 mm', leaving out what the camera did not record."""
+def exposure_line(exif: Mapping[str, object], *, with_focal: bool = True) -> str:
+    """'1/250 s · f/2.8 · ISO 400 · 58 mm', leaving out what the camera did not record."""
     parts = (
         shutter(exif.get("shutter_speed") or exif.get("exposure_time")),  # type: ignore[arg-type]
         aperture(exif.get("f_number")),  # type: ignore[arg-type]
         iso(exif.get("iso")),  # type: ignore[arg-type]
-        focal(exif.get("focal_length")),  # type: ignore[arg-type]
+        focal(exif.get("focal_length")) if with_focal else None,  # type: ignore[arg-type]
     )
     return " · ".join(p for p in parts if p)

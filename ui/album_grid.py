@@ -132,6 +132,7 @@ class AlbumGrid(QWidget):
         self.show_all = QPushButton("Show all photos", self)
         self.show_all.hide()
         self.counts = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # never widens the window
+        self.counts.setObjectName("gridCounts")
         self.counts.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar = QHBoxLayout()
         for w in (
@@ -145,11 +146,12 @@ class AlbumGrid(QWidget):
         bar.addWidget(QLabel("Sort:", self))
         bar.addWidget(self.sort)
         bar.addWidget(self.show_all)
-        bar.addWidget(self.counts, 1)
+        bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.counts)  # a footer: the filter bar leaves it no room
         for combo in (self.flag_filter, self.stars_filter):
             combo.currentIndexChanged.connect(self._apply_filter)
         for box in (self.selection_filter, self.client_filter, self.comments_filter):

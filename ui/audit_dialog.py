@@ -76,7 +76,7 @@ class AuditDialog(QDialog):
             values = [
                 e.at.strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor,
-                describe(e.action, e.detail),
+                describe(e.action, e.detail, e.outcome),
                 e.target or "",
                 outcome_words(e.outcome),
                 e.message or "",

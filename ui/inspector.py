@@ -42,6 +42,7 @@ class Inspector(QWidget):
         ("Camera", "camera", RIGHT),
         ("Lens", "lens", RIGHT),
         ("Exposure", "exposure", RIGHT),
+        ("Focal length", "focal", RIGHT),
         ("Stars", "stars", RIGHT),
         ("Flag", "flag", RIGHT),
         ("Label", "label", RIGHT),
@@ -120,7 +121,7 @@ class Inspector(QWidget):
         }
         for key, text in values.items():
             self.values[key].set_full_text(text)
-        for key in ("versions", "exposure"):
+        for key in ("versions", "exposure", "focal"):
             self.values[key].set_full_text("…")
         if self.album_id is not None:
             self.studio.jobs.run(
@@ -137,11 +138,9 @@ class Inspector(QWidget):
         ]
         self.values["versions"].set_full_text(", ".join(kinds) or "—")
         exif = detail.exif
-        self.values["exposure"].set_full_text(exposure_line(exif) or "—")
-        lens = detail.row.lens or "—"
-        if lens == "—" and focal(exif.get("focal_length")):  # type: ignore[arg-type]
-            lens = focal(exif.get("focal_length")) or "—"  # type: ignore[arg-type]
-        self.values["lens"].set_full_text(lens)
+        # Focal length on its own row: with it, the exposure line is clipped in a narrow pane.
+        self.values["exposure"].set_full_text(exposure_line(exif, with_focal=False) or "—")
+        self.values["focal"].set_full_text(focal(exif.get("focal_length")) or "—")  # type: ignore[arg-type]
         picked_by = [g.guest for g in detail.guests if g.picked]
         if picked_by:
             self.values["picks"].set_full_text(f"{len(picked_by)} · {', '.join(picked_by)}")

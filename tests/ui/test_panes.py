@@ -42,12 +42,18 @@ def test_pane_widths_are_stable_and_remembered(desk: Desk, qtbot, tmp_path: Path
 
     desk.run(scenario())
 
-    again = MainWindow(Studio(desk.services, desk.admin))
-    qtbot.addWidget(again)
-    again.resize(1400, 900)
-    again.show()
-    assert again.split.sizes() == sizes
-    again.close()
+    async def restart() -> None:
+        studio = Studio(desk.services, desk.admin)
+        again = MainWindow(studio)
+        qtbot.addWidget(again)
+        again.resize(1400, 900)
+        again.show()
+        assert again.split.sizes() == sizes
+        await studio.jobs.idle()
+        again.close()
+        await studio.jobs.cancel_all()
+
+    desk.run(restart())
 
 
 def _fields(row) -> dict:  # type: ignore[no-untyped-def]
