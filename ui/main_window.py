@@ -126,6 +126,10 @@ class MainWindow(QMainWindow):
         self.loupe.step.connect(self._step)
         self.stage_bar.show_photos.connect(self.grid.show_only)
         self.stage_bar.show_selected.connect(self._show_selected)
+        self.stage_bar.import_requested.connect(self.open_ingest)
+        self.stage_bar.client_picks_requested.connect(
+            lambda: self.grid.client_filter.setChecked(True)
+        )
         self.stage_bar.moved.connect(lambda a: self.browser.refresh(a.id))
         for source in (self.browser, self.grid, self.stage_bar):
             source.message.connect(self.say)

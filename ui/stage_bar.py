@@ -38,6 +38,8 @@ from ui.studio import Studio
 PHOTOS_ROLE = Qt.ItemDataRole.UserRole + 1
 SELECTION_RULES = ("rate.too_few_selected", "rate.too_many_selected")
 FAILURES_RULE = "raw.unresolved_failures"
+NO_PHOTOS_RULE = "raw.no_photos"
+NOTHING_SELECTED_RULE = "rate.nothing_selected"
 # Stages where the selection is being made or is what the work is about; before Rate it is noise.
 SELECTION_STAGES = (Stage.RATE, Stage.RETOUCH, Stage.FEEDBACK, Stage.FINAL)
 
@@ -46,6 +48,8 @@ class StageBar(QFrame):
     show_photos = Signal(object)  # set[uuid.UUID]: the photos of a clicked rule
     show_selected = Signal()  # a selection rule was clicked: show the selected photos
     moved = Signal(object)  # AlbumSummary after a move
+    import_requested = Signal()  # the 'no photos yet' rule was clicked
+    client_picks_requested = Signal()  # 'nothing in the selection': show what the client picked
     message = Signal(str)
 
     def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
@@ -182,6 +186,10 @@ class StageBar(QFrame):
             hint = ""
             if r.code == FAILURES_RULE:
                 hint = "  — click to see them and mark them as dealt with"
+            elif r.code == NO_PHOTOS_RULE:
+                hint = "  — click to import"
+            elif r.code == NOTHING_SELECTED_RULE:
+                hint = "  — click to see the client's picks; S puts a photo in the selection"
             elif r.photos or r.code in SELECTION_RULES:
                 hint = "  — click to show these photos"
                 if r.photos and r.photo_count > len(r.photos):
@@ -206,6 +214,10 @@ class StageBar(QFrame):
         code, ids = data
         if code == FAILURES_RULE:
             self.open_failures()
+        elif code == NO_PHOTOS_RULE:
+            self.import_requested.emit()
+        elif code == NOTHING_SELECTED_RULE:
+            self.client_picks_requested.emit()
         elif ids:
             self.show_photos.emit({uuid.UUID(str(i)) for i in ids})
         elif code in SELECTION_RULES:

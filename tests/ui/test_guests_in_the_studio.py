@@ -83,6 +83,21 @@ def test_selection_and_client_picks_are_named_apart(desk: Desk, qtbot, tmp_path:
         await until(lambda: window.browser.item_for(album.name), what="the album list")
         open_album_by_click(qtbot, window, album.name)
         await until(lambda: grid.model.rowCount() == 4, what="the grid")
+        # Nothing in the selection yet: the refusal line shows the client's picks instead.
+        qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)
+        await until(lambda: bar.refusals.isVisible(), what="the refusal")
+        line = next(
+            bar.refusals.item(i)
+            for i in range(bar.refusals.count())
+            if "No photo is in the selection yet" in bar.refusals.item(i).text()
+        )
+        spot = bar.refusals.visualItemRect(line).center()
+        qtbot.mouseClick(bar.refusals.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+        assert grid.client_filter.isChecked()
+        assert sorted(shown_names(grid)) == sorted([rows[0].filename, rows[1].filename])
+        qtbot.mouseClick(grid.client_filter, Qt.MouseButton.LeftButton)
+        assert grid.model.rowCount() == 4
+
         click_cell(qtbot, grid, grid.model.row_of(rows[2].id))
         QTest.keyClick(grid.view, Qt.Key.Key_S)  # the studio puts it in the selection
         await studio.jobs.idle()

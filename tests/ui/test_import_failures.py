@@ -61,9 +61,10 @@ def test_failures_can_be_dealt_with_after_the_import_dialog_closed(  # type: ign
         qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)
         await until(lambda: bar.refusals.isVisible(), what="the refusal again")
 
-        # Import, with one broken file; the reasons follow: no more "no photos yet".
-        window.import_action.trigger()
+        # The "no photos yet" line opens the import; one broken file; the reasons follow.
+        click_line(qtbot, bar, "no photos yet")
         ingest = window.dialogs["ingest"]
+        assert ingest.isVisible()
         QTest.keyClicks(ingest.folder, str(folder))
         qtbot.mouseClick(ingest.start_button, Qt.MouseButton.LeftButton)
         await until(lambda: ingest.report is not None, 60, "the import")
