@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         action(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
         e = bar.addMenu("&Edit")
         self.undo_action = action(e, "Undo mark", self.grid.undo, QKeySequence.StandardKey.Undo)
-        action(e, "Select all photos", self.grid.select_all, QKeySequence.StandardKey.SelectAll)
+        action(e, "Choose all photos", self.grid.select_all, QKeySequence.StandardKey.SelectAll)
         a = bar.addMenu("&Album")
         self.publish_action = action(a, "Publish to the client…", self.open_publish, "Ctrl+Shift+P")
         self.picks_action = action(a, "Client picks for Lightroom…", self.open_picks)
@@ -273,8 +273,11 @@ class MainWindow(QMainWindow):
         box.setWindowTitle("Culling keys")
         box.setText(
             "0–5 stars · P pick · X reject · U unflag · 6 red, 7 yellow, 8 green, 9 blue label\n"
-            "S add to / remove from the selection · Space loupe · Z zoom in the loupe\n"
-            "Arrows, Home, End move · Ctrl+Z undo the last mark · Ctrl+A select all"
+            "S puts the photo in the selection (or takes it out) · Space loupe · Z zoom in the "
+            "loupe\nF full-screen loupe · C compare two · N survey the chosen photos · "
+            "Ctrl + / Ctrl - thumbnail size\n"
+            "Arrows, Home, End move the current photo · Ctrl+click, Shift+click choose several · "
+            "Ctrl+A choose all · Ctrl+Z undo the last mark"
         )
         box.open()
 
