@@ -36,6 +36,7 @@ class ViewModes(QObject):
         self.full_screen = False
         self._chrome: list[tuple[QWidget, bool]] = []
         self._was_full_screen = False
+        self._geometry = window.geometry()
         self._survey_from: int | None = None  # the thumbnail size before a survey
         self._menu(self._view_menu())
         self.grid.view.handler = self.handle_key
@@ -123,6 +124,7 @@ class ViewModes(QObject):
         for widget in chrome:
             widget.hide()
         self._was_full_screen = w.isFullScreen()
+        self._geometry = w.geometry()
         if w.pages.currentWidget() is not w.loupe:
             w.toggle_loupe()
         w.showFullScreen()
@@ -137,6 +139,7 @@ class ViewModes(QObject):
             widget.setVisible(visible)
         if not self._was_full_screen:
             self.window.showNormal()
+            self.window.setGeometry(self._geometry)  # the size it had, not the platform's
         if self.window.pages.currentWidget() is self.window.loupe:
             self.window.loupe.setFocus()
 

@@ -79,6 +79,7 @@ def test_size_full_screen_compare_survey_and_auto_advance(  # type: ignore[no-un
         assert not window.browser.isVisible() and not window.inspector.isVisible()
         press(window.loupe, Qt.Key.Key_F)
         assert not window.isFullScreen() and window.browser.isVisible()
+        assert (window.width(), window.height()) == (1400, 900)
         assert window.pages.currentWidget() is window.loupe
         press(window.loupe, Qt.Key.Key_Space)
         assert window.pages.currentWidget() is grid
