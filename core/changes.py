@@ -21,6 +21,9 @@ class Change(StrEnum):
     ALBUM_CHANGED = "album.changed"  # limits, name, client
     ALBUM_STAGE = "album.stage"
     ALBUM_FAILURES = "album.failures"  # import failures recorded or looked at
+    ALBUM_TRASHED = "album.trashed"  # out of sight, its links closed, until put back
+    ALBUM_RESTORED = "album.restored"
+    ALBUM_DELETED = "album.deleted"  # the trash was emptied
     # Photos
     PHOTO_VERSION = "photo.version"  # a file came in: an original, stock, retouch or final
     PHOTO_PREVIEWS = "photo.previews"  # its previews are made
@@ -44,5 +47,13 @@ class Change(StrEnum):
 
 # Changes that alter what an album's client gallery may show or who may see it.
 GALLERY_CHANGES = frozenset(
-    {Change.ALBUM_STAGE, Change.PHOTO_VERSION, Change.PHOTO_REMOVED, Change.LINK_CHANGED}
+    {
+        Change.ALBUM_STAGE,
+        Change.ALBUM_TRASHED,
+        Change.ALBUM_RESTORED,
+        Change.ALBUM_DELETED,
+        Change.PHOTO_VERSION,
+        Change.PHOTO_REMOVED,
+        Change.LINK_CHANGED,
+    }
 )

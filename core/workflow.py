@@ -161,12 +161,12 @@ def rules_to_leave(facts: AlbumFacts, rules: StageRules) -> list[Refusal]:
     elif stage is Stage.RATE:
         n = facts.selected_count
         if n == 0:
-            out.append(Refusal("rate.nothing_selected", "No photo is selected yet."))
+            out.append(Refusal("rate.nothing_selected", "No photo is in the selection yet."))
         if n and n < rules.min_select:
             out.append(
                 Refusal(
                     "rate.too_few_selected",
-                    f"{n} selected, but the album needs at least {rules.min_select}.",
+                    f"{n} in the selection, but the album needs at least {rules.min_select}.",
                     photo_count=n,
                 )
             )
@@ -174,7 +174,7 @@ def rules_to_leave(facts: AlbumFacts, rules: StageRules) -> list[Refusal]:
             out.append(
                 Refusal(
                     "rate.too_many_selected",
-                    f"{n} selected, but the album allows at most {rules.max_select}.",
+                    f"{n} in the selection, but the album allows at most {rules.max_select}.",
                     photo_count=n,
                 )
             )

@@ -129,6 +129,11 @@ class LiveHub:
             if event.kind is Change.LINK_REVOKED:
                 self._close_soon(lambda c: c.link_id == link_id, "revoked")
             return
+        if event.kind in (Change.ALBUM_TRASHED, Change.ALBUM_DELETED):
+            self.state.forget_album_state()
+            gone = event.album_id
+            self._close_soon(lambda c: c.album_id == gone, "revoked")
+            return
         if event.kind in FORGET_ALL:
             self.state.forget_album_state()
             self._check_now.set()  # a studio suspended, a setting changed: are links still open?

@@ -29,11 +29,15 @@ LISTED = frozenset(
         Change.ALBUM_CREATED,
         Change.ALBUM_CHANGED,
         Change.ALBUM_STAGE,
+        Change.ALBUM_TRASHED,
+        Change.ALBUM_RESTORED,
+        Change.ALBUM_DELETED,
         Change.PHOTO_VERSION,
         Change.PHOTO_REMOVED,
         Change.RESYNC,
     }
 )
+TRASH_ROLE = Qt.ItemDataRole.UserRole + 2  # (album id, name) of an album in the trash, or "trash"
 
 
 class AlbumBrowser(QWidget):
@@ -44,6 +48,7 @@ class AlbumBrowser(QWidget):
         super().__init__(parent)
         self.studio = studio
         self.albums: list[AlbumSummary] = []
+        self.trash: list[tuple[uuid.UUID, str, object]] = []
         self.current_id: uuid.UUID | None = None
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search albums or clients")
@@ -102,6 +107,15 @@ class AlbumBrowser(QWidget):
             lambda text, _: self.message.emit(text),
             label="Loading albums",
         )
+        self.studio.jobs.run(
+            self.studio.services.albums.in_trash(self.studio.actor),
+            self._show_trash,
+            lambda text, _: self.message.emit(text),
+        )
+
+    def _show_trash(self, trashed: list[tuple[uuid.UUID, str, object]]) -> None:
+        self.trash = trashed
+        self._fill()
 
     def _show(self, albums: list[AlbumSummary]) -> None:
         self.albums = albums
@@ -129,6 +143,15 @@ class AlbumBrowser(QWidget):
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
                 if a.id == self.current_id:
                     chosen = item
+        if self.trash:
+            bin_ = QTreeWidgetItem(self.tree, [f"Trash ({len(self.trash)})"])
+            bin_.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            bin_.setData(0, TRASH_ROLE, "trash")
+            bin_.setExpanded(True)
+            for album_id, name, _at in self.trash:
+                item = QTreeWidgetItem(bin_, [name])
+                item.setData(0, TRASH_ROLE, (album_id, name))
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not opened: it is in the trash
         self.tree.resizeColumnToContents(1)
         self.tree.blockSignals(False)
         if chosen is not None:
@@ -145,6 +168,19 @@ class AlbumBrowser(QWidget):
             group = self.tree.topLevelItem(i)
             for j in range(group.childCount()):
                 album = group.child(j).data(0, ALBUM_ROLE)
-                if album.name == name:
+                if album is not None and album.name == name:
+                    return group.child(j)
+        return None
+
+    def trash_item(self, name: str | None = None) -> QTreeWidgetItem | None:
+        """The Trash group, or the trashed album `name` in it."""
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            if group.data(0, TRASH_ROLE) != "trash":
+                continue
+            if name is None:
+                return group
+            for j in range(group.childCount()):
+                if group.child(j).data(0, TRASH_ROLE)[1] == name:
                     return group.child(j)
         return None

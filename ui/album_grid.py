@@ -26,6 +26,7 @@ from core.events import Event
 from core.policies import Permission
 from core.services.photos import PhotoRow
 from ui.culling import MarkChange, MarkHistory, mark_for_key
+from ui.elided_label import ElidedLabel
 from ui.photo_delegate import CELL, THUMB, PhotoDelegate
 from ui.photo_grid_model import PhotoFilter, PhotoGridModel
 from ui.studio import Studio
@@ -134,29 +135,38 @@ class AlbumGrid(QWidget):
         self.stars_filter.addItem("Any rating", 0)
         for n in range(1, 6):
             self.stars_filter.addItem("★" * n + " or more", n)
-        self.client_filter = QCheckBox("Client-selected", self)
+        self.selection_filter = QCheckBox("In the selection", self)
+        self.client_filter = QCheckBox("Client's picks", self)
         self.comments_filter = QCheckBox("Has comments", self)
         self.sort = QComboBox(self)
         self.sort.addItem("Capture time", "taken")
         self.sort.addItem("File name", "name")
         self.show_all = QPushButton("Show all photos", self)
         self.show_all.hide()
-        self.counts = QLabel(self)
+        self.counts = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # never widens the window
+        self.counts.setObjectName("gridCounts")
+        self.counts.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar = QHBoxLayout()
-        for w in (self.flag_filter, self.stars_filter, self.client_filter, self.comments_filter):
+        for w in (
+            self.flag_filter,
+            self.stars_filter,
+            self.selection_filter,
+            self.client_filter,
+            self.comments_filter,
+        ):
             bar.addWidget(w)
         bar.addWidget(QLabel("Sort:", self))
         bar.addWidget(self.sort)
         bar.addWidget(self.show_all)
         bar.addStretch(1)
-        bar.addWidget(self.counts)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.counts)  # a footer: the filter bar leaves it no room
         for combo in (self.flag_filter, self.stars_filter):
             combo.currentIndexChanged.connect(self._apply_filter)
-        for box in (self.client_filter, self.comments_filter):
+        for box in (self.selection_filter, self.client_filter, self.comments_filter):
             box.toggled.connect(self._apply_filter)
         self.sort.currentIndexChanged.connect(
             lambda _: self.model.set_order(self.sort.currentData())
@@ -329,7 +339,8 @@ class AlbumGrid(QWidget):
         return PhotoFilter(
             flag=self.flag_filter.currentData(),
             min_stars=self.stars_filter.currentData(),
-            client_selected=self.client_filter.isChecked(),
+            in_selection=self.selection_filter.isChecked(),
+            client_picks=self.client_filter.isChecked(),
             has_comments=self.comments_filter.isChecked(),
             only=only,
         )
@@ -359,9 +370,9 @@ class AlbumGrid(QWidget):
     def _update_counts(self) -> None:
         c = self.model.counts()
         shown = f"{c['shown']} of {c['total']}" if c["shown"] != c["total"] else f"{c['total']}"
-        self.counts.setText(
+        self.counts.set_full_text(
             f"{shown} photos · {c['picked']} picked · {c['rejected']} rejected · "
-            f"{c['selected']} selected"
+            f"{c['selected']} in the selection"
         )
 
     # Culling ---------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audit_words import describe, outcome_words
 from core.services.audit_log import AuditEntry
 from ui.studio import Studio
 
-COLUMNS = ["When", "Who", "Action", "Target", "Outcome", "Message", "ms"]
+COLUMNS = ["When", "Who", "What", "Target", "Outcome", "Message", "ms"]
 
 
 class AuditDialog(QDialog):
@@ -75,13 +76,16 @@ class AuditDialog(QDialog):
             values = [
                 e.at.strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor,
-                e.action,
+                describe(e.action, e.detail, e.outcome),
                 e.target or "",
-                e.outcome,
+                outcome_words(e.outcome),
                 e.message or "",
                 f"{e.duration_ms:.1f}",
             ]
             for j, v in enumerate(values):
-                self.table.setItem(i, j, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if j == 2:
+                    item.setToolTip(e.action)  # the name to filter by
+                self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.status.setText(f"{len(entries)} events, newest first.")

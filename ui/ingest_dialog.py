@@ -5,9 +5,10 @@ The grid fills while the import runs: each imported photo is a live event the gr
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,16 +17,17 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from core.ingest.scan import measure, size_words
 from core.policies import Permission
-from core.services.albums import AlbumSummary
+from core.services.albums import AlbumSummary, OpenFailure
 from core.services.imports import ImportProgress, ImportReport
+from ui.failures_dialog import FailuresList
 from ui.studio import Studio
 
 KIND_TITLES = {
@@ -52,6 +54,7 @@ def _duration(seconds: float) -> str:
 
 class IngestDialog(QDialog):
     imported = Signal(object)  # ImportReport
+    resolved = Signal(int)  # failures marked as dealt with
 
     def __init__(self, studio: Studio, album: AlbumSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,10 +75,14 @@ class IngestDialog(QDialog):
             )
             if allowed:
                 self.kind.addItem(title, kind)
+        self.found = QLabel(self)  # how many files, how big: known before the import starts
+        self._measure = QTimer(self, singleShot=True, interval=300)
+        self._measure.timeout.connect(self._measure_folder)
+        self.folder.textChanged.connect(lambda _t: self._measure.start())
         self.start_button = QPushButton("Import", self)
         self.progress = QProgressBar(self)
         self.status = QLabel("Choose a folder, then Import.", self)
-        self.failures = QListWidget(self)
+        self.failures = FailuresList(self)
         self.failures.hide()
         self.resolve = QPushButton("Mark these failures as dealt with", self)
         self.resolve.hide()
@@ -85,6 +92,7 @@ class IngestDialog(QDialog):
         row.addWidget(choose)
         form = QFormLayout()
         form.addRow("From", row)
+        form.addRow("Found", self.found)
         form.addRow("Import as", self.kind)
         buttons = QHBoxLayout()
         buttons.addWidget(self.resolve)
@@ -101,6 +109,46 @@ class IngestDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.close)
         self.resolve.clicked.connect(self._resolve)
+        self._load_failures()
+
+    def _measure_folder(self) -> None:
+        text = self.folder.text().strip()
+        path = Path(text).expanduser() if text else None
+        if path is None or not path.exists():
+            self.found.setText("" if path is None else "No such folder.")
+            return
+        self.found.setText("Counting…")
+        self.studio.jobs.run(
+            asyncio.to_thread(measure, [path]),
+            lambda counted: self._show_found(text, *counted),
+            lambda message, _: self.found.setText(message),
+        )
+
+    def _show_found(self, text: str, count: int, size: int) -> None:
+        if text != self.folder.text().strip():
+            return  # the photographer typed on; a newer count is coming
+        if count == 0:
+            self.found.setText("No photos here.")
+        else:
+            files = "1 file" if count == 1 else f"{count} files"
+            self.found.setText(f"{files}, {size_words(size)}")
+
+    def _load_failures(self) -> None:
+        """Failures of this and earlier imports stay listed until someone deals with them."""
+        self.studio.jobs.run(
+            self.studio.services.albums.open_failures(self.studio.actor, self.album.id),
+            self._show_failures,
+            lambda text, _: self.status.setText(text),
+        )
+
+    def _show_failures(self, failures: list[OpenFailure]) -> None:
+        self.failures.show_failures(failures)
+        self.resolve.setVisible(bool(failures) and self.studio.may(Permission.MANAGE_ALBUMS))
+        if failures and self.report is None:
+            n = len(failures)
+            self.status.setText(
+                f"{'1 file' if n == 1 else f'{n} files'} from earlier imports still need a look."
+            )
 
     def _choose(self) -> None:
         picker = QFileDialog(self, "Import from")
@@ -148,11 +196,7 @@ class IngestDialog(QDialog):
         if report.failed:
             parts.append(f"{len(report.failed)} failed")
         self.status.setText(", ".join(parts) + ".")
-        if report.failed:
-            for f in report.failed:
-                self.failures.addItem(f"{Path(f.path).name}: {f.reason}")
-            self.failures.show()
-            self.resolve.setVisible(self.studio.may(Permission.MANAGE_ALBUMS))
+        self._load_failures()
         self.imported.emit(report)
 
     def _failed(self, text: str, _exc: BaseException) -> None:
@@ -168,7 +212,9 @@ class IngestDialog(QDialog):
             ),
             lambda n: (
                 self.status.setText(f"{n} failures marked as dealt with."),
+                self.failures.show_failures([]),
                 self.resolve.hide(),
+                self.resolved.emit(n),
             ),
             lambda text, _: self.status.setText(text),
         )

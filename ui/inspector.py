@@ -1,29 +1,56 @@
-"""The current photo's details: EXIF fields, marks, versions, and the client's activity."""
+"""The current photo's details: EXIF as photographers read it, the studio's marks, versions, and
+what each guest of the client link picked, rated and said."""
 
 from __future__ import annotations
 
 import uuid
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from core.exposure_words import exposure_line, focal
+from core.services.guest_activity import GuestActivity
 from core.services.photos import PhotoDetail, PhotoRow
+from ui.elided_label import ElidedLabel
 from ui.studio import Studio
+
+RIGHT = Qt.TextElideMode.ElideRight
+MIDDLE = Qt.TextElideMode.ElideMiddle
+
+
+def stars_text(n: int | float | None) -> str:
+    return "★" * round(n) if n else "none"
+
+
+def guest_line(g: GuestActivity) -> str:
+    """'Mia: picked · ★★★★ · “Love the light”' (what this guest did to this photo)."""
+    parts = []
+    if g.picked:
+        parts.append("♥ picked")
+    if g.stars:
+        parts.append("★" * g.stars)
+    parts += [f"“{c}”" for c in g.comments]
+    return f"{g.guest}: " + (" · ".join(parts) or "looked")
 
 
 class Inspector(QWidget):
+    # (row title, key, elide mode or None for a wrapping label)
     FIELDS = (
-        ("File", "file"),
-        ("Captured", "taken"),
-        ("Size", "size"),
-        ("Camera", "camera"),
-        ("Lens", "lens"),
-        ("Rating", "stars"),
-        ("Flag", "flag"),
-        ("Label", "label"),
-        ("Selected", "selected"),
-        ("Versions", "versions"),
-        ("Client picks", "picks"),
-        ("Client comments", "comments"),
+        ("File", "file", MIDDLE),
+        ("Captured", "taken", RIGHT),
+        ("Size", "size", RIGHT),
+        ("Camera", "camera", RIGHT),
+        ("Lens", "lens", RIGHT),
+        ("Exposure", "exposure", RIGHT),
+        ("Focal length", "focal", RIGHT),
+        ("Stars", "stars", RIGHT),
+        ("Flag", "flag", RIGHT),
+        ("Label", "label", RIGHT),
+        ("In the selection", "selected", RIGHT),
+        ("Versions", "versions", RIGHT),
+        ("Client's picks", "picks", RIGHT),
+        ("Client's stars", "client_stars", RIGHT),
+        ("Comments", "comments", RIGHT),
     )
 
     def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
@@ -32,33 +59,51 @@ class Inspector(QWidget):
         self.album_id: uuid.UUID | None = None
         self._showing: uuid.UUID | None = None
         self.setMinimumWidth(240)
-        self.title = QLabel("No photo", self)
+        # Content never widens the pane: the splitter alone decides its width.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title = ElidedLabel("No photo", self, MIDDLE)
         self.title.setObjectName("inspectorTitle")
-        self.values: dict[str, QLabel] = {}
+        self.values: dict[str, ElidedLabel] = {}
         form = QFormLayout()
-        for text, key in self.FIELDS:
-            label = QLabel(self)
-            label.setWordWrap(True)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for text, key, mode in self.FIELDS:
+            label = ElidedLabel("", self, mode)
             self.values[key] = label
             form.addRow(text, label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(form)
+        self.guests_title = QLabel("Guests", self)
+        self.guests_title.setObjectName("inspectorSection")
+        self.guests = QLabel(self)
+        self.guests.setObjectName("inspectorGuests")
+        self.guests.setWordWrap(True)
+        self.guests.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.said = QLabel(self)
         self.said.setObjectName("inspectorComments")
         self.said.setWordWrap(True)
+        self.said.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.guests_title)
+        layout.addWidget(self.guests)
         layout.addWidget(self.said)
         layout.addStretch(1)
+        self.guests_title.hide()
+
+    def text(self, key: str) -> str:
+        """The whole text of a row (what its tooltip shows when it is elided)."""
+        return self.values[key].full_text()
 
     def show_photo(self, row: PhotoRow | None) -> None:
         self._showing = row.id if row is not None else None
         if row is None:
-            self.title.setText("No photo")
+            self.title.set_full_text("No photo")
             for label in self.values.values():
-                label.setText("")
+                label.set_full_text("")
+            self.guests.setText("")
+            self.guests_title.hide()
             self.said.setText("")
             return
-        self.title.setText(row.filename)
+        self.title.set_full_text(row.filename)
         size = f"{row.width} × {row.height}" if row.width and row.height else "—"
         values = {
             "file": row.filename,
@@ -66,16 +111,18 @@ class Inspector(QWidget):
             "size": size,
             "camera": row.camera or "—",
             "lens": row.lens or "—",
-            "stars": "★" * row.stars if row.stars else "none",
+            "stars": stars_text(row.stars),
             "flag": {"pick": "Picked", "reject": "Rejected"}.get(row.flag or "", "—"),
             "label": row.label or "—",
             "selected": "yes" if row.selected else "no",
-            "versions": "…",
-            "picks": str(row.client_picks),
+            "picks": str(row.client_picks) if row.client_picks else "none",
+            "client_stars": f"{row.client_stars:g} ★ (mean)" if row.client_stars else "none",
             "comments": f"{row.comments}" if row.comments else "none",
         }
         for key, text in values.items():
-            self.values[key].setText(text)
+            self.values[key].set_full_text(text)
+        for key in ("versions", "exposure", "focal"):
+            self.values[key].set_full_text("…")
         if self.album_id is not None:
             self.studio.jobs.run(
                 self.studio.services.photos.detail(self.studio.actor, self.album_id, row.id),
@@ -89,24 +136,21 @@ class Inspector(QWidget):
         kinds = [
             f"{v.kind} r{v.round}" if v.kind == "retouched" else v.kind for v in detail.versions
         ]
-        self.values["versions"].setText(", ".join(kinds) or "—")
+        self.values["versions"].set_full_text(", ".join(kinds) or "—")
         exif = detail.exif
-        exposure = " ".join(
-            part
-            for part in (
-                exif.get("shutter_speed"),
-                f"f/{exif['f_number']:g}" if exif.get("f_number") else None,
-                f"ISO {exif['iso']}" if exif.get("iso") else None,
-                f"{exif['focal_length']:g} mm" if exif.get("focal_length") else None,
-            )
-            if part
-        )
-        if exposure:
-            self.values["camera"].setText(f"{detail.row.camera or '—'}\n{exposure}")
-        words = {"comment": "says", "approval": "approved", "change_request": "asks for changes"}
+        # Focal length on its own row: with it, the exposure line is clipped in a narrow pane.
+        self.values["exposure"].set_full_text(exposure_line(exif, with_focal=False) or "—")
+        self.values["focal"].set_full_text(focal(exif.get("focal_length")) or "—")  # type: ignore[arg-type]
+        picked_by = [g.guest for g in detail.guests if g.picked]
+        if picked_by:
+            self.values["picks"].set_full_text(f"{len(picked_by)} · {', '.join(picked_by)}")
+        self.guests.setText("\n".join(guest_line(g) for g in detail.guests))
+        self.guests_title.setVisible(bool(detail.guests))
+        words = {"approval": "approved", "change_request": "asks for changes"}
         lines = [
             f"{w.author} ({w.at:%d %b %H:%M}, round {w.round}): {words[w.kind]}"
             + (f" — {w.text}" if w.text else "")
             for w in detail.feedback
+            if w.kind in words  # comments are in each guest's line above
         ]
         self.said.setText("\n".join(lines))

@@ -22,11 +22,14 @@ from core.services.albums import AlbumSummary
 from core.services.photos import PhotoRow
 from ui.album_browser import AlbumBrowser
 from ui.album_grid import AlbumGrid
+from ui.album_menu import AlbumMenu
 from ui.audit_dialog import AuditDialog
 from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
 from ui.new_album_dialog import NewAlbumDialog
+from ui.pane_memory import keep_panes, remember
+from ui.photo_menu import PhotoMenu
 from ui.picks_dialog import PicksDialog
 from ui.publish_dialog import PublishDialog
 from ui.settings_dialog import SettingsDialog
@@ -34,6 +37,7 @@ from ui.stage_bar import StageBar
 from ui.studio import Studio
 from ui.switch_user_dialog import SwitchUserDialog
 from ui.users_dialog import UsersDialog
+from ui.view_modes import ViewModes
 
 
 class MainWindow(QMainWindow):
@@ -64,8 +68,8 @@ class MainWindow(QMainWindow):
         split.addWidget(self.browser)
         split.addWidget(centre)
         split.addWidget(self.inspector)
-        split.setSizes([260, 880, 260])
-        split.setStretchFactor(1, 1)
+        keep_panes(split, "panes/main", [260, 880, 300])
+        self.split = split
         self.setCentralWidget(split)
         self.jobs_label = QLabel(self)
         self.portal_label = QLabel(self)
@@ -76,6 +80,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.user_label)
         self._menus()
         self._wire()
+        self.modes = ViewModes(self)
+        self.photo_menu = PhotoMenu(self)
+        self.album_menu = AlbumMenu(self)
         self._apply_role()
 
     def _menus(self) -> None:
@@ -96,7 +103,7 @@ class MainWindow(QMainWindow):
         action(f, "Quit", self.close, QKeySequence.StandardKey.Quit)
         e = bar.addMenu("&Edit")
         self.undo_action = action(e, "Undo mark", self.grid.undo, QKeySequence.StandardKey.Undo)
-        action(e, "Select all photos", self.grid.select_all, QKeySequence.StandardKey.SelectAll)
+        action(e, "Choose all photos", self.grid.select_all, QKeySequence.StandardKey.SelectAll)
         a = bar.addMenu("&Album")
         self.publish_action = action(a, "Publish to the client…", self.open_publish, "Ctrl+Shift+P")
         self.picks_action = action(a, "Client picks for Lightroom…", self.open_picks)
@@ -119,6 +126,10 @@ class MainWindow(QMainWindow):
         self.loupe.step.connect(self._step)
         self.stage_bar.show_photos.connect(self.grid.show_only)
         self.stage_bar.show_selected.connect(self._show_selected)
+        self.stage_bar.import_requested.connect(self.open_ingest)
+        self.stage_bar.client_picks_requested.connect(
+            lambda: self.grid.client_filter.setChecked(True)
+        )
         self.stage_bar.moved.connect(lambda a: self.browser.refresh(a.id))
         for source in (self.browser, self.grid, self.stage_bar):
             source.message.connect(self.say)
@@ -223,6 +234,7 @@ class MainWindow(QMainWindow):
         album = self.album
         dialog = self._dialog("ingest", lambda: IngestDialog(self.studio, album, self))
         dialog.imported.connect(lambda _r: (self.grid.reload(), self._album_changed()))
+        dialog.resolved.connect(lambda _n: self._album_changed())
         return dialog
 
     def open_publish(self) -> PublishDialog | None:
@@ -261,8 +273,11 @@ class MainWindow(QMainWindow):
         box.setWindowTitle("Culling keys")
         box.setText(
             "0–5 stars · P pick · X reject · U unflag · 6 red, 7 yellow, 8 green, 9 blue label\n"
-            "S add to / remove from the selection · Space loupe · Z zoom in the loupe\n"
-            "Arrows, Home, End move · Ctrl+Z undo the last mark · Ctrl+A select all"
+            "S puts the photo in the selection (or takes it out) · Space loupe · Z zoom in the "
+            "loupe\nF full-screen loupe · C compare two · N survey the chosen photos · "
+            "Ctrl + / Ctrl - thumbnail size\n"
+            "Arrows, Home, End move the current photo · Ctrl+click, Shift+click choose several · "
+            "Ctrl+A choose all · Ctrl+Z undo the last mark"
         )
         box.open()
 
@@ -297,6 +312,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        remember(self.split, "panes/main")
         self.grid.close_album()
         self.browser.stop_following()
         self.closing.emit()

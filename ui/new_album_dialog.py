@@ -18,6 +18,9 @@ class NewAlbumDialog(QDialog):
         self.setWindowTitle("New album")
         self.name = QLineEdit(self)
         self.client = QLineEdit(self)
+        self.min_select = QSpinBox(self)
+        self.min_select.setRange(0, 100_000)
+        self.min_select.setSpecialValueText("studio default")
         self.max_select = QSpinBox(self)
         self.max_select.setRange(0, 100_000)
         self.max_select.setSpecialValueText("studio default")
@@ -32,7 +35,8 @@ class NewAlbumDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Album name", self.name)
         form.addRow("Client", self.client)
-        form.addRow("Client may select at most", self.max_select)
+        form.addRow("Selection needs at least", self.min_select)
+        form.addRow("Selection may have at most", self.max_select)
         form.addRow(self.status)
         form.addRow(buttons)
 
@@ -42,6 +46,7 @@ class NewAlbumDialog(QDialog):
                 self.studio.actor,
                 self.name.text(),
                 client=self.client.text(),
+                min_select=self.min_select.value() or None,
                 max_select=self.max_select.value() or None,
             ),
             self._created,

@@ -108,11 +108,12 @@ class PhotoDelegate(QStyledItemDelegate):
         )
 
     def _paint_badges(self, painter: QPainter, row: PhotoRow, area: QRect) -> None:
-        """Top corners: the photographer's selection and the client's picks and comments."""
+        """Top corners: the studio's selection, and the guests' picks, mean stars and comments."""
         painter.setFont(self.badge_font)
         x = area.right() - 4
         for text, colour, show in (
             (f"♥{row.client_picks}" if row.client_picks > 1 else "♥", "#e0507a", row.client_picks),
+            (f"☆{row.client_stars:g}", "#b07d1a", row.client_stars),
             (f"✎{row.comments}", "#4a90d9", row.comments),
             ("✔", "#3aa35a", row.selected),
         ):

@@ -51,7 +51,8 @@ class PhotoFilter:
 
     flag: str | None = None  # "pick" | "reject" | "unflagged"
     min_stars: int = 0
-    client_selected: bool = False
+    in_selection: bool = False  # the studio's selection (S), what the album's limits count
+    client_picks: bool = False  # picked by at least one guest of a client link
     has_comments: bool = False
     only: frozenset[uuid.UUID] | None = None
 
@@ -65,7 +66,9 @@ class PhotoFilter:
             return False
         if row.stars < self.min_stars:
             return False
-        if self.client_selected and not (row.selected or row.client_picks):
+        if self.in_selection and not row.selected:
+            return False
+        if self.client_picks and not row.client_picks:
             return False
         return not (self.has_comments and not row.comments)
 

@@ -1,6 +1,8 @@
 """The album's stage and round, the Advance button, and why a move is refused.
 
-A refusal shows every unmet rule as a line; clicking a line shows its photos in the grid.
+A refusal shows every unmet rule as a line; clicking a line acts on it: shows its photos in the
+grid, or lists the import failures to deal with. The lines follow the album as it changes, and the
+panel can be dismissed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,16 +31,25 @@ from core.errors import Refused
 from core.policies import Permission
 from core.services.albums import AlbumSummary
 from core.workflow import ORDER, Refusal, Stage
+from ui.elided_label import ElidedLabel
+from ui.failures_dialog import FailuresDialog
 from ui.studio import Studio
 
 PHOTOS_ROLE = Qt.ItemDataRole.UserRole + 1
 SELECTION_RULES = ("rate.too_few_selected", "rate.too_many_selected")
+FAILURES_RULE = "raw.unresolved_failures"
+NO_PHOTOS_RULE = "raw.no_photos"
+NOTHING_SELECTED_RULE = "rate.nothing_selected"
+# Stages where the selection is being made or is what the work is about; before Rate it is noise.
+SELECTION_STAGES = (Stage.RATE, Stage.RETOUCH, Stage.FEEDBACK, Stage.FINAL)
 
 
 class StageBar(QFrame):
     show_photos = Signal(object)  # set[uuid.UUID]: the photos of a clicked rule
     show_selected = Signal()  # a selection rule was clicked: show the selected photos
     moved = Signal(object)  # AlbumSummary after a move
+    import_requested = Signal()  # the 'no photos yet' rule was clicked
+    client_picks_requested = Signal()  # 'nothing in the selection': show what the client picked
     message = Signal(str)
 
     def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
@@ -47,7 +59,7 @@ class StageBar(QFrame):
         self.album: AlbumSummary | None = None
         self.title = QLabel(self)
         self.title.setObjectName("stageName")
-        self.detail = QLabel(self)
+        self.detail = ElidedLabel("", self, Qt.TextElideMode.ElideRight)
         self.advance = QPushButton("Advance", self)
         self.advance.setObjectName("advance")
         self.new_round = QPushButton("Back to Retouch (new round)", self)
@@ -55,7 +67,17 @@ class StageBar(QFrame):
         self.refusals = QListWidget(self)
         self.refusals.setObjectName("refusals")
         self.refusals.setMaximumHeight(110)
-        self.refusals.hide()
+        self.dismiss = QToolButton(self)
+        self.dismiss.setText("✕")
+        self.dismiss.setToolTip("Hide these reasons (Advance shows them again)")
+        self.dismiss.setAutoRaise(True)
+        self.refusals_panel = QWidget(self)
+        panel = QHBoxLayout(self.refusals_panel)
+        panel.setContentsMargins(0, 0, 0, 0)
+        panel.addWidget(self.refusals, 1)
+        panel.addWidget(self.dismiss, 0, Qt.AlignmentFlag.AlignTop)
+        self.refusals_panel.hide()
+        self.failures_dialog: FailuresDialog | None = None
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.detail, 1)
@@ -64,12 +86,13 @@ class StageBar(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addLayout(top)
-        layout.addWidget(self.refusals)
+        layout.addWidget(self.refusals_panel)
         self.advance.clicked.connect(lambda: self._move(None))
         self.new_round.clicked.connect(lambda: self._move(Stage.RETOUCH))
         self.reopen.clicked.connect(self._ask_reopen)
         self.refusals.itemClicked.connect(self._on_rule_clicked)
         self.refusals.itemActivated.connect(self._on_rule_clicked)
+        self.dismiss.clicked.connect(self.clear_refusals)
         studio.actor_changed.connect(lambda: self.show_album(self.album))
         self.show_album(None)
 
@@ -83,12 +106,15 @@ class StageBar(QFrame):
             self.clear_refusals()
             return
         self.title.setText(f"{album.name} — {album.stage.title}")
-        limits = f"{album.selected_count} selected"
-        if album.max_select is not None:
-            limits += f" (needs {album.min_select}–{album.max_select})"
-        elif album.min_select:
-            limits += f" (needs at least {album.min_select})"
-        self.detail.setText(f"round {album.round} · {album.photo_count} photos · {limits}")
+        parts = [f"round {album.round}", f"{album.photo_count} photos"]
+        if album.stage in SELECTION_STAGES:
+            limits = f"{album.selected_count} in the selection"
+            if album.max_select is not None:
+                limits += f" (needs {album.min_select}–{album.max_select})"
+            elif album.min_select:
+                limits += f" (needs at least {album.min_select})"
+            parts.append(limits)
+        self.detail.setText(" · ".join(parts))
         nxt = album.next_stage
         self.advance.setVisible(nxt is not None)
         if nxt is not None:
@@ -107,9 +133,24 @@ class StageBar(QFrame):
         album_id = self.album.id
         self.studio.jobs.run(
             self.studio.services.albums.show(self.studio.actor, album_id),
-            lambda a: self.show_album(a) if self.album and self.album.id == a.id else None,
+            self._refreshed,
             lambda text, _: self.message.emit(text),
         )
+
+    def _refreshed(self, album: AlbumSummary) -> None:
+        """The album as it is now; shown reasons follow it (gone once nothing blocks it)."""
+        if self.album is None or self.album.id != album.id:
+            return
+        self.show_album(album)
+        if self.refusals_panel.isVisible():
+            if album.blocking and album.next_stage is not None:
+                headline = (
+                    f"{album.name} cannot move from {album.stage.title} to "
+                    f"{album.next_stage.title} yet."
+                )
+                self.show_refusals(headline, list(album.blocking))
+            else:
+                self.clear_refusals()
 
     # Moves -----------------------------------------------------------------------------------
     def _move(self, to: Stage | None) -> None:
@@ -143,18 +184,24 @@ class StageBar(QFrame):
         self.refusals.addItem(head)
         for r in refusals:
             hint = ""
-            if r.photos or r.code in SELECTION_RULES:
+            if r.code == FAILURES_RULE:
+                hint = "  — click to see them and mark them as dealt with"
+            elif r.code == NO_PHOTOS_RULE:
+                hint = "  — click to import"
+            elif r.code == NOTHING_SELECTED_RULE:
+                hint = "  — click to see the client's picks; S puts a photo in the selection"
+            elif r.photos or r.code in SELECTION_RULES:
                 hint = "  — click to show these photos"
                 if r.photos and r.photo_count > len(r.photos):
                     hint = f"  — click to show the first {len(r.photos)}"
             item = QListWidgetItem(f"• {r.message}{hint}")
             item.setData(PHOTOS_ROLE, (r.code, [p.id for p in r.photos]))
             self.refusals.addItem(item)
-        self.refusals.show()
+        self.refusals_panel.show()
 
     def clear_refusals(self) -> None:
         self.refusals.clear()
-        self.refusals.hide()
+        self.refusals_panel.hide()
 
     @property
     def refusal_lines(self) -> list[str]:
@@ -165,10 +212,26 @@ class StageBar(QFrame):
         if not data:
             return
         code, ids = data
-        if ids:
+        if code == FAILURES_RULE:
+            self.open_failures()
+        elif code == NO_PHOTOS_RULE:
+            self.import_requested.emit()
+        elif code == NOTHING_SELECTED_RULE:
+            self.client_picks_requested.emit()
+        elif ids:
             self.show_photos.emit({uuid.UUID(str(i)) for i in ids})
         elif code in SELECTION_RULES:
             self.show_selected.emit()
+
+    def open_failures(self) -> FailuresDialog | None:
+        if self.album is None:
+            return None
+        if self.failures_dialog is not None:
+            self.failures_dialog.close()
+        self.failures_dialog = FailuresDialog(self.studio, self.album, self)
+        self.failures_dialog.resolved.connect(lambda _n: self.refresh())
+        self.failures_dialog.show()
+        return self.failures_dialog
 
     def _ask_reopen(self) -> None:
         if self.album is None:

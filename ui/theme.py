@@ -31,6 +31,13 @@ def apply_dark_theme(app: QApplication) -> None:
     p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#666666"))
     p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#666666"))
     app.setPalette(p)
+    app.setStyleSheet(dark_style_sheet())
+
+
+def dark_style_sheet() -> str:
     qss = resources.path("qss", "dark.qss")
-    if qss.exists():
-        app.setStyleSheet(qss.read_text("utf-8"))
+    if not qss.exists():
+        return ""
+    # The sheet's arrow and check images sit beside it; Qt resolves url() from the working
+    # folder, so the sheet names its own folder.
+    return qss.read_text("utf-8").replace("@QSS@", qss.parent.as_posix())

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.policies import Role
-from core.services.users import UserView
+from core.services.users import UserView, as_role
 from ui.studio import Studio
 
 
@@ -80,7 +80,7 @@ class UsersDialog(QDialog):
             box.setEnabled(not own)
             active.setEnabled(not own)
             box.currentIndexChanged.connect(
-                lambda _i, email=u.email, b=box: self._set_role(email, b.currentData())
+                lambda _i, email=u.email, b=box: self._set_role(email, as_role(b.currentData()))
             )
             active.toggled.connect(lambda on, email=u.email: self._set_active(email, on))
             self.table.setCellWidget(i, 2, box)
@@ -90,7 +90,10 @@ class UsersDialog(QDialog):
     def add(self) -> None:
         self.studio.jobs.run(
             self.studio.services.users.add(
-                self.studio.actor, self.email.text(), self.role.currentData(), self.name.text()
+                self.studio.actor,
+                self.email.text(),
+                as_role(self.role.currentData()),
+                self.name.text(),
             ),
             self._added,
             lambda text, _: self.status.setText(text),

@@ -90,7 +90,9 @@ async def album_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         if al.stage != stage:
             stage = al.stage
             lines.append(f"{stage.title}:")
-        lines.append(f"  {al.name}  ({al.photo_count} photos, {al.selected_count} selected)")
+        lines.append(
+            f"  {al.name}  ({al.photo_count} photos, {al.selected_count} in the selection)"
+        )
     return [album_json(al) for al in rows], "\n".join(lines) or "No albums yet."
 
 
@@ -141,6 +143,7 @@ async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     rows = await s.photos.list(me, a.album, order=a.sort)
+    guests = await s.photos.guests(me, a.album)
     cache = s.paths.previews
 
     def preview(h: str | None, size: int) -> str | None:
@@ -164,6 +167,8 @@ async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
             "selected": r.selected,
             "client_picks": r.client_picks,
             "comments": r.comments,
+            "client_stars": r.client_stars or None,
+            "guests": [g.as_dict() for g in guests.get(r.id, ())],
             "thumbnail": preview(r.preview_hash, 512),
             "preview": preview(r.preview_hash, 2048),
         }
@@ -171,7 +176,7 @@ async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     ]
     text = "\n".join(
         f"{r.filename:32} {r.width or '?'}x{r.height or '?'}  {'*' * r.stars:5} "
-        f"{r.flag or '':6} {r.label or '':7} {'selected' if r.selected else ''}"
+        f"{r.flag or '':6} {r.label or '':7} {'in the selection' if r.selected else ''}"
         for r in rows
     )
     return data, text or "No photos yet."
@@ -181,7 +186,7 @@ async def _marks(coro: Awaitable[Any], verb: str) -> Result:
     m = await coro
     flag = f", {m.flag}" if m.flag else ""
     label = f", {m.label}" if m.label else ""
-    sel = ", selected" if m.selected else ""
+    sel = ", in the selection" if m.selected else ""
     return plain(m), f"{m.filename}: {m.stars} stars{flag}{label}{sel} ({verb})"
 
 
@@ -206,11 +211,11 @@ async def photo_label(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 async def photo_select(s: Services, me: Actor, a: argparse.Namespace) -> Result:
-    return await _marks(s.photos.select(me, a.album, a.photo, True), "selected")
+    return await _marks(s.photos.select(me, a.album, a.photo, True), "put in the selection")
 
 
 async def photo_deselect(s: Services, me: Actor, a: argparse.Namespace) -> Result:
-    return await _marks(s.photos.select(me, a.album, a.photo, False), "deselected")
+    return await _marks(s.photos.select(me, a.album, a.photo, False), "taken out of the selection")
 
 
 async def photo_approve(s: Services, me: Actor, a: argparse.Namespace) -> Result:

@@ -23,6 +23,7 @@ class Album(Base, TenantOwned):
     min_select: Mapped[int | None]
     max_select: Mapped[int | None]
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    trashed_at: Mapped[datetime | None]  # in the studio's trash until it is emptied
 
 
 class Photo(Base, TenantOwned):

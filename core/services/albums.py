@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, IngestFailure, Photo, Tenant
 from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, Refused
+from core.ingest.library import album_folder
 from core.policies import Actor, Guest, Permission, require
 from core.services.context import Call, ServiceContext
 from core.services.gates import gather_facts
@@ -46,6 +49,15 @@ class AlbumSummary:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class OpenFailure:
+    """A file an import could not bring in, still blocking the album from leaving Raw."""
+
+    path: str
+    reason: str
+    at: datetime
+
+
 def as_uuid(ref: object) -> uuid.UUID | None:
     """`ref` as an id when it is one (a UUID or its text), else None: names and filenames."""
     if isinstance(ref, uuid.UUID):
@@ -56,9 +68,13 @@ def as_uuid(ref: object) -> uuid.UUID | None:
         return None
 
 
-async def find_album(session: AsyncSession, who: Actor | Guest, ref: str | uuid.UUID) -> Album:
-    """An album of the actor's studio by id or unique name; another studio's is 'not found'."""
-    scope = Album.tenant_id == who.tenant_id
+async def find_album(
+    session: AsyncSession, who: Actor | Guest, ref: str | uuid.UUID, *, in_trash: bool = False
+) -> Album:
+    """An album of the actor's studio by id or unique name; another studio's is 'not found',
+    and so is one in the trash (unless `in_trash` asks for those)."""
+    trashed = Album.trashed_at.is_not(None) if in_trash else Album.trashed_at.is_(None)
+    scope = and_(Album.tenant_id == who.tenant_id, trashed)
     album = None
     album_id = as_uuid(ref)
     if album_id is not None:
@@ -98,6 +114,15 @@ async def summarise(session: AsyncSession, album: Album) -> AlbumSummary:
     )
 
 
+def _album_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("An album needs a name.")
+    if len(name) > 200:
+        raise Invalid("An album name can be at most 200 characters.")
+    return name
+
+
 def _check_limits(min_select: int | None, max_select: int | None) -> None:
     if min_select is not None and min_select < 0:
         raise Invalid("The minimum selection cannot be negative.")
@@ -120,18 +145,22 @@ class AlbumService:
         min_select: int | None = None,
         max_select: int | None = None,
     ) -> AlbumSummary:
-        name = " ".join(name.split())
-        if not name:
-            raise Invalid("An album needs a name.")
-        if len(name) > 200:
-            raise Invalid("An album name can be at most 200 characters.")
+        name = _album_name(name)
         _check_limits(min_select, max_select)
         async with self.ctx.call(actor, "album.create") as call:
             require(actor, Permission.MANAGE_ALBUMS)
-            taken = await call.session.scalar(
-                select(Album.id).where(Album.tenant_id == actor.tenant_id, Album.name == name)
-            )
-            if taken:
+            taken = (
+                await call.session.execute(
+                    select(Album.id, Album.trashed_at).where(
+                        Album.tenant_id == actor.tenant_id, Album.name == name
+                    )
+                )
+            ).first()
+            if taken is not None and taken.trashed_at is not None:
+                raise Conflict(
+                    f"An album named {name!r} is in the trash: put it back, or empty the trash."
+                )
+            if taken is not None:
                 raise Conflict(f"An album named {name!r} already exists in this studio.")
             album = Album(
                 id=uuid.uuid4(),
@@ -161,7 +190,9 @@ class AlbumService:
                 .where(Photo.album_id == Album.id, Photo.selected)
                 .scalar_subquery()
             )
-            query = select(Album, photos, selected).where(Album.tenant_id == actor.tenant_id)
+            query = select(Album, photos, selected).where(
+                Album.tenant_id == actor.tenant_id, Album.trashed_at.is_(None)
+            )
             if stage is not None:
                 query = query.where(Album.stage == stage.value)
             rows = await call.session.execute(query.order_by(Album.created_at.desc()))
@@ -193,6 +224,79 @@ class AlbumService:
         async with self.ctx.call(actor, "album.show", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             return await summarise(call.session, await find_album(call.session, actor, ref))
+
+    async def rename(self, actor: Actor, ref: str | uuid.UUID, name: str) -> AlbumSummary:
+        name = _album_name(name)
+        async with self.ctx.call(actor, "album.rename") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            if name != album.name:
+                taken = await call.session.scalar(
+                    select(Album.id).where(
+                        Album.tenant_id == actor.tenant_id, Album.name == name, Album.id != album.id
+                    )
+                )
+                if taken:
+                    raise Conflict(f"An album named {name!r} already exists in this studio.")
+                call.detail.update({"from": album.name, "to": name})
+                album.name = name
+                album.updated_at = utcnow()
+                call.emit(Change.ALBUM_CHANGED, name=name)
+            return await summarise(call.session, album)
+
+    async def move_to_trash(self, actor: Actor, ref: str | uuid.UUID) -> AlbumSummary:
+        """Out of the studio's sight (and its links stop working) until put back or emptied."""
+        async with self.ctx.call(actor, "album.trash") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            call.on("album", album.id, album.name)
+            album.trashed_at = utcnow()
+            call.emit(Change.ALBUM_TRASHED)
+            return await summarise(call.session, album)
+
+    async def put_back(self, actor: Actor, ref: str | uuid.UUID) -> AlbumSummary:
+        async with self.ctx.call(actor, "album.restore") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, ref, in_trash=True)
+            call.on("album", album.id, album.name)
+            album.trashed_at = None
+            call.emit(Change.ALBUM_RESTORED)
+            return await summarise(call.session, album)
+
+    async def in_trash(self, actor: Actor) -> list[tuple[uuid.UUID, str, datetime]]:
+        """The albums in the studio's trash: id, name, when they were put there, newest first."""
+        async with self.ctx.call(actor, "album.trash_list", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            rows = await call.session.execute(
+                select(Album.id, Album.name, Album.trashed_at)
+                .where(Album.tenant_id == actor.tenant_id, Album.trashed_at.is_not(None))
+                .order_by(Album.trashed_at.desc())
+            )
+            return [(i, n, at) for i, n, at in rows]
+
+    async def empty_trash(self, actor: Actor) -> int:
+        """Delete the trashed albums for good: their photos, what clients said, their files."""
+        async with self.ctx.call(actor, "album.empty_trash") as call:
+            require(actor, Permission.MANAGE_STUDIO)
+            ids = list(
+                await call.session.scalars(
+                    select(Album.id).where(
+                        Album.tenant_id == actor.tenant_id, Album.trashed_at.is_not(None)
+                    )
+                )
+            )
+            if ids:
+                await call.session.execute(delete(Album).where(Album.id.in_(ids)))
+            call.detail["albums"] = [str(i) for i in ids]
+            for album_id in ids:
+                call.album_id = album_id
+                call.emit(Change.ALBUM_DELETED)
+        # After the commit: a crash between leaves files nobody lists, never rows without files.
+        library = self.ctx.home.library
+        for album_id in ids:
+            await asyncio.to_thread(shutil.rmtree, album_folder(library, album_id), True)
+        return len(ids)
 
     async def set_limits(
         self, actor: Actor, ref: str | uuid.UUID, min_select: int | None, max_select: int | None
@@ -270,6 +374,18 @@ class AlbumService:
         )
         await call.session.flush()
         return await summarise(call.session, album)
+
+    async def open_failures(self, actor: Actor, ref: str | uuid.UUID) -> list[OpenFailure]:
+        """The album's import failures nobody has dealt with yet, oldest first."""
+        async with self.ctx.call(actor, "album.failures", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, ref)
+            rows = await call.session.execute(
+                select(IngestFailure.source_path, IngestFailure.reason, IngestFailure.created_at)
+                .where(IngestFailure.album_id == album.id, IngestFailure.resolved_at.is_(None))
+                .order_by(IngestFailure.created_at, IngestFailure.source_path)
+            )
+            return [OpenFailure(path, reason, at) for path, reason, at in rows]
 
     async def resolve_failures(self, actor: Actor, ref: str | uuid.UUID, note: str) -> int:
         """Mark the album's import failures as dealt with (the photographer checked them)."""

@@ -234,6 +234,8 @@ async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
     tenant = await session.get(Tenant, link.tenant_id)
     if album is None or tenant is None or tenant.suspended_at is not None:
         raise NotFound(GONE)
+    if album.trashed_at is not None:  # a trashed album's links stop working at once
+        raise NotFound(GONE)
     if album.tenant_id != link.tenant_id:
         raise NotFound(GONE)
     settings = await studio_settings(session, link.tenant_id)

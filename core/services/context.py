@@ -141,9 +141,17 @@ class ServiceContext:
                     call.tenant_id = actor.tenant_id if actor else None
                 if isinstance(exc, Refused):
                     call.detail["refusals"] = [r.code for r in exc.refusals]
-                session.add(_event(call, _outcome(exc), str(exc) or type(exc).__name__, started))
+                session.add(_event(call, _outcome(exc), _sentence(exc), started))
         except Exception:  # the audit must never hide the original error
             log.exception("could not write the audit event for %s", action)
+
+
+def _sentence(exc: BaseException) -> str:
+    """What the audit log says about a failure: our own errors are sentences already; anything
+    else is a bug whose text means nothing to an admin (the log file keeps the trace)."""
+    if isinstance(exc, PhotoFlowError):
+        return str(exc) or "The action was not done."
+    return "It failed because of an error in PhotoFlow; nothing was changed. The log has details."
 
 
 def _event(call: Call, outcome: str, message: str | None, started: float) -> AuditEvent:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Feedback, Photo
+from core.services.guest_activity import client_stars
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class PhotoRow:
     preview_hash: str | None
     client_picks: int
     comments: int
+    client_stars: float = 0.0  # the guests' mean stars; 0 when no guest rated it
 
 
 COLUMNS = (
@@ -104,17 +106,23 @@ async def photo_rows(
         blob = await session.scalar(select(agg).select_from(ordered))
     picks = await _counts(session, album.id, "pick", photo_id)
     comments = await _counts(session, album.id, "comment", photo_id)
+    stars = await client_stars(session, album.id, photo_id)
     collecting = gc.isenabled()
     gc.disable()  # 50,000 small lists and rows: the cyclic GC would rescan them several times
     try:
         data = json.loads(blob) if isinstance(blob, str) else (blob or [])  # PG decodes JSON
-        return _rows(data, picks, comments)
+        return _rows(data, picks, comments, stars)
     finally:
         if collecting:
             gc.enable()
 
 
-def _rows(data: list[list[Any]], picks: dict[str, int], comments: dict[str, int]) -> list[PhotoRow]:
+def _rows(
+    data: list[list[Any]],
+    picks: dict[str, int],
+    comments: dict[str, int],
+    stars: dict[str, float],
+) -> list[PhotoRow]:
     out = []
     for r in data:
         pid = uuid.UUID(r[0])
@@ -135,6 +143,7 @@ def _rows(data: list[list[Any]], picks: dict[str, int], comments: dict[str, int]
                 r[11],
                 picks.get(key, 0),
                 comments.get(key, 0),
+                stars.get(key, 0.0),
             )
         )
     return out

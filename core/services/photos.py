@@ -20,6 +20,7 @@ from core.ingest.matching import stem_of
 from core.policies import Actor, Guest, Permission, require
 from core.services.albums import as_uuid, find_album
 from core.services.context import Call, ServiceContext
+from core.services.guest_activity import GuestActivity, guest_activity
 from core.services.photo_rows import PhotoRow, photo_rows
 from core.workflow import Stage
 
@@ -161,6 +162,7 @@ class PhotoDetail:
     versions: tuple[VersionInfo, ...]
     feedback: tuple[ClientWord, ...]
     original_path: Path | None
+    guests: tuple[GuestActivity, ...] = ()
 
 
 class PhotoService:
@@ -239,7 +241,17 @@ class PhotoService:
                     for f in said.scalars()
                 ),
                 original_path=original,
+                guests=(await guest_activity(call.session, album.id, photo.id)).get(photo.id, ()),
             )
+
+    async def guests(
+        self, actor: Actor, album_ref: str | uuid.UUID
+    ) -> dict[uuid.UUID, tuple[GuestActivity, ...]]:
+        """Each guest's picks, stars and comments on the album's photos, by photo id."""
+        async with self.ctx.call(actor, "photo.guests", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            return await guest_activity(call.session, album.id)
 
     async def rate(self, actor: Actor, album: str | uuid.UUID, photo: str, stars: int) -> Marks:
         if not 0 <= stars <= 5:

@@ -24,6 +24,15 @@ def check_email(email: str) -> str:
     return email
 
 
+def as_role(value: Role | str) -> Role:
+    """A role from a Role or its name: Qt widgets hand an enum back as its plain text."""
+    try:
+        return Role.parse(str(value))
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise Invalid(f"{value!s} is not a role; the roles are {names}.") from None
+
+
 @dataclass(frozen=True)
 class UserView:
     id: uuid.UUID
@@ -83,8 +92,9 @@ class UserService:
                 .limit(1)
             )
 
-    async def add(self, actor: Actor, email: str, role: Role, name: str = "") -> UserView:
+    async def add(self, actor: Actor, email: str, role: Role | str, name: str = "") -> UserView:
         email = check_email(email)
+        role = as_role(role)
         async with self.ctx.call(actor, "user.add") as call:
             require(actor, Permission.MANAGE_STUDIO)
             if role is Role.SUPERADMIN and actor.role is not Role.SUPERADMIN:
@@ -113,8 +123,8 @@ class UserService:
             )
             return [UserView.of(u, studio) for u in users]
 
-    async def set_role(self, actor: Actor, email: str, role: Role) -> UserView:
-        return await self._change(actor, email, "user.set_role", role=role)
+    async def set_role(self, actor: Actor, email: str, role: Role | str) -> UserView:
+        return await self._change(actor, email, "user.set_role", role=as_role(role))
 
     async def set_active(self, actor: Actor, email: str, active: bool) -> UserView:
         return await self._change(actor, email, "user.set_active", active=active)

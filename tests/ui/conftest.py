@@ -15,11 +15,20 @@ from pathlib import Path
 
 import pytest
 import qasync
+from PySide6.QtCore import QSettings
 
 from app.bootstrap import close_services, open_services
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path: Path) -> Iterator[Path]:
+    """Qt's per-user settings (pane widths) go to the test's folder, not the real home."""
+    folder = tmp_path / "qt-settings"
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
 
 
 @pytest.fixture

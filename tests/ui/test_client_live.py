@@ -73,12 +73,12 @@ def test_client_pick_and_comment_update_the_cell_and_inspector_live(
                 what="the cell's pick and comment badges",
             )
             await until(
-                lambda: "Carla" in window.inspector.said.text(), what="the comment in the inspector"
+                lambda: "Carla" in window.inspector.guests.text(),
+                what="the guest's pick and comment in the inspector",
             )
-            said = window.inspector.said.text()
-            assert "Warmer skin, please" in said and "says" in said
-            assert window.inspector.values["picks"].text() == "1"
-            assert window.inspector.values["comments"].text() == "1"
+            assert window.inspector.guests.text() == "Carla: ♥ picked · “Warmer skin, please”"
+            assert window.inspector.text("picks") == "1 · Carla"
+            assert window.inspector.text("comments") == "1"
             # The other photos are untouched, and the album was not listed again.
             others = [grid.model.photo(r) for r in range(4) if r != index.row()]
             assert all(o.client_picks == 0 and o.comments == 0 for o in others)
@@ -90,7 +90,7 @@ def test_client_pick_and_comment_update_the_cell_and_inspector_live(
             bo = (await s.client.open(other.token)).guest("Bo")
             await s.client.pick(bo, photo.id)
             await until(lambda: index.data(Roles.CLIENT_PICKS) == 2, what="the second pick")
-            assert window.inspector.values["picks"].text() == "2"
+            await until(lambda: window.inspector.text("picks") == "2 · Carla, Bo", what="Bo")
         finally:
             s.photos.list = real_list  # type: ignore[method-assign]
 

@@ -65,6 +65,7 @@ def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path, photos_dir: 
         n = len(ingest.report.imported)
         assert n == len(list(folder.iterdir())) - 1, ingest.report.failed
         assert [f.path for f in ingest.report.failed] == [str(folder / "BROKEN.jpg")]
+        await until(lambda: ingest.failures.count() == 1, what="the failure to be listed")
         assert "BROKEN.jpg: empty file" in ingest.failures.item(0).text()
         assert "of" in ingest.status.text() or "imported" in ingest.status.text()
         await until(lambda: grid.model.rowCount() == n, what="the grid to fill")
@@ -124,14 +125,16 @@ def test_cull_refuse_fix_advance(desk: Desk, qtbot, tmp_path: Path, photos_dir: 
 
         # Rate needs a selection: refused, then select two photos with S, advance to Retouch.
         qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)
-        await until(lambda: any("No photo is selected" in x for x in bar.refusal_lines))
+        await until(lambda: any("No photo is in the selection" in x for x in bar.refusal_lines))
         press(grid.view, Qt.Key.Key_Home)
         press(grid.view, Qt.Key.Key_S)
         press(grid.view, Qt.Key.Key_End)
         press(grid.view, Qt.Key.Key_Left)
         press(grid.view, Qt.Key.Key_S)
         await studio.jobs.idle()
-        await until(lambda: "2 selected" in bar.detail.text(), what="the stage bar to count 2")
+        await until(
+            lambda: "2 in the selection" in bar.detail.full_text(), what="the stage bar to count 2"
+        )
         qtbot.mouseClick(bar.advance, Qt.MouseButton.LeftButton)
         await until(lambda: bar.album.stage.value == "retouch", what="Retouch")
         assert "Retouch" in bar.title.text()
