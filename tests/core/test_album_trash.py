@@ -17,7 +17,7 @@ async def test_trash_put_back_and_empty(studio: Studio, tmp_path: Path) -> None:
     album = await s.albums.create(pia, "Garden party")
     await s.imports.run(pia, album.id, make_shoot(tmp_path / "card", 2))
     link = await s.links.create(pia, album.id)
-    folder = album_folder(s.ctx.home.library, album.id)
+    folder = album_folder(s.paths.library, album.id)
     assert folder.exists()
 
     await s.albums.move_to_trash(pia, album.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -35,10 +36,11 @@ def open_album_by_click(qtbot, window: MainWindow, name: str) -> None:  # type: 
     )
 
 
+@pytest.mark.photos
 def test_failures_can_be_dealt_with_after_the_import_dialog_closed(  # type: ignore[no-untyped-def]
-    desk: Desk, qtbot, tmp_path: Path
+    desk: Desk, qtbot, tmp_path: Path, photos_dir: Path
 ) -> None:
-    folder = shoot_folder(tmp_path)
+    folder = shoot_folder(tmp_path, photos_dir)
     desk.run(desk.services.albums.create(desk.admin, "Harbour wedding"))
     studio = Studio(desk.services, desk.admin)
     window = MainWindow(studio)

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.bootstrap import context_of
 from core.policies import Role
 from tests.ui.conftest import Desk, until
 from ui.main_window import MainWindow
@@ -67,7 +68,7 @@ def test_an_unexpected_error_reads_as_a_sentence_in_the_audit_log(  # type: igno
     """A bug inside a service call: the admin reads a sentence, the trace goes to the log."""
 
     async def broken_call() -> None:
-        async with desk.services.ctx.call(desk.admin, "album.create"):
+        async with context_of(desk.services).call(desk.admin, "album.create"):
             raise AttributeError("'str' object has no attribute 'value'")
 
     with caplog.at_level(logging.ERROR), pytest.raises(AttributeError):
