@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.output import album_json, album_text, plain
-from app.cli.progress import ProgressBar
-from core.imaging.previews import preview_path
 from core.policies import Actor, Role
-from core.services import Services
 from core.workflow import Stage
 
+if TYPE_CHECKING:
+    from core.services import Services
+
 Result = tuple[Any, str]
-Handler = Callable[[Services, Actor, argparse.Namespace], Awaitable[Result]]
+Handler = Callable[["Services", Actor, argparse.Namespace], Awaitable[Result]]
 
 
 async def tenant_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
@@ -117,6 +117,8 @@ async def album_resolve_failures(s: Services, me: Actor, a: argparse.Namespace) 
 
 
 async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from app.cli.progress import ProgressBar
+
     bar = None if (a.json or a.no_progress) else ProgressBar()
     report = await s.imports.run(me, a.album, a.paths, a.kind, progress=bar)
     data = {
@@ -135,6 +137,8 @@ async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from core.imaging.previews import preview_path
+
     rows = await s.photos.list(me, a.album, order=a.sort)
     cache = s.ctx.home.previews
 
