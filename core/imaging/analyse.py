@@ -81,7 +81,8 @@ def imaging_pool(
     if method == "forkserver":
         # Workers fork from a server that has already imported the imaging stack (Pillow,
         # pillow-heif, rawpy, blake3): a worker starts in milliseconds instead of ~0.5 s.
-        context.set_forkserver_preload(["core.ingest.worker"])
+        # (rawpy by name: the command line's process loads it only for RAW files.)
+        context.set_forkserver_preload(["core.ingest.worker", "rawpy"])
     if chatter_log is None:
         return ProcessPoolExecutor(max_workers, mp_context=context)
     _keep_short(chatter_log)
