@@ -9,7 +9,10 @@ of the wall time and of the CPU time the process used (user + system: steadier w
 shares the machine). A last row, for scale: what importing SQLAlchemy's ORM, its asyncio
 extension and the SQLite driver costs on its own, the floor of any command that reads the catalog.
 
-    .venv/bin/python benchmarks/startup.py [--runs 21] [--warmup 3] [--photos 12]
+    .venv/bin/python benchmarks/startup.py [--runs 21] [--warmup 3] [--photos 12] [--checkout DIR]
+
+--checkout times another copy of the code (say `git archive` of an older commit) through
+`python -m app.main`, on a home this checkout prepared: the figures before a change.
 """
 
 from __future__ import annotations
@@ -57,11 +60,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+def once(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall and CPU seconds of one whole run of ``argv``."""
     cpu = _children_cpu()
     started = time.perf_counter()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode(errors='replace')}")
@@ -73,6 +76,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--photos", type=int, default=12)
+    parser.add_argument("--checkout", type=Path, help="time the photoflow of this source tree")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pf-startup-") as tmp:
@@ -80,6 +84,10 @@ def main() -> None:
         prepare(home, opts.photos)
         env = {**os.environ, "PHOTOFLOW_HOME": str(home)}
         pf = photoflow_argv()
+        cwd = None
+        if opts.checkout is not None:  # -m puts the working folder first on the path
+            cwd = opts.checkout.resolve()
+            pf = [sys.executable, "-m", "app.main"]
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "--version": [*pf, "--version"],
@@ -89,11 +97,11 @@ def main() -> None:
         }
         for _ in range(opts.warmup):
             for argv in commands.values():
-                once(argv, env)
+                once(argv, env, cwd)
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(opts.runs):
             for name, argv in commands.items():
-                runs[name].append(once(argv, env))
+                runs[name].append(once(argv, env, cwd))
 
     wall = {name: statistics.median(w for w, _ in r) for name, r in runs.items()}
     cpu = {name: statistics.median(c for _, c in r) for name, r in runs.items()}
