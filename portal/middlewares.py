@@ -1,10 +1,13 @@
-"""What every request and response goes through (every route is `guarded`): plain errors (never a stack trace, never a 5xx),
-the CSRF and Origin check for anything that changes state, and the security headers."""
+"""What every request and response goes through (every route is `guarded`): plain errors (never a
+stack trace; 4xx for bad input, a bare 500 for a fault of ours, logged and counted), the CSRF and
+Origin check for anything that changes state, and the security headers."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -20,6 +23,23 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CATCH_ALL = "/{tail}"
 NONCE: web.RequestKey[str] = web.RequestKey("nonce", str)
+SERVER_ERROR_TEXT = "Something went wrong on our side. Please try again later."
+
+
+@dataclass
+class ServerErrors:
+    """Requests the portal failed by a fault of its own (answered 500), in total and by route
+    pattern (not by path, so a scan of made-up URLs cannot grow it): for /metrics."""
+
+    total: int = 0
+    by_route: Counter[str] = field(default_factory=Counter)
+
+    def count(self, route: str) -> None:
+        self.total += 1
+        self.by_route[route] += 1
+
+
+SERVER_ERRORS: web.AppKey[ServerErrors] = web.AppKey("server_errors", ServerErrors)
 
 
 def _is_api(request: web.Request) -> bool:
@@ -73,7 +93,8 @@ def guarded(handler: Handler) -> Handler:
 
 
 def failure(request: web.Request, exc: Exception) -> web.StreamResponse:
-    """The plain answer to a failed request: never a stack trace, never a 5xx."""
+    """The plain answer to a failed request: never a stack trace; 4xx only for what the request
+    got wrong, and anything else is ours to fix: a 500."""
     if isinstance(exc, GalleryGone):
         return _error(request, 404, "This gallery is not available.")
     if isinstance(exc, (NotFound, NotPermitted)):
@@ -94,14 +115,23 @@ def failure(request: web.Request, exc: Exception) -> web.StreamResponse:
         if exc.status < 400:
             raise exc  # redirects are aiohttp's to answer
         if exc.status >= 500:
-            log.error("portal %s %s answered %s", request.method, request.path, exc.status)
-            return _error(request, 400, "This request could not be handled.")
+            return server_error(request, exc)
         response = _error(request, exc.status, exc.text or exc.reason)
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    log.exception("portal %s %s failed", request.method, request.path, exc_info=exc)
-    return _error(request, 400, "This request could not be handled.")
+    return server_error(request, exc)
+
+
+def server_error(request: web.Request, exc: Exception) -> web.Response:
+    """A fault of ours: a bare 500 that says nothing of it, the trace in the log, one more count."""
+    route = request.match_info.route.resource
+    pattern = route.canonical if route is not None else "?"
+    log.error("portal %s %s failed (%s)", request.method, request.path, pattern, exc_info=exc)
+    errors = request.app.get(SERVER_ERRORS)
+    if errors is not None:
+        errors.count(pattern)
+    return _error(request, 500, SERVER_ERROR_TEXT)
 
 
 async def unmatched(request: web.Request) -> web.StreamResponse:

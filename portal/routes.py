@@ -6,13 +6,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from portal import api, live, previews, views
-from portal.middlewares import CATCH_ALL, guarded, unmatched
+from portal.middlewares import CATCH_ALL, SERVER_ERRORS, ServerErrors, guarded, unmatched
 
 PHOTO = r"/api/photos/{photo_id:[0-9a-fA-F-]{32,36}}"
 
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
+    app[SERVER_ERRORS] = ServerErrors()  # what the guard of every route counts
 
     def get(path: str, handler: Handler) -> None:
         router.add_get(path, guarded(handler))

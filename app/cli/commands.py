@@ -5,21 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.cli.output import album_json, album_text, plain
-from app.cli.progress import ProgressBar
-from app.cli.watch import watch
-from core.imaging.previews import preview_path
 from core.policies import Actor, Role
 from core.portal_address import lan_base_url, unreachable_reason
-from core.services import Services
-from core.services.links import PublishedLink
 from core.workflow import Stage
 
+if TYPE_CHECKING:
+    from core.services import Services
+    from core.services.links import PublishedLink
+
 Result = tuple[Any, str]
-Handler = Callable[[Services, Actor, argparse.Namespace], Awaitable[Result]]
+Handler = Callable[["Services", Actor, argparse.Namespace], Awaitable[Result]]
 
 
 async def tenant_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
@@ -124,6 +123,8 @@ async def album_resolve_failures(s: Services, me: Actor, a: argparse.Namespace) 
 
 
 async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from app.cli.progress import ProgressBar
+
     bar = None if (a.json or a.no_progress) else ProgressBar()
     report = await s.imports.run(me, a.album, a.paths, a.kind, progress=bar)
     data = {
@@ -142,6 +143,8 @@ async def import_files(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 async def photo_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from core.imaging.previews import preview_path
+
     rows = await s.photos.list(me, a.album, order=a.sort)
     guests = await s.photos.guests(me, a.album)
     cache = s.paths.previews
@@ -408,6 +411,12 @@ async def portal(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     return {}, "Portal stopped."
 
 
+async def _watch(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from app.cli.watch import watch
+
+    return await watch(s, me, a)
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("tenant", "create"): tenant_create,
     ("tenant", "list"): tenant_list,
@@ -447,5 +456,5 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("link", "unlock"): link_unlock,
     ("album", "picks"): album_picks,
     ("portal", None): portal,
-    ("watch", None): watch,
+    ("watch", None): _watch,
 }

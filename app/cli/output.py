@@ -9,10 +9,11 @@ import sys
 import uuid
 from datetime import datetime
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.services.albums import AlbumSummary
-from core.workflow import Refusal
+if TYPE_CHECKING:
+    from core.services.albums import AlbumSummary
+    from core.workflow import Refusal
 
 
 def plain(value: Any) -> Any:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from core.services.imports import KINDS
-
+# Spelled out here, not imported: building the parser (for --help, --version and shell
+# completion) must not load the services. tests/app check them against the services' own lists.
+KINDS = ["original", "stock", "retouched", "final"]
 STAGES = ["raw", "stock", "rate", "retouch", "feedback", "final"]
 ROLES = ["photographer", "editor", "admin", "superadmin"]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from core.services.imports import ImportProgress
+if TYPE_CHECKING:
+    from core.services.imports import ImportProgress
 
 
 def _size(n: float) -> str:

@@ -6,44 +6,43 @@ Exit codes: 0 done; 2 usage; 3 refused by a workflow rule; 4 not permitted; 1 an
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-from app.bootstrap import close_services, home_at, open_services, shared_catalog_url
-from app.cli.commands import HANDLERS
-from app.cli.output import emit, error, refusal_json
+from app import __version__
 from app.cli.parser import build_parser
-from app.logs import setup_logging
 from core.errors import PhotoFlowError, Refused
-from core.home import Home
-from core.policies import Actor
-from core.services import Services
 
-log = logging.getLogger("photoflow")
+if TYPE_CHECKING:
+    from core.home import Home
+    from core.policies import Actor
+    from core.services import Services
+
+# Only the commands that keep running follow the journal (and so hear other processes).
 FOLLOWING = frozenset({"portal", "watch"})
 
 
-def photoflow_version() -> str:
-    try:
-        return version("photoflow")
-    except PackageNotFoundError:
-        return "0.1.0"
-
-
 def run(argv: list[str]) -> int:
+    """Parse, then load only what the command uses: `--version` and `--help` (and shell
+    completion, which calls them) import nothing beyond argparse."""
     parser = build_parser()
     args = parser.parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     if args.version:
-        print(f"photoflow {photoflow_version()}")
+        print(f"photoflow {__version__}")
         return 0
     if args.command is None:
         from app.desktop import open_desktop
 
         return open_desktop(args)
+    # Only now the services' world: the database, the models, the services' modules.
+    import asyncio
+
+    from app.bootstrap import home_at
+    from app.cli.output import error
+    from app.logs import setup_logging
+
     setup_logging(home_at(args.home).root)
     try:
         if args.command == "portal":  # a server of its own: on uvloop where it is installed
@@ -57,6 +56,12 @@ def run(argv: list[str]) -> int:
 
 
 async def _run(args: argparse.Namespace, as_json: bool) -> int:
+    import logging
+
+    from app.bootstrap import close_services, home_at, open_services, shared_catalog_url
+    from app.cli.commands import HANDLERS
+    from app.cli.output import emit, error, refusal_json
+
     home = home_at(args.home)
     try:
         if args.command == "init":
@@ -67,7 +72,6 @@ async def _run(args: argparse.Namespace, as_json: bool) -> int:
                 as_json,
             )
             return 1
-        # Only the commands that keep running follow the journal (and so hear other processes).
         services = await open_services(home, follow=args.command in FOLLOWING)
         try:
             actor = await _actor(services, home, args)
@@ -94,12 +98,15 @@ async def _run(args: argparse.Namespace, as_json: bool) -> int:
         error(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "), as_json)
         return 1
     except Exception as exc:
-        log.exception("unexpected error")
+        logging.getLogger("photoflow").exception("unexpected error")
         error(f"Something went wrong ({type(exc).__name__}); nothing was half-done.", as_json)
         return 1
 
 
 async def _init(home: Home, args: argparse.Namespace, as_json: bool) -> int:
+    from app.bootstrap import close_services, open_services
+    from app.cli.output import emit
+
     services = await open_services(home, follow=False)
     try:
         admin = await services.tenants.initialise(args.init_studio, args.admin, args.name)

@@ -1,7 +1,5 @@
 """Albums, their photos, the photos' versions, culling marks, the selection and ingest failures."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Any

@@ -1,7 +1,5 @@
 """The audit log: every service call that changed or tried to change something, with its duration."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Any

@@ -1,7 +1,5 @@
 """Declarative base, column types that behave the same on SQLite and PostgreSQL, and mixins."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar

@@ -1,7 +1,5 @@
 """Share links that clients open without an account, and what clients say through them."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

@@ -1,7 +1,5 @@
 """Studios (tenants) with their settings, and the people who work in them."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -86,7 +86,8 @@ def imaging_pool(
     if method == "forkserver":
         # Workers fork from a server that has already imported the imaging stack (Pillow,
         # pillow-heif, rawpy, blake3): a worker starts in milliseconds instead of ~0.5 s.
-        preload = ["core.ingest.worker"]
+        # (rawpy by name: the command line's process loads it only for RAW files.)
+        preload = ["core.ingest.worker", "rawpy"]
         if threading.current_thread() is threading.main_thread():
             # The kernel ties the forkserver to the thread that starts it: start it now, from
             # the thread that lives as long as this process, and it dies with this process.

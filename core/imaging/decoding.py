@@ -11,12 +11,15 @@ import os
 import struct
 import warnings
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import rawpy
 from PIL import Image
 
 from core.imaging.errors import NotAPhoto
 from core.imaging.formats import PhotoKind, sniff_kind
+
+if TYPE_CHECKING:
+    import rawpy  # loaded by the functions that read RAW files: LibRaw and numpy take 0.1 s
 
 #: A photo handed to the library: a path on disk or the file's bytes already in memory.
 Source = str | os.PathLike[str] | bytes
@@ -134,6 +137,8 @@ def turned_sideways(orientation: int) -> bool:
 
 def open_raw(data: bytes) -> rawpy.RawPy | None:
     """LibRaw's view of a RAW file, or None when LibRaw cannot parse it at all."""
+    import rawpy
+
     try:
         return rawpy.imread(io.BytesIO(data))
     except (rawpy.LibRawError, ValueError, OSError):
@@ -152,6 +157,8 @@ def raw_image_data_present(raw: rawpy.RawPy, size_bytes: int) -> bool:
 
 def raw_embedded_jpeg(raw: rawpy.RawPy) -> bytes | Image.Image | None:
     """The RAW's embedded preview: JPEG bytes, or a small bitmap as an image; None if absent."""
+    import rawpy
+
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawError, ValueError, OSError):

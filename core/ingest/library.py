@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.fsutil import fsync_dir
-from core.imaging.analyse import hash_file
 
 KIND_FOLDERS = {"original": "originals", "stock": "stock", "final": "final"}
 
@@ -35,6 +34,8 @@ class StagedCopy:
 def place(staged: StagedCopy, dest: Path) -> Path:
     """Rename the staged copy into the library; a different file with the same name keeps its
     place and the new one gets a free name. Returns where the file now is."""
+    from core.imaging.analyse import hash_file  # the imaging stack: loaded by imports only
+
     tmp = Path(staged.temp_path)
     target = dest
     n = 2

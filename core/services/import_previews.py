@@ -19,9 +19,7 @@ from core.catalog.base import utcnow
 from core.changes import Change
 from core.events import Event
 from core.home import Home
-from core.imaging.previews import DEFAULT_SIZES, preview_path
 from core.imaging.xmp import sidecar_candidates
-from core.ingest.worker import render_grid, render_loupe
 from core.policies import Actor
 from core.services.context import ServiceContext
 from core.services.import_state import (
@@ -46,6 +44,9 @@ class PreviewPass:
         """The real previews, for this import's files and any a killed run left: first every
         grid thumbnail (a big JPEG's costs a fraction of its loupe preview, so the whole shoot
         is sharp in the grid early), then the loupe previews still missing."""
+        # The imaging stack is loaded by the passes that use it, not by every command's start.
+        from core.ingest.worker import render_grid, render_loupe
+
         previews = str(self.ctx.home.previews)
         library = self.ctx.home.library
         loupe_later: list[AwaitingPreviews] = []
@@ -202,6 +203,8 @@ async def left_without_previews(
     session: AsyncSession, album_id: uuid.UUID, home: Home
 ) -> list[AwaitingPreviews]:
     """Files a killed import put in the library before their previews were made."""
+    from core.imaging.previews import DEFAULT_SIZES, preview_path
+
     # A retouch answers the change requests of earlier rounds once its previews are made; one
     # that still leaves some open was stopped between its previews and that answer.
     answer_due = (

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import IngestFailure
 from core.catalog.base import utcnow
-from core.ingest.worker import Prepared
+
+if TYPE_CHECKING:
+    from core.ingest.worker import Prepared
 
 
 @dataclass(frozen=True)

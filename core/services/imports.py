@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,16 +24,9 @@ from core.catalog import Album, Photo, PhotoVersion
 from core.changes import Change
 from core.errors import Invalid
 from core.fsutil import sweep_temp_files
-from core.imaging.analyse import imaging_pool
 from core.ingest.library import album_folder, destination, discard, place
 from core.ingest.matching import match_stem, stem_of, unique_stem
 from core.ingest.scan import expand
-from core.ingest.worker import (
-    Prepared,
-    copy_sidecar,
-    prepare_file,
-    worker_ready,
-)
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import Call, ServiceContext
@@ -51,6 +45,12 @@ from core.services.import_state import (
 from core.services.photos import LABELS, parse_label
 from core.workflow import Stage
 
+if TYPE_CHECKING:
+    from core.ingest.worker import Prepared
+
+# The imaging stack (Pillow, LibRaw, the worker module) is imported where files are worked on,
+# not here: every command builds this service, and most never import a file.
+
 KINDS = ("original", "stock", "retouched", "final")
 
 
@@ -67,6 +67,8 @@ class ImportService:
     @property
     def executor(self) -> Executor:
         if self._executor is None:
+            from core.imaging.analyse import imaging_pool
+
             self._executor = imaging_pool(chatter_log=self.ctx.home.logs / "decoders.log")
             self._own_executor = True
         return self._executor
@@ -74,6 +76,8 @@ class ImportService:
     async def warm(self) -> None:
         """Start the worker processes now (the desktop does this at start-up), so that the first
         import does not wait for them."""
+        from core.ingest.worker import worker_ready
+
         loop = asyncio.get_running_loop()
         workers = getattr(self.executor, "_max_workers", os.cpu_count() or 2)
         await asyncio.gather(
@@ -120,6 +124,7 @@ class ImportService:
         window = asyncio.Semaphore(max(2, 2 * (os.cpu_count() or 2)))
 
         previews = str(self.ctx.home.previews)
+        from core.ingest.worker import prepare_file
 
         async def prepare(path: Path) -> Prepared:
             async with window:
@@ -384,6 +389,8 @@ class ImportService:
             photo = await session.get(Photo, pid)
             describe(photo, prepared, staged.content_hash)
             if prepared.sidecar:
+                from core.ingest.worker import copy_sidecar
+
                 copy_sidecar(prepared.sidecar, placed)
         version = await session.scalar(
             select(PhotoVersion).where(

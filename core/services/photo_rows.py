@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Feedback, Photo
@@ -100,6 +99,8 @@ async def photo_rows(
     if session.bind.dialect.name == "sqlite":
         blob = await session.scalar(select(func.json_group_array(func.json_array(*ordered.c))))
     else:
+        from sqlalchemy.dialects.postgresql import aggregate_order_by  # not loaded for SQLite
+
         c = ordered.c
         sub_keys = (c.filename,) if by_name else (c.taken_at.is_(None), c.taken_at, c.filename)
         agg = func.json_agg(aggregate_order_by(func.json_build_array(*c), *sub_keys))

@@ -74,3 +74,13 @@ async def test_a_failed_call_leaves_nothing_behind_but_its_audit(studio: Studio)
     assert [t.name for t in await s.tenants.list(studio.admin)] == ["Lumen Studio"]
     [event] = await s.audit.events(studio.admin, action="tenant.create")
     assert event.outcome == "failed" and "already exists" in (event.message or "")
+
+
+def test_the_newest_migration_is_known_without_alembic() -> None:
+    """Database.migrate skips Alembic when the catalog stores this revision: it must be the one
+    Alembic itself would upgrade to."""
+    from alembic.script import ScriptDirectory
+
+    from core.catalog.database import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()

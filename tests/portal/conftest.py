@@ -147,3 +147,17 @@ async def enter_page(page: Page, url: str, pin: str | None, name: str) -> None:
     await expect(page.locator("#grid figure.photo").first).to_be_visible()
     # The grid is drawn by the server; its buttons answer once the gallery data has loaded.
     await expect(page.locator("#grid")).not_to_have_attribute("aria-busy", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fuzz: a long run outside CI; select it with -m fuzz")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long runs are left out unless asked for by name (-m fuzz)."""
+    if "fuzz" in (config.getoption("markexpr") or ""):
+        return
+    long_runs = [item for item in items if item.get_closest_marker("fuzz")]
+    if long_runs:
+        config.hook.pytest_deselected(items=long_runs)
+        items[:] = [item for item in items if item not in long_runs]

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.portal.conftest import Portal, Visitor
 
@@ -26,10 +29,13 @@ async def test_openapi_document_is_served(portal: Portal, visitor: Visitor):
     assert doc["openapi"].startswith("3.") and "/api/gallery" in doc["paths"]
 
 
-async def test_schemathesis_finds_no_server_error(portal: Portal, visitor: Visitor, tmp_path: Path):
+async def run_schemathesis(
+    portal: Portal, visitor: Visitor, examples: int, *, workers: int = 1, seed: int = 20240501
+) -> str:
+    """schemathesis against the live portal as a guest in the gallery; its output. Every check
+    runs but EXCLUDED, not_a_server_error among them: any 5xx fails the run."""
     await visitor.enter(await portal.link(max_select=3))
     cookie = next(c for c in visitor.http.cookie_jar if c.key == "pf_session").value
-    report = tmp_path / "junit.xml"
     proc = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS),
         "run",
@@ -41,24 +47,40 @@ async def test_schemathesis_finds_no_server_error(portal: Portal, visitor: Visit
         "-H",
         f"X-CSRF-Token: {visitor.csrf}",
         "--max-examples",
-        "150",
+        str(examples),
         "--seed",
-        "20240501",
+        str(seed),
+        "--workers",
+        str(workers),
         "--generation-with-security-parameters",
         "false",
         "--exclude-checks",
         EXCLUDED,
-        "--report",
-        "junit",
-        "--report-junit-path",
-        str(report),
         "--no-color",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), 600)
+    out, _ = await proc.communicate()
     text = out.decode(errors="replace")
-    generated = int(re.search(r"(\d+) generated", text).group(1))  # type: ignore[union-attr]
-    assert generated >= 1000, text[-3000:]
     assert "not_a_server_error" not in text and "Server error" not in text, text[-6000:]
     assert proc.returncode == 0, text[-6000:]
+    return text
+
+
+def generated(text: str) -> int:
+    return int(re.search(r"(\d+) generated", text).group(1))  # type: ignore[union-attr]
+
+
+async def test_schemathesis_finds_no_server_error(portal: Portal, visitor: Visitor):
+    text = await asyncio.wait_for(run_schemathesis(portal, visitor, 150), 600)
+    assert generated(text) >= 1000, text[-3000:]
+
+
+@pytest.mark.fuzz
+async def test_schemathesis_long_run_finds_no_server_error(portal: Portal, visitor: Visitor):
+    """The longer check, outside CI: `pytest -m fuzz tests/portal` (PHOTOFLOW_FUZZ_EXAMPLES
+    per operation, 1500 by default: over 10,000 cases)."""
+    examples = int(os.environ.get("PHOTOFLOW_FUZZ_EXAMPLES", "1500"))
+    text = await run_schemathesis(portal, visitor, examples, workers=2, seed=20261201)
+    print(text[-1500:])
+    assert generated(text) >= min(10_000, examples * 6), text[-3000:]

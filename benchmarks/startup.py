@@ -1,0 +1,124 @@
+"""How long `photoflow` takes to start, as the whole process a script or a shell sees.
+
+Targets (issue 10), as ratios to `python -c pass` on the same interpreter in the same run:
+`--version` at most 3x, `album show X --json` at most 15x. `--help` is timed too (shell
+completion and people typing). The home is prepared first (a studio, an album of a few photos);
+then every command is run the same number of warm-up times, then the timed rounds go round-robin
+through all of them, so that a busy machine slows each one alike. Median of the rounds each,
+of the wall time and of the CPU time the process used (user + system: steadier when other work
+shares the machine). A last row, for scale: what importing SQLAlchemy's ORM, its asyncio
+extension and the SQLite driver costs on its own, the floor of any command that reads the catalog.
+
+    .venv/bin/python benchmarks/startup.py [--runs 21] [--warmup 3] [--photos 12] [--checkout DIR]
+
+--checkout times another copy of the code (say `git archive` of an older commit) through
+`python -m app.main`, on a home this checkout prepared: the figures before a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ALBUM = "Smith Wedding"
+FLOOR = "import asyncio, aiosqlite, sqlalchemy.orm, sqlalchemy.ext.asyncio"
+TARGETS = {"--version": 3.0, "album show --json": 15.0}
+
+
+def photoflow_argv() -> list[str]:
+    """The installed `photoflow` script beside this interpreter, as people run it."""
+    script = Path(sys.executable).with_name("photoflow")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app.main"]
+
+
+def prepare(home: Path, photos: int) -> None:
+    from tests.images import make_shoot
+
+    env = {**os.environ, "PHOTOFLOW_HOME": str(home)}
+    pf = photoflow_argv()
+    shoot = make_shoot(home.parent / "card", photos)
+    for args in (
+        ["init", "--studio", "Bench Studio", "--admin", "bench@studio.test"],
+        ["album", "create", ALBUM, "--max-select", "4"],
+        ["import", ALBUM, "--no-progress", *map(str, shoot)],
+    ):
+        subprocess.run([*pf, *args], env=env, check=True, capture_output=True)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def once(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of one whole run of ``argv``."""
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode(errors='replace')}")
+    return elapsed, _children_cpu() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--photos", type=int, default=12)
+    parser.add_argument("--checkout", type=Path, help="time the photoflow of this source tree")
+    opts = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="pf-startup-") as tmp:
+        home = Path(tmp) / "home"
+        prepare(home, opts.photos)
+        env = {**os.environ, "PHOTOFLOW_HOME": str(home)}
+        pf = photoflow_argv()
+        cwd = None
+        if opts.checkout is not None:  # -m puts the working folder first on the path
+            cwd = opts.checkout.resolve()
+            pf = [sys.executable, "-m", "app.main"]
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "--version": [*pf, "--version"],
+            "--help": [*pf, "--help"],
+            "album show --json": [*pf, "album", "show", ALBUM, "--json"],
+            "(sqlalchemy floor)": [sys.executable, "-c", FLOOR],
+        }
+        for _ in range(opts.warmup):
+            for argv in commands.values():
+                once(argv, env, cwd)
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(opts.runs):
+            for name, argv in commands.items():
+                runs[name].append(once(argv, env, cwd))
+
+    wall = {name: statistics.median(w for w, _ in r) for name, r in runs.items()}
+    cpu = {name: statistics.median(c for _, c in r) for name, r in runs.items()}
+    ref = "python -c pass"
+    print(f"photoflow start-up, whole process, median of {opts.runs} runs ({os.cpu_count()} CPUs)")
+    print(f"{'command':20} {'wall':>9} {'ratio':>7} {'cpu':>9} {'ratio':>7}  target (wall ratio)")
+    for name in commands:
+        target = TARGETS.get(name)
+        ratio = wall[name] / wall[ref]
+        verdict = (
+            "" if target is None else f"<= {target:g}x " + ("ok" if ratio <= target else "MISSED")
+        )
+        print(
+            f"{name:20} {wall[name] * 1000:7.1f}ms {ratio:6.1f}x "
+            f"{cpu[name] * 1000:7.1f}ms {cpu[name] / cpu[ref]:6.1f}x  {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
