@@ -89,19 +89,22 @@ async def _galleries(base: str, cookies: dict[str, str], count: int, conn: Conne
             await ws.receive_json()  # hello
             sockets.append(ws)
 
-        async def listen(ws: aiohttp.ClientWebSocketResponse) -> None:
+        async def listen(ws: aiohttp.ClientWebSocketResponse, times: list[float]) -> None:
             async for message in ws:
-                notice = message.json()
-                if notice.get("type") == "feedback.pick":
-                    marks.append((notice["photo_id"], time.monotonic()))
+                if message.json().get("type") == "feedback.pick":
+                    times.append(time.monotonic())
 
-        marks: list[tuple[str, float]] = []
-        tasks = [asyncio.create_task(listen(ws)) for ws in sockets]
+        # Every socket hears the picks in the order they were made: the n-th notice on each
+        # is the n-th pick.
+        heard: list[list[float]] = [[] for _ in sockets]
+        tasks = [
+            asyncio.create_task(listen(ws, times)) for ws, times in zip(sockets, heard, strict=True)
+        ]
         conn.send("ready")
         await asyncio.to_thread(conn.recv)  # "done"
         for task in tasks:
             task.cancel()
-        conn.send(marks)
+        conn.send(heard)
         for ws in sockets:
             await ws.close()
 
@@ -184,14 +187,11 @@ async def run_backend(
             await asyncio.sleep(0.5)
             ours.send("done")
             marks = await asyncio.to_thread(ours.recv)
-        # The last gallery to hear of each pick (picks go one at a time, in order).
+        # The last gallery to hear of each pick (warm-up picks included in the numbering).
         heard_by_pick: list[float] = []
-        marks.sort(key=lambda m: m[1])
-        for i, t0 in enumerate(sent):
-            end = sent[i + 1] if i + 1 < len(sent) else float("inf")
-            last = [t for _p, t in marks if t0 <= t < end]
-            if len(last) >= count:
-                heard_by_pick.append((max(last) - t0) * 1000)
+        for n, t0 in enumerate(sent, start=20):
+            if all(len(times) > n for times in marks):
+                heard_by_pick.append((max(times[n] for times in marks) - t0) * 1000)
         out = {
             "desk_p50": pct(to_desktop, 0.5),
             "desk_p99": pct(to_desktop, 0.99),

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.025
 FALLBACK_S = 5.0
+SETTLE_S = (0.01, 0.05, 0.2)
 FRESH_NS = 50_000_000  # a file time this close to now may hide a second commit in its tick
 
 
@@ -85,6 +86,10 @@ async def _watch_with_inotify(inotify: _Inotify, catalog: Path, wake: Callable[[
             touched = inotify.read_names()
             if timed_out or touched is None or touched & names:
                 wake()
+                # The WAL's bytes are written before the commit is published in its index
+                # (shared memory, which raises no event): look again once it has settled.
+                for delay in SETTLE_S:
+                    loop.call_later(delay, wake)
     finally:
         loop.remove_reader(inotify.fd)
 
