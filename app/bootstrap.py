@@ -8,9 +8,11 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from core.catalog.database import Database, sqlite_url
+from core.errors import PhotoFlowError
 from core.events import EventFeed
 from core.home import Home
 from core.journal import JournalFollower
+from core.policies import Actor
 from core.services import Paths, Services
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
@@ -50,7 +52,7 @@ async def open_services(
         follower = JournalFollower(db, ctx.events, catalog_file=home.catalog_path)
         await follower.start()
         ctx.follower = follower
-    imports = ImportService(ctx, executor)
+    imports = ImportService(ctx, ImagingWorkers(home.logs / "decoders.log", executor))
 
     async def close() -> None:
         if follower is not None:
@@ -84,6 +86,48 @@ async def close_services(services: Services) -> None:
 def context_of(services: Services) -> ServiceContext:
     """The catalog behind `services`: for tests and benchmarks that check or seed it directly."""
     return _contexts[services]
+
+
+class ImagingWorkers:
+    """The imaging process pool, built here and started on first use; one the caller passes in
+    (tests share one, the self-check uses threads) is used as it is and left for it to close."""
+
+    def __init__(self, chatter_log: Path, executor: Executor | None = None) -> None:
+        self.chatter_log = chatter_log
+        self._executor = executor
+        self._owned = executor is None
+        self.workers = os.cpu_count() or 2
+
+    def executor(self) -> Executor:
+        if self._executor is None:
+            from core.imaging.analyse import imaging_pool
+
+            self._executor = imaging_pool(self.workers, chatter_log=self.chatter_log)
+        return self._executor
+
+    def close(self) -> None:
+        if self._owned and self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+async def acting_user(
+    services: Services, home: Home, email: str | None, studio: str | None = None
+) -> Actor:
+    """Who works in this process: --as, else PHOTOFLOW_USER, else the home's default user, else
+    the installation's first admin. The same answer for the desktop, the command line and the
+    standalone portal."""
+    email = (
+        email
+        or os.environ.get("PHOTOFLOW_USER")
+        or home.read_config().get("default_user")
+        or await services.users.installation_admin()
+    )
+    if not email:
+        raise PhotoFlowError(
+            f"{home.root} has no studio yet; run: photoflow init --studio NAME --admin EMAIL"
+        )
+    return await services.users.actor_for(email, studio=studio)
 
 
 def shared_catalog_url() -> str | None:

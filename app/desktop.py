@@ -32,15 +32,16 @@ def _no_display() -> bool:
 
 def _headless(args: argparse.Namespace) -> int:
     """No screen: say so plainly, and keep the studio's client portal running if there is a studio."""
-    from app.bootstrap import home_at
-    from app.cli.run import run
+    from app.bootstrap import home_at, shared_catalog_url
+    from app.logs import setup_logging
+    from app.serve_portal import serve_standalone
 
     home = home_at(args.home)
     print(
         "PhotoFlow: no display found, so the desktop window cannot open here.",
         file=sys.stderr,
     )
-    if not home.is_initialised:
+    if not home.is_initialised and not shared_catalog_url():
         print(
             f"Set up a studio from the command line first:\n"
             f"  photoflow --home {home.root} init --studio NAME --admin EMAIL\n"
@@ -49,8 +50,8 @@ def _headless(args: argparse.Namespace) -> int:
         )
         return 1
     print("Serving the client portal instead; the command line does the rest.", file=sys.stderr)
-    argv = ["--home", str(home.root)] + (["--as", args.as_user] if args.as_user else [])
-    return run([*argv, "portal"])
+    setup_logging(home.root)
+    return serve_standalone(home, args.as_user, args.studio)
 
 
 def open_desktop(args: argparse.Namespace) -> int:
@@ -82,8 +83,13 @@ def open_desktop(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
-    from app.bootstrap import close_services, home_at, open_services, shared_catalog_url
-    from core.errors import PhotoFlowError
+    from app.bootstrap import (
+        acting_user,
+        close_services,
+        home_at,
+        open_services,
+        shared_catalog_url,
+    )
     from ui.first_run_wizard import FirstRunWizard
     from ui.messages import message_for
 
@@ -104,15 +110,8 @@ async def _main(args: argparse.Namespace) -> int:
     else:
         services = await open_services(home)
     try:
-        email = (
-            email
-            or home.read_config().get("default_user")
-            or await services.users.installation_admin()
-        )
         try:
-            if not email:
-                raise PhotoFlowError("No user given; start with --as EMAIL.")
-            actor = await services.users.actor_for(email, studio=args.studio)
+            actor = await acting_user(services, home, email, args.studio)
         except Exception as exc:
             _fatal(message_for(exc))
             return 1

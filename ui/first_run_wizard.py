@@ -93,11 +93,7 @@ class FirstRunWizard(QDialog):
             if not home.is_initialised:
                 raise ValueError(f"{home.root} is not a PhotoFlow home.")
             services = await self.open_home(home)
-            email = (
-                home.read_config().get("default_user")
-                or await services.users.installation_admin()
-                or ""
-            )
+            email = ""  # the desktop works out who acts in an existing home (app.bootstrap)
         else:
             home = self.home
             services = await self.open_home(home)

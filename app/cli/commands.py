@@ -385,29 +385,9 @@ async def album_picks(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 async def portal(s: Services, me: Actor, a: argparse.Namespace) -> Result:
-    import asyncio
-    import contextlib
-    import signal
+    from app.serve_portal import serve_until_stopped
 
-    from portal.server import start_portal
-
-    _, settings = await s.settings.get(me)
-    host = a.host or settings.portal_host
-    port = a.port if a.port is not None else settings.portal_port
-    handle = await start_portal(s, host, port)
-    print(f"PhotoFlow portal on http://{host}:{handle.port}/ (Ctrl+C stops it)", flush=True)
-    # A service manager (systemd, Docker) stops a server with SIGTERM: close the galleries' live
-    # connections and the socket in order, as for Ctrl+C, and exit 0.
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has no such signal
-        loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    try:
-        await stopping.wait()
-    finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGTERM)
-        await handle.stop()
+    await serve_until_stopped(s, me, a.host, a.port)
     return {}, "Portal stopped."
 
 

@@ -6,7 +6,6 @@ Exit codes: 0 done; 2 usage; 3 refused by a workflow rule; 4 not permitted; 1 an
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -130,14 +129,6 @@ async def _init(home: Home, args: argparse.Namespace, as_json: bool) -> int:
 
 
 async def _actor(services: Services, home: Home, args: argparse.Namespace) -> Actor:
-    email = (
-        args.as_user
-        or os.environ.get("PHOTOFLOW_USER")
-        or home.read_config().get("default_user")
-        or await services.users.installation_admin()
-    )
-    if not email:
-        raise PhotoFlowError(
-            f"{home.root} has no studio yet; run: photoflow init --studio NAME --admin EMAIL"
-        )
-    return await services.users.actor_for(email, studio=args.studio)
+    from app.bootstrap import acting_user
+
+    return await acting_user(services, home, args.as_user, args.studio)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,11 +54,21 @@ if TYPE_CHECKING:
 KINDS = ("original", "stock", "retouched", "final")
 
 
+class WorkerPool(Protocol):
+    """Where decoding and hashing run: a process pool the composition root builds, started on
+    first use (a command that imports nothing never starts one)."""
+
+    workers: int
+
+    def executor(self) -> Executor: ...
+
+    def close(self) -> None: ...
+
+
 class ImportService:
-    def __init__(self, ctx: ServiceContext, executor: Executor | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, pool: WorkerPool) -> None:
         self.ctx = ctx
-        self._executor = executor
-        self._own_executor = False
+        self.pool = pool
         self.previews = PreviewPass(ctx, lambda: self.executor)
         # One import at a time per process: a second card waits for the first instead of both
         # planning names from the same snapshot of the album.
@@ -66,12 +76,7 @@ class ImportService:
 
     @property
     def executor(self) -> Executor:
-        if self._executor is None:
-            from core.imaging.analyse import imaging_pool
-
-            self._executor = imaging_pool(chatter_log=self.ctx.home.logs / "decoders.log")
-            self._own_executor = True
-        return self._executor
+        return self.pool.executor()
 
     async def warm(self) -> None:
         """Start the worker processes now (the desktop does this at start-up), so that the first
@@ -79,15 +84,12 @@ class ImportService:
         from core.ingest.worker import worker_ready
 
         loop = asyncio.get_running_loop()
-        workers = getattr(self.executor, "_max_workers", os.cpu_count() or 2)
         await asyncio.gather(
-            *(loop.run_in_executor(self.executor, worker_ready) for _ in range(workers))
+            *(loop.run_in_executor(self.executor, worker_ready) for _ in range(self.pool.workers))
         )
 
     def close(self) -> None:
-        if self._own_executor and self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        self.pool.close()
 
     async def run(
         self,
