@@ -32,6 +32,7 @@ class Roles(IntEnum):
     COMMENTS = Qt.ItemDataRole.UserRole + 10
 
 
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # asked per cell per paint
 _FIELDS = {
     Roles.ID: "id",
     Roles.FILENAME: "filename",
@@ -113,7 +114,7 @@ class PhotoGridModel(QAbstractListModel):
         return names
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS
 
     # The album's photos ------------------------------------------------------------------
     def set_rows(self, rows: Iterable[PhotoRow]) -> None:

@@ -3,7 +3,10 @@
 A worker reads the 512 px preview with `QImageReader`, letting libjpeg scale while decoding to the
 grid's cell size, and hands a `QImage` back by a queued signal; the GUI thread turns it into a
 `QPixmap` (pixmaps may only be made there). Newer requests run first, so the photos on screen
-after a fast scroll load before the ones scrolled past.
+after a fast scroll load before the ones scrolled past, and a request that has fallen more than
+`BACKLOG` behind the newest is dropped when its turn comes (the next paint asks again if the photo
+is still on screen): a fling through 50,000 photos must not leave 50,000 decodes queued. The
+loader threads leave one core to the GUI thread, which paints the grid.
 
 While an import's second pass has not made the 512 yet, the worker falls back to the preview the
 camera embedded (written in the first pass). Such a pixmap is provisional: `refresh()` (the
@@ -17,27 +20,37 @@ import itertools
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from core.imaging.previews import preview_path
 
 GRID_SIZE = 512
 LOUPE_SIZE = 2048
+BACKLOG = 512  # more than the largest screen shows at the smallest cell size
 
 
 class _Relay(QObject):
     loaded = Signal(str, QImage, bool)  # preview hash, image (null when none), provisional
+    dropped = Signal(str)  # fell too far behind the newest request: not read
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.newest = 0  # the newest request's number, read by the loader threads
 
 
 class _Load(QRunnable):
-    def __init__(self, relay: _Relay, key: str, paths: tuple[Path, Path], fit: QSize) -> None:
+    def __init__(self, relay: _Relay, root: Path, key: str, fit: QSize, number: int) -> None:
         super().__init__()
-        self.relay, self.key, self.paths, self.fit = relay, key, paths, fit
+        self.relay, self.root, self.key, self.fit, self.number = relay, root, key, fit, number
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        real, embedded = self.paths
+        if self.relay.newest - self.number > BACKLOG:
+            self.relay.dropped.emit(self.key)
+            return
+        # The paths are made here, not in the GUI thread: pathlib costs more than the paint.
+        real, embedded = thumbnail_paths(self.root, self.key)
         image = self._read(real)
         provisional = image.isNull() and embedded.exists()
         if provisional:
@@ -79,7 +92,10 @@ class ThumbnailCache(QObject):
         self.root = previews_root
         self.fit = fit
         self.limit_bytes = limit_bytes
-        self.pool = pool or QThreadPool(self)
+        if pool is None:
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(max(1, QThread.idealThreadCount() - 1))
+        self.pool = pool
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._bytes = 0
         self._pending: set[str] = set()
@@ -89,6 +105,7 @@ class ThumbnailCache(QObject):
         self._order = itertools.count()
         self._relay = _Relay()
         self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
+        self._relay.dropped.connect(self._on_dropped, Qt.ConnectionType.QueuedConnection)
 
     def get(self, preview_hash: str | None) -> QPixmap | None:
         """The pixmap if cached; otherwise asks for it (once) and returns None."""
@@ -107,9 +124,9 @@ class ThumbnailCache(QObject):
     def _request(self, preview_hash: str) -> None:
         if preview_hash not in self._pending:
             self._pending.add(preview_hash)
-            paths = thumbnail_paths(self.root, preview_hash)
             # Newest request first: the photos on screen now beat the ones scrolled past.
-            self.pool.start(_Load(self._relay, preview_hash, paths, self.fit), next(self._order))
+            number = self._relay.newest = next(self._order)
+            self.pool.start(_Load(self._relay, self.root, preview_hash, self.fit, number), number)
 
     def put(self, preview_hash: str, image: QImage) -> None:
         self._on_loaded(preview_hash, image, False)
@@ -139,6 +156,13 @@ class ThumbnailCache(QObject):
 
     def __len__(self) -> int:
         return len(self._pixmaps)
+
+    def __contains__(self, preview_hash: object) -> bool:
+        """A pixmap is cached for this hash: a paint now shows it, not a placeholder."""
+        return preview_hash in self._pixmaps
+
+    def _on_dropped(self, key: str) -> None:
+        self._pending.discard(key)
 
     def _on_loaded(self, key: str, image: QImage, provisional: bool) -> None:
         self._pending.discard(key)
