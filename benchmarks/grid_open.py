@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import os
 import statistics
@@ -157,6 +158,32 @@ async def until_painted(paints: Paints, wanted: Callable[[object], bool], t0: fl
                 return time.perf_counter() - t0
         await asyncio.sleep(0)
     raise SystemExit(f"nothing painted as wanted within {GIVE_UP_S:.0f} s")
+
+
+class Collections:
+    """The cycle collector's pauses while it watches (a full one walks every live object)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def __enter__(self) -> Collections:
+        gc.callbacks.append(self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started))
+
+    def __str__(self) -> str:
+        full = [s for g, s in self.pauses if g == 2]
+        longest = max((s for _, s in self.pauses), default=0.0) * 1000
+        return f"{len(self.pauses)} collections ({len(full)} full), longest {longest:.0f} ms"
 
 
 class Frames:
@@ -415,12 +442,15 @@ async def measure(n: int, opens: int, page_count: int) -> None:
         print(f"  target: whole album painted warm <= 200 ms: {medians['warm'] / 200:.2f}x of it")
 
         flings: dict[str, tuple[Frames, float]] = {}
+        gcs: dict[str, Collections] = {}
         pages: dict[str, tuple[Frames, list[float]]] = {}
         for kind in ("cold", "warm"):
             grid, _ = await fresh_open(kind == "cold")
             await grid.laid_out()
-            frames = await fling(grid.view, grid.paints, grid.count_placeholders)
+            with Collections() as collections:
+                frames = await fling(grid.view, grid.paints, grid.count_placeholders)
             flings[kind] = (frames, grid.placeholders / max(1, grid.cells))
+            gcs[kind] = collections
             grid.thumbnails.forget_pending()
             grid.thumbnails.wait()
             if kind == "cold":
@@ -435,6 +465,7 @@ async def measure(n: int, opens: int, page_count: int) -> None:
         for kind in ("cold", "warm"):
             frames, share = flings[kind]
             print(f"  {kind:5}: {frames}; placeholders in {share:.0%} of painted cells")
+            print(f"         meanwhile the cycle collector: {gcs[kind]}")
         print(f"  floor: {floor_frames}")
         print(f"page down from the top, {page_count} pages, waiting for each page's thumbnails:")
         for kind in ("cold", "warm"):
