@@ -6,6 +6,7 @@ Filtering and sorting work on a list of row numbers, not a proxy model: at 50,00
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ class Roles(IntEnum):
     COMMENTS = Qt.ItemDataRole.UserRole + 10
 
 
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # asked per cell per paint
 _FIELDS = {
     Roles.ID: "id",
     Roles.FILENAME: "filename",
@@ -116,7 +118,7 @@ class PhotoGridModel(QAbstractListModel):
         return names
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS
 
     # The album's photos ------------------------------------------------------------------
     def set_rows(self, rows: Iterable[PhotoRow]) -> None:
@@ -125,6 +127,10 @@ class PhotoGridModel(QAbstractListModel):
         self._where = {r.id: i for i, r in enumerate(self._rows)}
         self._rebuild()
         self.endResetModel()
+        # An album's rows live as long as it is open: keep them out of the cycle collector's
+        # sight, or each full collection walks them all (170 ms at 50,000 photos, a visible
+        # stall in the middle of a scroll). Rows hold no cycles: refcounting still frees them.
+        gc.freeze()
 
     def set_filter(self, photo_filter: PhotoFilter) -> None:
         self.beginResetModel()

@@ -3,7 +3,10 @@
 A worker reads the 512 px preview with `QImageReader`, letting libjpeg scale while decoding to the
 grid's cell size, and hands a `QImage` back by a queued signal; the GUI thread turns it into a
 `QPixmap` (pixmaps may only be made there). Newer requests run first, so the photos on screen
-after a fast scroll load before the ones scrolled past.
+after a fast scroll load before the ones scrolled past, and a request that has fallen more than
+`BACKLOG` behind the newest is dropped, unread, when its turn comes: a fling through 50,000 photos
+must not leave 50,000 decodes queued. The GUI thread is not told (thousands of drops would arrive
+in one frame); a paint that still wants a dropped photo sees its request is stale and asks again.
 
 While an import's second pass has not made the 512 yet, the worker falls back to the preview the
 camera embedded (written in the first pass). Such a pixmap is provisional: `refresh()` (the
@@ -24,20 +27,28 @@ from core.imaging.previews import preview_path
 
 GRID_SIZE = 512
 LOUPE_SIZE = 2048
+BACKLOG = 512  # more than the largest screen shows at the smallest cell size
 
 
 class _Relay(QObject):
     loaded = Signal(str, QImage, bool)  # preview hash, image (null when none), provisional
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.newest = 0  # the newest request's number, read by the loader threads
+
 
 class _Load(QRunnable):
-    def __init__(self, relay: _Relay, key: str, paths: tuple[Path, Path], fit: QSize) -> None:
+    def __init__(self, relay: _Relay, root: Path, key: str, fit: QSize, number: int) -> None:
         super().__init__()
-        self.relay, self.key, self.paths, self.fit = relay, key, paths, fit
+        self.relay, self.root, self.key, self.fit, self.number = relay, root, key, fit, number
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        real, embedded = self.paths
+        if self.relay.newest - self.number > BACKLOG:
+            return  # scrolled past long ago; asked again if it is still wanted
+        # The paths are made here, not in the GUI thread: pathlib costs more than the paint.
+        real, embedded = thumbnail_paths(self.root, self.key)
         image = self._read(real)
         provisional = image.isNull() and embedded.exists()
         if provisional:
@@ -82,7 +93,7 @@ class ThumbnailCache(QObject):
         self.pool = pool or QThreadPool(self)
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._bytes = 0
-        self._pending: set[str] = set()
+        self._pending: dict[str, int] = {}  # hash -> its request's number
         self._missing: set[str] = set()
         self._provisional: set[str] = set()  # cached from the embedded preview
         self._stale: set[str] = set()  # provisional, and the real preview may exist now
@@ -105,11 +116,14 @@ class ThumbnailCache(QObject):
         return None
 
     def _request(self, preview_hash: str) -> None:
-        if preview_hash not in self._pending:
-            self._pending.add(preview_hash)
-            paths = thumbnail_paths(self.root, preview_hash)
+        asked = self._pending.get(preview_hash)
+        if asked is None or self._relay.newest - asked > BACKLOG:  # never, or maybe dropped
             # Newest request first: the photos on screen now beat the ones scrolled past.
-            self.pool.start(_Load(self._relay, preview_hash, paths, self.fit), next(self._order))
+            number = self._relay.newest = next(self._order)
+            self._pending[preview_hash] = number
+            self.pool.start(_Load(self._relay, self.root, preview_hash, self.fit, number), number)
+            if len(self._pending) > 4 * BACKLOG:  # forget the dropped ones, now and then
+                self._pending = {k: n for k, n in self._pending.items() if number - n <= BACKLOG}
 
     def put(self, preview_hash: str, image: QImage) -> None:
         self._on_loaded(preview_hash, image, False)
@@ -135,13 +149,18 @@ class ThumbnailCache(QObject):
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        newest = self._relay.newest
+        return sum(1 for n in self._pending.values() if newest - n <= BACKLOG)
 
     def __len__(self) -> int:
         return len(self._pixmaps)
 
+    def __contains__(self, preview_hash: object) -> bool:
+        """A pixmap is cached for this hash: a paint now shows it, not a placeholder."""
+        return preview_hash in self._pixmaps
+
     def _on_loaded(self, key: str, image: QImage, provisional: bool) -> None:
-        self._pending.discard(key)
+        self._pending.pop(key, None)
         if image.isNull():
             if key not in self._pixmaps:
                 self._missing.add(key)  # not made yet or unreadable: the placeholder stays
