@@ -81,6 +81,8 @@ async def test_schemathesis_long_run_finds_no_server_error(portal: Portal, visit
     """The longer check, outside CI: `pytest -m fuzz tests/portal` (PHOTOFLOW_FUZZ_EXAMPLES
     per operation, 1500 by default: over 10,000 cases)."""
     examples = int(os.environ.get("PHOTOFLOW_FUZZ_EXAMPLES", "1500"))
-    text = await run_schemathesis(portal, visitor, examples, workers=2, seed=20261201)
+    # One worker: with two, schemathesis' coverage phase tripped over a CPython 3.11 race in
+    # ast.parse ("AST constructor recursion depth mismatch") after 19,978 passing cases.
+    text = await run_schemathesis(portal, visitor, examples, seed=20261201)
     print(text[-1500:])
     assert generated(text) >= min(10_000, examples * 6), text[-3000:]
