@@ -3,6 +3,7 @@ link answers; and how a request becomes a guest of one link."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -33,16 +34,20 @@ class LinkAnswer:
     access: LinkAccess
     until: float  # time.monotonic(): ACCESS_TTL_S, and never past the link's expiry
     pictures: dict[str, PreviewSource] | None = None
+    looking: asyncio.Task[dict[str, PreviewSource]] | None = None
 
 
 @dataclass
 class PortalState:
     """The services, the session signer, and the one cache of answers: per link id, what the
-    catalog said of it. Forgotten on the live events (portal.live), else after ACCESS_TTL_S."""
+    catalog said of it. Forgotten on the live events (portal.live), else after ACCESS_TTL_S.
+    Requests that miss together share one lookup: a gallery opening right after a change asks
+    the catalog once, not once per picture on the page."""
 
     services: Services
     sessions: Sessions
     _links: dict[uuid.UUID, LinkAnswer] = field(default_factory=dict)
+    _pending: dict[uuid.UUID, asyncio.Task[LinkAnswer]] = field(default_factory=dict)
     # Bumped by every forget: an answer looked up across a forget is used once, not kept.
     _generation: int = 0
 
@@ -56,15 +61,28 @@ class PortalState:
         answer = self._fresh(link_id)
         if answer is not None:
             return answer
-        generation = self._generation
+        pending = self._pending.get(link_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._look_up(link_id, self._generation))
+            pending.add_done_callback(_retrieved)
+            self._pending[link_id] = pending
+        return await asyncio.shield(pending)
+
+    async def _look_up(self, link_id: uuid.UUID, generation: int) -> LinkAnswer:
         try:
             access = await self.services.client.access(link_id)
         except (NotFound, NotPermitted):
             raise GalleryGone() from None
-        until = time.monotonic() + ACCESS_TTL_S
+        finally:
+            if self._pending.get(link_id) is asyncio.current_task():
+                del self._pending[link_id]
+        now = time.monotonic()
+        until = now + ACCESS_TTL_S
         if access.expires_at is not None:
-            left = (access.expires_at - datetime.now(UTC)).total_seconds()
-            until = min(until, time.monotonic() + left)
+            expires = access.expires_at
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=UTC)
+            until = min(until, now + (expires - datetime.now(UTC)).total_seconds())
         answer = LinkAnswer(access, until)
         if generation == self._generation:
             if len(self._links) >= MAX_LINKS:
@@ -74,30 +92,46 @@ class PortalState:
 
     async def access(self, link_id: uuid.UUID) -> LinkAccess:
         """The link as the catalog said it is, at most ACCESS_TTL_S ago (GalleryGone if not open)."""
-        return (await self._answer(link_id)).access
+        answer = self._fresh(link_id) or await self._answer(link_id)
+        return answer.access
 
     async def pictures(self, access: LinkAccess) -> dict[str, PreviewSource]:
-        """The pictures the link's guests may be shown, by content hash."""
-        answer = await self._answer(access.link_id)
-        if answer.pictures is None:
-            generation = self._generation
-            try:
-                found = await self.services.client.pictures(answer.access.guest(""))
-            except (NotFound, NotPermitted):
-                raise GalleryGone() from None
-            if generation != self._generation:
-                return found
-            answer.pictures = found
-        return answer.pictures
+        """The pictures the link's guests may be shown now, by content hash."""
+        answer = self._fresh(access.link_id) or await self._answer(access.link_id)
+        if answer.pictures is not None:
+            return answer.pictures
+        if answer.looking is None:
+            answer.looking = asyncio.ensure_future(
+                self.services.client.pictures(answer.access.guest(""))
+            )
+            answer.looking.add_done_callback(_retrieved)
+        looking = answer.looking
+        try:
+            found = await asyncio.shield(looking)
+        except (NotFound, NotPermitted):
+            raise GalleryGone() from None
+        except Exception:
+            if answer.looking is looking:
+                answer.looking = None  # a passing fault is not remembered
+            raise
+        answer.pictures = found
+        return found
 
     def forget_link(self, link_id: uuid.UUID) -> None:
         self._generation += 1
         self._links.pop(link_id, None)
+        self._pending.pop(link_id, None)
 
     def forget_album_state(self) -> None:
         """A stage or a version changed somewhere: look every link up again."""
         self._generation += 1
         self._links.clear()
+        self._pending.clear()
+
+
+def _retrieved(task: asyncio.Task[object]) -> None:
+    if not task.cancelled():
+        task.exception()  # every waiter may have gone; the error is theirs, not the loop's
 
 
 STATE: web.AppKey[PortalState] = web.AppKey("portal_state", PortalState)
