@@ -152,15 +152,13 @@ async def picture(request: web.Request) -> web.StreamResponse:
     session = state.sessions.from_request(request)
     if session is None:
         raise GalleryGone()
-    access = await state.access(session.link_id)
-    guest_name(session, access)
-    watermark = watermark_of(access)
+    answer = state.recent(session.link_id) or await state.with_pictures(session.link_id)
+    guest_name(session, answer.access)
     info = request.match_info
-    if info["mark"] != mark_for(watermark):
+    source = answer.pictures.get(info["content_hash"]) if answer.pictures else None
+    if source is None or info["mark"] != answer.mark:
         raise NotFound("No such picture in this gallery.")
-    source = (await state.pictures(access)).get(info["content_hash"])
-    if source is None:
-        raise NotFound("No such picture in this gallery.")
+    watermark = answer.watermark
     store = request.app[STORE]
     size = SIZES[info["size"]]
     found = store.held(source, size, watermark) or await store.picture(source, size, watermark)

@@ -15,6 +15,7 @@ from core.errors import NotFound, NotPermitted
 from core.policies import Guest
 from core.services import Services
 from core.services.client import LinkAccess, PreviewSource
+from portal.picture_urls import mark_for, watermark_of
 from portal.security import Session, Sessions
 
 MAX_LINKS = 10_000
@@ -35,6 +36,12 @@ class LinkAnswer:
     until: float  # time.monotonic(): ACCESS_TTL_S, and never past the link's expiry
     pictures: dict[str, PreviewSource] | None = None
     looking: asyncio.Task[dict[str, PreviewSource]] | None = None
+    watermark: str | None = field(init=False)
+    mark: str = field(init=False)  # the last part of its picture addresses
+
+    def __post_init__(self) -> None:
+        self.watermark = watermark_of(self.access)
+        self.mark = mark_for(self.watermark)
 
 
 @dataclass
@@ -95,11 +102,16 @@ class PortalState:
         answer = self._fresh(link_id) or await self._answer(link_id)
         return answer.access
 
-    async def pictures(self, access: LinkAccess) -> dict[str, PreviewSource]:
-        """The pictures the link's guests may be shown now, by content hash."""
-        answer = self._fresh(access.link_id) or await self._answer(access.link_id)
+    def recent(self, link_id: uuid.UUID) -> LinkAnswer | None:
+        """The link's answer with its pictures, if both are remembered: no await, no catalog."""
+        answer = self._fresh(link_id)
+        return answer if answer is not None and answer.pictures is not None else None
+
+    async def with_pictures(self, link_id: uuid.UUID) -> LinkAnswer:
+        """The link's answer with the pictures its guests may be shown now, by content hash."""
+        answer = self._fresh(link_id) or await self._answer(link_id)
         if answer.pictures is not None:
-            return answer.pictures
+            return answer
         if answer.looking is None:
             answer.looking = asyncio.ensure_future(
                 self.services.client.pictures(answer.access.guest(""))
@@ -115,7 +127,7 @@ class PortalState:
                 answer.looking = None  # a passing fault is not remembered
             raise
         answer.pictures = found
-        return found
+        return answer
 
     def forget_link(self, link_id: uuid.UUID) -> None:
         self._generation += 1
