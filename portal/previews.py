@@ -110,10 +110,7 @@ class PictureStore:
             path = await asyncio.to_thread(self._sanitised, path)
         if watermark:
             marked = (
-                self.cache_root
-                / "wm"
-                / path.parent.name
-                / (f"{path.stem}_{hashlib.sha256(watermark.encode()).hexdigest()[:12]}.jpg")
+                self.cache_root / "wm" / path.parent.name / f"{path.stem}_{mark_for(watermark)}.jpg"
             )
             async with self._lock(marked):
                 if not marked.exists():
