@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -21,6 +22,25 @@ from core.workflow import Stage
 
 # The pictures of a photo a client may be shown in the gallery (downloads are asked for apart).
 PICTURE_VARIANTS = ("current", "original", "retouched")
+# What choosing a version needs, read as plain rows: a gallery has thousands of versions, and
+# loading each as an ORM object cost more than the rest of the gallery together.
+VERSION_FACTS = (
+    PhotoVersion.photo_id,
+    PhotoVersion.kind,
+    PhotoVersion.round,
+    PhotoVersion.content_hash,
+    PhotoVersion.library_path,
+    PhotoVersion.filename,
+)
+
+
+class VersionFacts(Protocol):
+    photo_id: uuid.UUID
+    kind: str
+    round: int
+    content_hash: str
+    library_path: str
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -165,9 +185,9 @@ class GalleryViews:
                         fb.guest_name == guest.name,
                     )
                 )
-            versions: dict[uuid.UUID, list[PhotoVersion]] = {}
-            for v in await call.session.scalars(
-                select(PhotoVersion).where(PhotoVersion.album_id == album.id)
+            versions: dict[uuid.UUID, list[VersionFacts]] = {}
+            for v in await call.session.execute(
+                select(*VERSION_FACTS).where(PhotoVersion.album_id == album.id)
             ):
                 versions.setdefault(v.photo_id, []).append(v)
             retouched = {
@@ -249,9 +269,9 @@ class GalleryViews:
                     )
                 )
             }
-            by_photo: dict[uuid.UUID, list[PhotoVersion]] = {}
-            for v in await call.session.scalars(
-                select(PhotoVersion).where(PhotoVersion.album_id == album.id)
+            by_photo: dict[uuid.UUID, list[VersionFacts]] = {}
+            for v in await call.session.execute(
+                select(*VERSION_FACTS).where(PhotoVersion.album_id == album.id)
             ):
                 if v.photo_id in photos:
                     by_photo.setdefault(v.photo_id, []).append(v)
@@ -263,21 +283,21 @@ class GalleryViews:
                         found.setdefault(chosen[0], self._source(*chosen))
             return found
 
-    def _source(self, content_hash: str, version: PhotoVersion) -> PreviewSource:
+    def _source(self, content_hash: str, version: VersionFacts) -> PreviewSource:
         return PreviewSource(
             content_hash, self.ctx.home.library / version.library_path, version.filename
         )
 
 
-def pictures_of(photo: Photo, versions: Sequence[PhotoVersion]) -> tuple[tuple[str, str], ...]:
+def pictures_of(photo: Photo, versions: Sequence[VersionFacts]) -> tuple[tuple[str, str], ...]:
     """(variant, content hash) of each picture of the photo a client may be shown."""
     found = ((variant, choose_version(photo, versions, variant)) for variant in PICTURE_VARIANTS)
     return tuple((variant, chosen[0]) for variant, chosen in found if chosen is not None)
 
 
 def choose_version(
-    photo: Photo, versions: Sequence[PhotoVersion], variant: str
-) -> tuple[str, PhotoVersion] | None:
+    photo: Photo, versions: Sequence[VersionFacts], variant: str
+) -> tuple[str, VersionFacts] | None:
     """The version a variant shows, with the content hash of its preview: `original` (before),
     `retouched` (after, the newest round), `current` (the newest of the two), `download`
     (final, else newest, else original)."""
