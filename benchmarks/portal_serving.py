@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python benchmarks/portal_serving.py [--seconds 10] [--photos 1000] [--clients 500]
 
-a. Preview throughput: wrk (-t2 -c50) on one grid preview through the portal (session cookie,
-   link check, photo check, security headers) against a throwaway nginx serving the very same
+a. Preview throughput: wrk (-t2 -c50) on one grid preview through the portal at its
+   content-addressed URL from the gallery JSON (session cookie, link check, picture in the
+   link's set, watermark mark, security headers) against a throwaway nginx serving the very same
    JPEG from the preview cache. Target: ours/nginx >= 0.5, against one nginx worker for our one
    process (two workers shown beside it). nginx is set up as a static deployment would be:
    sendfile and tcp_nopush on, keep-alive, no access log (no open_file_cache, its default).
@@ -426,7 +427,12 @@ async def measure(setup: Setup, work: Path, port: int, pid: int, conn: Connectio
 
             # The file the portal hands out (the studio's watermarked copy while proofing,
             # by default) is the file nginx serves.
-            ours_url = f"{base}/api/photos/{setup.proof_photo}/preview?size=grid"
+            # By its own address, as the gallery JSON lists it (immutable, content-addressed).
+            proof_headers = {"Cookie": f"pf_session={cookie}"}
+            async with http.get(base + "/api/gallery", headers=proof_headers) as r:
+                proofs = await r.json()
+            shown = next(p for p in proofs["photos"] if p["id"] == str(setup.proof_photo))
+            ours_url = base + shown["pictures"]["grid"]
             async with http.get(ours_url, headers={"Cookie": f"pf_session={cookie}"}) as r:
                 assert r.status == 200, r.status
                 want = await r.read()

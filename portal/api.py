@@ -5,15 +5,15 @@ camera data, filenames only where the link shows them."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from aiohttp import web
 
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.services.client import Gallery, GalleryPhoto
 from portal.assets import asset
-from portal.state import guest_of, state_of
+from portal.picture_urls import mark_for, picture_url, watermark_of
+from portal.state import guest_of, photo_id, state_of
 
 # The largest body a valid request can have: a 2000-character note or comment of astral
 # characters JSON-escaped as surrogate pairs is 12 bytes a character. Below that, a note
@@ -21,7 +21,7 @@ from portal.state import guest_of, state_of
 JSON_MAX = 32 * 1024
 
 
-def gallery_json(g: Gallery) -> dict[str, Any]:
+def gallery_json(g: Gallery, mark: str) -> dict[str, Any]:
     return {
         "album": g.album,
         "studio": g.studio,
@@ -38,11 +38,25 @@ def gallery_json(g: Gallery) -> dict[str, Any]:
         "can_pick": g.can_pick,
         "can_decide": g.can_decide,
         "downloads": g.downloads,
-        "photos": [photo_json(p) for p in g.photos],
+        "photos": [photo_json(p, mark) for p in g.photos],
     }
 
 
-def photo_json(p: GalleryPhoto) -> dict[str, Any]:
+def pictures_json(p: GalleryPhoto, mark: str) -> dict[str, str]:
+    """The photo's picture addresses: `grid` and `loupe` of what it looks like now, `original`
+    and `retouched` (loupe size) for the before and after."""
+    hashes = dict(p.pictures)
+    urls = {}
+    if "current" in hashes:
+        urls["grid"] = picture_url("grid", hashes["current"], mark)
+        urls["loupe"] = picture_url("loupe", hashes["current"], mark)
+    for variant in ("original", "retouched"):
+        if variant in hashes:
+            urls[variant] = picture_url("loupe", hashes[variant], mark)
+    return urls
+
+
+def photo_json(p: GalleryPhoto, mark: str) -> dict[str, Any]:
     return {
         "id": str(p.id),
         "filename": p.filename,
@@ -57,14 +71,8 @@ def photo_json(p: GalleryPhoto) -> dict[str, Any]:
             {"id": str(c.id), "by": c.by, "text": c.text, "at": c.at.isoformat(), "mine": c.mine}
             for c in p.comments
         ],
+        "pictures": pictures_json(p, mark),
     }
-
-
-def photo_id(request: web.Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.match_info["photo_id"])
-    except ValueError:
-        raise NotFound("No such photo in this gallery.") from None
 
 
 async def body(request: web.Request) -> dict[str, Any]:
@@ -102,9 +110,9 @@ def _text(data: dict[str, Any], key: str, required: bool = True) -> str | None:
 
 
 async def get_gallery(request: web.Request) -> web.Response:
-    _, _, guest = await guest_of(request)
+    _, access, guest = await guest_of(request)
     g = await state_of(request).services.client.gallery(guest)
-    return no_store(web.json_response(gallery_json(g)))
+    return no_store(web.json_response(gallery_json(g, mark_for(watermark_of(access)))))
 
 
 async def pick(request: web.Request) -> web.Response:

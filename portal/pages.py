@@ -11,6 +11,7 @@ from aiohttp import web
 from core.services.client import Gallery, GalleryPhoto
 from core.workflow import Stage
 from portal.assets import asset
+from portal.picture_urls import picture_url
 
 HTML = "text/html"
 
@@ -74,11 +75,12 @@ def counter_text(g: Gallery) -> str:
     return f"{g.picks}{limit} picked"
 
 
-def _item(p: GalleryPhoto, index: int, g: Gallery) -> str:
+def _item(p: GalleryPhoto, index: int, g: Gallery, mark: str) -> str:
     label = p.filename or f"photo {index}"
     classes = (" picked" if p.picked else "") + (f" {p.decision}" if p.decision else "")
     return template("item.html").substitute(
         id=esc(p.id),
+        grid=esc(_url(p, "grid", mark)),
         label=esc(label),
         caption=esc(p.filename or ""),
         classes=esc(classes),
@@ -90,14 +92,20 @@ def _item(p: GalleryPhoto, index: int, g: Gallery) -> str:
     )
 
 
-def _cover(g: Gallery) -> str:
-    if g.cover is None:
+def _url(p: GalleryPhoto, size: str, mark: str) -> str:
+    current = dict(p.pictures).get("current")
+    return picture_url(size, current, mark) if current else ""
+
+
+def _cover(g: Gallery, mark: str) -> str:
+    cover = next((p for p in g.photos if p.id == g.cover), None)
+    if cover is None:
         return ""
-    return f'<img id="cover" src="/api/photos/{esc(g.cover)}/preview?size=loupe" alt="">'
+    return f'<img id="cover" src="{esc(_url(cover, "loupe", mark))}" alt="">'
 
 
-def gallery_page(g: Gallery, csrf: str, nonce: str) -> web.Response:
-    items = "\n".join(_item(p, i, g) for i, p in enumerate(g.photos, 1))
+def gallery_page(g: Gallery, csrf: str, nonce: str, mark: str) -> web.Response:
+    items = "\n".join(_item(p, i, g, mark) for i, p in enumerate(g.photos, 1))
     body = template("gallery.html").substitute(
         album=esc(g.album),
         studio=esc(g.studio),
@@ -105,7 +113,7 @@ def gallery_page(g: Gallery, csrf: str, nonce: str) -> web.Response:
         stage_label=esc(g.words.label),
         stage_note=esc(g.words.note),
         guest=esc(g.guest),
-        cover=_cover(g),
+        cover=_cover(g, mark),
         hero_class="" if g.cover is not None else " plain",
         count_all=esc(len(g.photos)),
         picks=esc(g.picks),

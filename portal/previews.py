@@ -1,4 +1,4 @@
-"""Serving pictures to clients: cached previews by opaque photo id, never a path from a request.
+"""Serving pictures to clients by content hash, never by a path from a request.
 
 Previews are re-encoded JPEGs; before one is first served we check that it carries no EXIF, XMP,
 IPTC or comment segment (GPS, camera serials, owner names) and strip it if it does. A watermarked
@@ -6,15 +6,14 @@ copy is made once per preview and watermark text. Downloads (only where the link
 once the album is final) are stripped the same way.
 
 The cache files are content-addressed and never change, so the most recently served ones are kept
-in memory (bounded by MEMORY_BUDGET) and answered with an ETag: a gallery scrolling through its
-grid costs no disk access, no thread hop and no sendfile setup per picture.
+in memory (bounded by MEMORY_BUDGET). Their addresses name the content, so browsers keep them as
+immutable and a gallery fetches each picture once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -22,57 +21,20 @@ from pathlib import Path
 
 from aiohttp import hdrs, web
 from multidict import CIMultiDict
-from PIL import Image, ImageDraw, ImageFont
 
+from core.errors import NotFound
 from core.imaging.atomic import write_bytes_atomically
-from core.imaging.previews import DEFAULT_SIZES, GRID, LOUPE, make_previews, preview_path
+from core.imaging.cleaning import draw_watermark, metadata_segments, strip_metadata
+from core.imaging.previews import DEFAULT_SIZES, LOUPE, make_previews, preview_path
 from core.services.client import PreviewSource
-from portal.api import photo_id
 from portal.middlewares import IMAGE_HEADERS
-from portal.state import STATE, GalleryGone, PortalState, guest_name, guest_of, state_of
+from portal.picture_urls import SIZES, mark_for, picture_url, watermark_of
+from portal.state import STATE, GalleryGone, guest_name, guest_of, photo_id, state_of
 
 log = logging.getLogger(__name__)
 
-SIZES = {"grid": GRID, "loupe": LOUPE}
-VARIANTS = ("current", "original", "retouched")
-# APP1 (EXIF, XMP), APP12, APP13 (IPTC/Photoshop), COM: where GPS, serials and names hide.
-_DROP = {0xE1, 0xEC, 0xED, 0xFE}
 MEMORY_BUDGET = 96 * 1024 * 1024
 HELD_FILE_MAX = 4 * 1024 * 1024
-
-
-def metadata_segments(data: bytes) -> list[tuple[int, int, int]]:
-    """(marker, start, end) of every metadata segment before the image data of a JPEG."""
-    found = []
-    if data[:2] != b"\xff\xd8":
-        return found
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            break
-        marker = data[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker in (0xD9, 0xDA):  # end of image, start of scan
-            break
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            i += 2
-            continue
-        length = int.from_bytes(data[i + 2 : i + 4], "big")
-        if marker in _DROP:
-            found.append((marker, i, i + 2 + length))
-        i += 2 + length
-    return found
-
-
-def strip_metadata(data: bytes) -> bytes:
-    out, last = bytearray(), 0
-    for _marker, start, end in metadata_segments(data):
-        out += data[last:start]
-        last = end
-    out += data[last:]
-    return bytes(out)
 
 
 @dataclass(frozen=True)
@@ -86,7 +48,7 @@ class Picture:
     not_modified: CIMultiDict[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        common = {"Cache-Control": "private, max-age=600", "ETag": self.etag, **IMAGE_HEADERS}
+        common = {"Cache-Control": IMMUTABLE, "ETag": self.etag, **IMAGE_HEADERS}
         object.__setattr__(self, "not_modified", CIMultiDict(common))
         object.__setattr__(self, "headers", CIMultiDict({**common, "Content-Type": "image/jpeg"}))
 
@@ -97,10 +59,9 @@ class PictureStore:
     def __init__(self, cache_root: Path, memory_budget: int = MEMORY_BUDGET) -> None:
         self.cache_root = cache_root
         self.memory_budget = memory_budget
-        self._clean: dict[tuple[str, int, str], Path] = {}
         self._locks: dict[Path, asyncio.Lock] = {}
-        # Keyed like _clean (content hash, size, watermark), not by path: a hit is one lookup of
-        # a tuple of strings, with no Path comparisons.
+        # The bytes themselves, by (content hash, size, watermark): what they are, not who asked,
+        # so this holds no answer to any check.
         self._held: OrderedDict[tuple[str, int, str], Picture] = OrderedDict()
         self._held_bytes = 0
 
@@ -135,9 +96,6 @@ class PictureStore:
         return self._locks.setdefault(path, asyncio.Lock())
 
     async def preview(self, source: PreviewSource, size: int, watermark: str | None) -> Path:
-        cached = self._clean.get(self._key(source, size, watermark))
-        if cached is not None:
-            return cached
         path = preview_path(self.cache_root, source.content_hash, size)
         async with self._lock(path):
             if not path.exists():
@@ -152,18 +110,12 @@ class PictureStore:
             path = await asyncio.to_thread(self._sanitised, path)
         if watermark:
             marked = (
-                self.cache_root
-                / "wm"
-                / path.parent.name
-                / (f"{path.stem}_{hashlib.sha256(watermark.encode()).hexdigest()[:12]}.jpg")
+                self.cache_root / "wm" / path.parent.name / f"{path.stem}_{mark_for(watermark)}.jpg"
             )
             async with self._lock(marked):
                 if not marked.exists():
                     await asyncio.to_thread(draw_watermark, path, marked, watermark)
             path = marked
-        if len(self._clean) > 100_000:
-            self._clean.clear()
-        self._clean[self._key(source, size, watermark)] = path
         return path
 
     @staticmethod
@@ -181,104 +133,60 @@ class PictureStore:
         return clean
 
 
-def draw_watermark(source: Path, target: Path, text: str) -> None:
-    """The studio's text, tiled diagonally and half transparent across the whole preview."""
-    with Image.open(source) as im:
-        base = im.convert("RGB")
-    w, h = base.size
-    size = max(12, min(w, h) // 14)
-    try:
-        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.load_default(size)
-    except TypeError:  # pragma: no cover - Pillow without FreeType
-        font = ImageFont.load_default()
-    tile = Image.new("L", (w * 2, h * 2), 0)
-    draw = ImageDraw.Draw(tile)
-    step_y = size * 4
-    box = draw.textbbox((0, 0), text, font=font)
-    step_x = max(box[2] - box[0] + size * 3, size * 6)
-    for row, y in enumerate(range(0, h * 2, step_y)):
-        for x in range(-(row % 2) * step_x // 2, w * 2, step_x):
-            draw.text((x, y), text, fill=110, font=font)
-    mask = tile.rotate(30, resample=Image.Resampling.BILINEAR).crop(
-        (w // 2, h // 2, w // 2 + w, h // 2 + h)
-    )
-    white = Image.new("RGB", (w, h), (255, 255, 255))
-    base.paste(white, (0, 0), mask)
-    buffer = io.BytesIO()
-    base.save(buffer, "JPEG", quality=85)
-    write_bytes_atomically(target, buffer.getbuffer())
-
-
 STORE: web.AppKey[PictureStore] = web.AppKey("pictures", PictureStore)
 
 
-# The query strings the gallery page sends, already understood; anything else is parsed.
-_QUERIES = {
-    f"size={size}" + (f"&variant={variant}" if variant else ""): (px, variant or "current")
-    for size, px in SIZES.items()
-    for variant in ("", *VARIANTS)
-}
-_QUERIES[""] = (GRID, "current")
+VARIANTS = ("current", "original", "retouched")
+IMMUTABLE = "private, max-age=31536000, immutable"
 
 
-def _size_and_variant(request: web.Request) -> tuple[int, str]:
-    known = _QUERIES.get(request.query_string)
-    if known is not None:
-        return known
-    size = SIZES.get(request.query.get("size", "grid"))
-    variant = request.query.get("variant", "current")
-    if size is None or variant not in VARIANTS:
-        raise web.HTTPBadRequest(
-            text="size is grid or loupe; variant is current, original or retouched."
-        )
-    return size, variant
-
-
-async def preview(request: web.Request) -> web.StreamResponse:
-    """GET /api/photos/{id}/preview?size=grid|loupe&variant=current|original|retouched
-
-    Most requests a gallery makes, and mostly the same ones again: a picture answered to this
-    Cookie header and request target after every check is answered again from memory for as long
-    as every one of those checks is remembered (portal.state.PortalState.remember_picture)."""
+async def picture(request: web.Request) -> web.StreamResponse:
+    """GET /api/pictures/{size}/{content_hash}-{mark}.jpg: a picture by what it is, so its bytes
+    never change and the browser keeps them. Still only for a visitor all the way in through a
+    working link, of a photo the link shows in this stage, with the link's own watermark: any
+    other hash or mark is the same 404 as a made-up one."""
     state = request.app[STATE]
-    asked = (request.headers.get(hdrs.COOKIE), request.raw_path)
-    picture = state.recent_picture(asked) or await _checked_picture(request, state, asked)
-    match = request.headers.get(hdrs.IF_NONE_MATCH)
-    if match is not None and picture.etag in match:
-        return web.Response(status=304, headers=picture.not_modified)
-    return web.Response(body=picture.data, headers=picture.headers)
-
-
-async def _checked_picture(
-    request: web.Request, state: PortalState, asked: tuple[str | None, str]
-) -> Picture:
-    """Every check, each answered from memory where it was made lately: the session verified for
-    this Cookie header, the link's answer of the last ACCESS_TTL_S, the guest all the way in, the
-    photo found in the link's album, the clean (and watermarked) picture."""
     session = state.sessions.from_request(request)
     if session is None:
         raise GalleryGone()
-    access = state.recent_access(session.link_id) or await state.access(session.link_id)
-    name = guest_name(session, access)
-    size, variant = _size_and_variant(request)
-    pid = request.match_info["photo_id"]
-    source = state.recent_source(access.link_id, pid, variant) or await state.preview_source(
-        access.guest(name), pid, variant
-    )
-    watermark = access.watermark_text if access.watermark else None
+    answer = state.recent(session.link_id) or await state.with_pictures(session.link_id)
+    guest_name(session, answer.access)
+    info = request.match_info
+    source = answer.pictures.get(info["content_hash"]) if answer.pictures else None
+    if source is None or info["mark"] != answer.mark:
+        raise NotFound("No such picture in this gallery.")
+    watermark = answer.watermark
     store = request.app[STORE]
-    picture = store.held(source, size, watermark) or await store.picture(source, size, watermark)
-    if store.held(source, size, watermark) is picture:  # only what the store keeps in memory
-        source_key = (access.link_id, pid, variant)
-        state.remember_picture(asked, picture, session, access, source_key, source)
-    return picture
+    size = SIZES[info["size"]]
+    found = store.held(source, size, watermark) or await store.picture(source, size, watermark)
+    match = request.headers.get(hdrs.IF_NONE_MATCH)
+    if match is not None and found.etag in match:
+        return web.Response(status=304, headers=found.not_modified)
+    return web.Response(body=found.data, headers=found.headers)
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    """GET /api/photos/{id}/preview?size=grid|loupe&variant=current|original|retouched: the
+    older address by photo, sent on to the picture's own address."""
+    _, access, guest = await guest_of(request)
+    size = request.query.get("size", "grid")
+    variant = request.query.get("variant", "current")
+    if size not in SIZES or variant not in VARIANTS:
+        raise web.HTTPBadRequest(
+            text="size is grid or loupe; variant is current, original or retouched."
+        )
+    source = await state_of(request).services.client.preview_source(
+        guest, photo_id(request), variant
+    )
+    url = picture_url(size, source.content_hash, mark_for(watermark_of(access)))
+    raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
 
 
 async def download(request: web.Request) -> web.StreamResponse:
     """GET /api/photos/{id}/download: the full file, only where the link allows downloads."""
     _, access, guest = await guest_of(request)
     pid = photo_id(request)
-    source = await state_of(request).preview_source(guest, pid, "download")
+    source = await state_of(request).services.client.preview_source(guest, pid, "download")
     name = source.filename if access.show_filenames else f"photo-{str(pid)[:8]}.jpg"
     data = await asyncio.to_thread(source.library_path.read_bytes)
     if data[:2] != b"\xff\xd8":  # not a JPEG (a RAW): hand out the large preview instead

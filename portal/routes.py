@@ -1,4 +1,4 @@
-"""The portal's URL map. Pictures are addressed by the catalog's opaque photo id only."""
+"""The portal's URL map. Pictures are addressed by content hash, photos by opaque id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from aiohttp.typedefs import Handler
 
 from portal import api, live, previews, views
 from portal.middlewares import CATCH_ALL, SERVER_ERRORS, ServerErrors, guarded, unmatched
+from portal.picture_urls import PICTURE
 
 PHOTO = r"/api/photos/{photo_id:[0-9a-fA-F-]{32,36}}"
 
@@ -30,7 +31,7 @@ def setup_routes(app: web.Application) -> None:
     get("/api/openapi.json", api.openapi)
     get("/api/gallery", api.get_gallery)
     post("/api/submit", api.submit)
-    # Pictures first: routes under /api/photos are tried in order, and previews are most requests.
+    get(PICTURE, previews.picture)
     get(PHOTO + "/preview", previews.preview)
     get(PHOTO + "/download", previews.download)
     post(PHOTO + "/pick", api.pick)

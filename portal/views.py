@@ -10,6 +10,7 @@ from core.errors import Invalid, NotFound, NotPermitted
 from core.services.client import TooManyAttempts, WrongPin, clean_name
 from portal import pages
 from portal.middlewares import nonce_of
+from portal.picture_urls import mark_for, watermark_of
 from portal.state import GalleryGone, session_of, state_of, visitor
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ async def gallery(request: web.Request) -> web.StreamResponse:
     if not name:
         return pages.name_page(access.album, access.studio, csrf)
     g = await state.services.client.gallery(access.guest(name))
-    return pages.gallery_page(g, csrf, nonce_of(request))
+    return pages.gallery_page(g, csrf, nonce_of(request), mark_for(watermark_of(access)))
 
 
 async def _form(request: web.Request) -> dict[str, str]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -18,6 +19,28 @@ from core.services.client_access import guest_link, open_sending, photo_uuid, se
 from core.services.client_words import ClientStage, client_stage
 from core.services.context import ServiceContext
 from core.workflow import Stage
+
+# The pictures of a photo a client may be shown in the gallery (downloads are asked for apart).
+PICTURE_VARIANTS = ("current", "original", "retouched")
+# What choosing a version needs, read as plain rows: a gallery has thousands of versions, and
+# loading each as an ORM object cost more than the rest of the gallery together.
+VERSION_FACTS = (
+    PhotoVersion.photo_id,
+    PhotoVersion.kind,
+    PhotoVersion.round,
+    PhotoVersion.content_hash,
+    PhotoVersion.library_path,
+    PhotoVersion.filename,
+)
+
+
+class VersionFacts(Protocol):
+    photo_id: uuid.UUID
+    kind: str
+    round: int
+    content_hash: str
+    library_path: str
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,8 @@ class GalleryPhoto:
     has_retouch: bool
     decision: str | None
     comments: tuple[CommentView, ...] = ()
+    # The content hash of each picture the client may see of it: current, original, retouched.
+    pictures: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,13 +185,14 @@ class GalleryViews:
                         fb.guest_name == guest.name,
                     )
                 )
-            retouched = set(
-                await call.session.scalars(
-                    select(PhotoVersion.photo_id).where(
-                        PhotoVersion.album_id == album.id, PhotoVersion.kind == "retouched"
-                    )
-                )
-            )
+            versions: dict[uuid.UUID, list[VersionFacts]] = {}
+            for v in await call.session.execute(
+                select(*VERSION_FACTS).where(PhotoVersion.album_id == album.id)
+            ):
+                versions.setdefault(v.photo_id, []).append(v)
+            retouched = {
+                pid for pid, vs in versions.items() if any(v.kind == "retouched" for v in vs)
+            }
             sending = await call.session.scalar(open_sending(link.id, guest.name))
             sent_at = sending.sent_at if sending is not None else None
             sent = sent_at is not None
@@ -196,6 +222,7 @@ class GalleryViews:
                         has_retouch=p.id in retouched,
                         decision=decisions.get(p.id),
                         comments=tuple(comments.get(p.id, ())),
+                        pictures=pictures_of(p, versions.get(p.id, ())),
                     )
                     for p in photos
                 ),
@@ -219,34 +246,77 @@ class GalleryViews:
                 raise NotFound("No such photo in this gallery.")
             if variant == "download" and not access.downloads:
                 raise NotFound("No such photo in this gallery.")
-            versions = {
-                (v.kind, v.round): v
-                for v in await call.session.scalars(
+            versions = list(
+                await call.session.scalars(
                     select(PhotoVersion).where(PhotoVersion.photo_id == photo.id)
                 )
-            }
-            retouched = max(
-                (v for (k, _r), v in versions.items() if k == "retouched"),
-                key=lambda v: v.round,
-                default=None,
             )
-            original = versions.get(("original", 0))
-            order = {
-                "original": (original,),
-                "retouched": (retouched,),
-                "current": (retouched, versions.get(("stock", 0)), original),
-                "download": (versions.get(("final", 0)), retouched, original),
-            }.get(variant)
-            if order is None:
-                raise NotFound("No such photo in this gallery.")
-            chosen = next((v for v in order if v is not None), None)
+            chosen = choose_version(photo, versions, variant)
             if chosen is None:
                 raise NotFound("No such photo in this gallery.")
-            content_hash = chosen.content_hash
-            if chosen is original and photo.preview_hash:
-                content_hash = photo.preview_hash
-            return PreviewSource(
-                content_hash,
-                self.ctx.home.library / chosen.library_path,
-                chosen.filename,
-            )
+            return self._source(*chosen)
+
+    async def pictures(self, guest: Guest) -> dict[str, PreviewSource]:
+        """Every preview the guest's link may be shown now, by content hash: the current,
+        original and retouched pictures of each photo the client sees in this stage."""
+        async with self.ctx.call(guest, "gallery.pictures", audit=False) as call:
+            _link, album, _access = await guest_link(call, guest)
+            photos = {
+                p.id: p
+                for p in await call.session.scalars(
+                    select(Photo).where(
+                        Photo.album_id == album.id, seen_by_clients(Stage(album.stage))
+                    )
+                )
+            }
+            by_photo: dict[uuid.UUID, list[VersionFacts]] = {}
+            for v in await call.session.execute(
+                select(*VERSION_FACTS).where(PhotoVersion.album_id == album.id)
+            ):
+                if v.photo_id in photos:
+                    by_photo.setdefault(v.photo_id, []).append(v)
+            found: dict[str, PreviewSource] = {}
+            for pid, versions in by_photo.items():
+                for variant in PICTURE_VARIANTS:
+                    chosen = choose_version(photos[pid], versions, variant)
+                    if chosen is not None:
+                        found.setdefault(chosen[0], self._source(*chosen))
+            return found
+
+    def _source(self, content_hash: str, version: VersionFacts) -> PreviewSource:
+        return PreviewSource(
+            content_hash, self.ctx.home.library / version.library_path, version.filename
+        )
+
+
+def pictures_of(photo: Photo, versions: Sequence[VersionFacts]) -> tuple[tuple[str, str], ...]:
+    """(variant, content hash) of each picture of the photo a client may be shown."""
+    found = ((variant, choose_version(photo, versions, variant)) for variant in PICTURE_VARIANTS)
+    return tuple((variant, chosen[0]) for variant, chosen in found if chosen is not None)
+
+
+def choose_version(
+    photo: Photo, versions: Sequence[VersionFacts], variant: str
+) -> tuple[str, VersionFacts] | None:
+    """The version a variant shows, with the content hash of its preview: `original` (before),
+    `retouched` (after, the newest round), `current` (the newest of the two), `download`
+    (final, else newest, else original)."""
+    by_kind = {(v.kind, v.round): v for v in versions}
+    retouched = max(
+        (v for (k, _r), v in by_kind.items() if k == "retouched"),
+        key=lambda v: v.round,
+        default=None,
+    )
+    original = by_kind.get(("original", 0))
+    order = {
+        "original": (original,),
+        "retouched": (retouched,),
+        "current": (retouched, by_kind.get(("stock", 0)), original),
+        "download": (by_kind.get(("final", 0)), retouched, original),
+    }.get(variant, ())
+    chosen = next((v for v in order if v is not None), None)
+    if chosen is None:
+        return None
+    if chosen is original and photo.preview_hash:
+        return photo.preview_hash, chosen
+    return chosen.content_hash, chosen

@@ -100,9 +100,11 @@ async def test_feedback_stage_approve_and_request_changes(portal: Portal, visito
     g = await visitor.enter(await portal.link())
     assert g["can_decide"] and not g["can_pick"] and len(g["photos"]) == 2
     a, b = (p["id"] for p in g["photos"])
+    shown = g["photos"][0]["pictures"]
     for variant in ("original", "retouched"):
         r = await visitor.get(f"/api/photos/{a}/preview?size=loupe&variant={variant}")
-        assert r.status == 200
+        assert r.status == 200 and str(r.url).endswith(shown[variant])
+    assert shown["original"] != shown["retouched"] and shown["loupe"] == shown["retouched"]
     assert (await visitor.api(f"/api/photos/{a}/pick", {"picked": True})).status == 400
     assert (await visitor.api(f"/api/photos/{a}/decision", {"approve": True})).status == 200
     r = await visitor.api(f"/api/photos/{b}/decision", {"approve": False, "note": "Less grain"})
@@ -121,13 +123,27 @@ async def test_watermarked_previews_carry_the_text_and_are_cached(portal: Portal
         clean = await (await plain.get(f"/api/photos/{pid}/preview?size=loupe")).read()
     finally:
         await plain.close()
-    await visitor.enter(await portal.link(watermark=True))
-    marked = await (await visitor.get(f"/api/photos/{pid}/preview?size=loupe")).read()
+    plain_url = g["photos"][0]["pictures"]["loupe"]
+    g = await visitor.enter(await portal.link(watermark=True))
+    marked_url = next(p for p in g["photos"] if p["id"] == pid)["pictures"]["loupe"]
+    assert marked_url != plain_url  # a browser that kept the clean one cannot show it here
+    assert (await visitor.get(plain_url)).status == 404  # nor may this guest ask for it
+    marked = await (await visitor.get(marked_url)).read()
     assert_watermarked(clean, marked)
     cached = list((portal.services.paths.previews / "wm").rglob("*.jpg"))
     assert len(cached) == 1
     again = await (await visitor.get(f"/api/photos/{pid}/preview?size=loupe")).read()
     assert again == marked
+
+    # The studio changes its text: new addresses, so no browser keeps showing the old one.
+    await portal.services.settings.update(portal.actor, watermark_text="LUMEN 2027")
+    g = await (await visitor.get("/api/gallery")).json()
+    renamed_url = next(p for p in g["photos"] if p["id"] == pid)["pictures"]["loupe"]
+    assert renamed_url not in (marked_url, plain_url)
+    assert (await visitor.get(marked_url)).status == 404
+    renamed = await (await visitor.get(renamed_url)).read()
+    assert_watermarked(clean, renamed)
+    assert renamed != marked
 
 
 async def test_picks_only_in_rate(portal: Portal):
@@ -194,7 +210,9 @@ async def test_a_photo_the_studio_rejects_leaves_the_clients_gallery(
     blurry = rows["IMG_0001.jpg"]
     assert blurry in by_name
     preview = f"/api/photos/{blurry}/preview?size=grid"
+    picture = by_name[blurry]["pictures"]["grid"]
     assert (await visitor.get(preview)).status == 200
+    assert (await visitor.get(picture)).status == 200
 
     await s.photos.flag(me, "Wedding", "IMG_0001.jpg", "reject")
 
@@ -202,6 +220,7 @@ async def test_a_photo_the_studio_rejects_leaves_the_clients_gallery(
     assert blurry not in {p["id"] for p in gallery["photos"]}
     assert len(gallery["photos"]) == len(by_name) - 1
     assert (await visitor.get(preview)).status == 404  # at once, though it was just served
+    assert (await visitor.get(picture)).status == 404  # its own address too
     r = await visitor.api(f"/api/photos/{blurry}/pick", {"picked": True})
     assert r.status == 404
 
@@ -209,3 +228,4 @@ async def test_a_photo_the_studio_rejects_leaves_the_clients_gallery(
     gallery = await (await visitor.get("/api/gallery")).json()
     assert blurry in {p["id"] for p in gallery["photos"]}
     assert (await visitor.get(preview)).status == 200
+    assert (await visitor.get(picture)).status == 200

@@ -27,7 +27,7 @@ async def test_an_expiring_link_closes_its_gallery_within_a_second_of_expiry(
             update(ShareLink).where(ShareLink.id == made.id).values(expires_at=expires)
         )
     gallery = await visitor.enter("/g/" + made.token)
-    picture = f"/api/photos/{gallery['photos'][0]['id']}/preview?size=grid"
+    picture = gallery["photos"][0]["pictures"]["grid"]
     assert (await visitor.get(picture)).status == 200
     ws = await visitor.http.ws_connect(
         portal.url.replace("http", "ws") + "/api/live", origin=portal.url

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from app.bootstrap import close_services, context_of, open_services
 from core.catalog import ShareLink
 from core.catalog.base import utcnow
+from core.imaging.cleaning import metadata_segments
 from core.services.links import token_hash
-from portal.previews import metadata_segments
 from tests.portal.conftest import Portal, Visitor
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
@@ -208,9 +208,22 @@ async def test_photo_of_another_album_is_404(portal: Portal, visitor: Visitor):
         actor, "Other shoot", [make_jpeg(portal.shoot / "x" / "DSC_1.jpg", colour=77)]
     )
     foreign = (await s.photos.list(actor, "Other shoot"))[0].id
-    await visitor.enter(await portal.link())
-    for path in (f"/api/photos/{foreign}/preview", f"/api/photos/{foreign}/download"):
-        assert (await visitor.get(path)).status == 404
+    others = portal.client()
+    try:  # what a guest of the other album sees, a guest of this one is refused
+        made = await s.links.create(actor, "Other shoot")
+        foreign_url = (await others.enter("/g/" + made.token))["photos"][0]["pictures"]["grid"]
+        assert (await others.get(foreign_url)).status == 200
+    finally:
+        await others.close()
+    g = await visitor.enter(await portal.link())
+    mine = g["photos"][0]["pictures"]["grid"]
+    for path in (
+        f"/api/photos/{foreign}/preview",
+        f"/api/photos/{foreign}/download",
+        foreign_url,
+        mine.rsplit("/", 1)[0] + "/" + foreign_url.rsplit("/", 1)[1],
+    ):
+        assert (await visitor.get(path)).status == 404, path
     for action, body in (
         ("pick", {"picked": True}),
         ("stars", {"stars": 3}),

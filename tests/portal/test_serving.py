@@ -4,106 +4,86 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
-import uuid
-from types import SimpleNamespace
 
 import aiohttp
-import pytest
 
 from app.bootstrap import close_services, context_of, open_services
-from portal.security import SESSION_MAX_AGE_S, Sessions
-from portal.state import ACCESS_TTL_S, STATE, PortalState, Recent
+from portal.state import ACCESS_TTL_S, STATE
 from tests.portal.conftest import Portal, Visitor
 
 
-async def test_concurrent_misses_share_one_lookup():
-    calls = 0
-    release = asyncio.Event()
-
-    async def lookup() -> str:
-        nonlocal calls
-        calls += 1
-        await release.wait()
-        return "answer"
-
-    recent: Recent[str, str] = Recent(ttl_s=60, max_size=10)
-    waiting = [asyncio.ensure_future(recent.get("k", lookup)) for _ in range(50)]
-    await asyncio.sleep(0)
-    release.set()
-    assert await asyncio.gather(*waiting) == ["answer"] * 50
-    assert calls == 1
-    assert await recent.get("k", lookup) == "answer" and calls == 1
+async def test_a_picture_has_its_own_address_kept_for_good(portal: Portal, visitor: Visitor):
+    """The gallery lists each picture by content; the browser may keep it and never ask again.
+    The old address by photo id still leads there."""
+    g = await visitor.enter(await portal.link())
+    photo = g["photos"][0]
+    url = photo["pictures"]["grid"]
+    assert re.fullmatch(r"/api/pictures/grid/[0-9a-f]{16,128}-[0-9a-z]{5,12}\.jpg", url)
+    r = await visitor.get(url)
+    assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
+    assert r.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert photo["pictures"]["loupe"] != url
+    moved = await visitor.get(f"/api/photos/{photo['id']}/preview?size=grid", allow_redirects=False)
+    assert moved.status == 302 and moved.headers["Location"] == url
+    assert "immutable" not in moved.headers.get("Cache-Control", "")
 
 
-async def test_an_answer_forgotten_while_looked_up_is_not_kept():
-    release = asyncio.Event()
-
-    async def lookup() -> str:
-        await release.wait()
-        return "before the revocation"
-
-    recent: Recent[str, str] = Recent(ttl_s=60, max_size=10)
-    pending = asyncio.ensure_future(recent.get("k", lookup))
-    await asyncio.sleep(0)
-    recent.forget(lambda key: key == "k")
-    release.set()
-    await pending
-
-    async def fresh() -> str:
-        return "after"
-
-    assert await recent.get("k", fresh) == "after"
-
-
-async def test_a_failed_lookup_reaches_every_waiter_and_is_not_kept():
-    async def gone() -> str:
-        await asyncio.sleep(0)
-        raise LookupError("gone")
-
-    recent: Recent[str, str] = Recent(ttl_s=60, max_size=10)
-    results = await asyncio.gather(
-        *(recent.get("k", gone) for _ in range(5)), return_exceptions=True
-    )
-    assert all(isinstance(r, LookupError) for r in results)
-    with pytest.raises(LookupError):
-        await recent.get("k", gone)
+async def test_a_stranger_guessing_a_picture_gets_404(portal: Portal, visitor: Visitor):
+    """Knowing a picture's address is not enough: a session of a working link that shows it is
+    needed, and any other hash or mark is the same 404 as a made-up one."""
+    g = await visitor.enter(await portal.link())
+    url = g["photos"][0]["pictures"]["grid"]
+    assert (await visitor.get(url)).status == 200
+    content_hash, mark = url.rsplit("/", 1)[1].removesuffix(".jpg").split("-")
+    async with aiohttp.ClientSession() as stranger:
+        assert (await stranger.get(portal.url + url)).status == 404
+    made_up = "0" * len(content_hash)
+    for guess in (
+        url.replace(content_hash, made_up),
+        url.replace(mark, "plain" if mark != "plain" else "abcdef012345"),
+        url.replace("/grid/", "/huge/"),
+    ):
+        assert (await visitor.get(guess)).status == 404, guess
 
 
 async def test_a_burst_of_previews_asks_the_catalog_once(portal: Portal, visitor: Visitor):
     g = await visitor.enter(await portal.link())
-    url = f"/api/photos/{g['photos'][0]['id']}/preview?size=grid"
-    assert (await visitor.get(url)).status == 200
+    urls = [p["pictures"]["grid"] for p in g["photos"]]
+    assert (await visitor.get(urls[0])).status == 200
     client = portal.services.client
-    asked = 0
-    real = client.access
+    asked: list[str] = []
 
-    async def counting(link_id):  # type: ignore[no-untyped-def]
-        nonlocal asked
-        asked += 1
-        return await real(link_id)
+    def counting(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(client, name)
+
+        async def call(*args):  # type: ignore[no-untyped-def]
+            asked.append(name)
+            return await real(*args)
+
+        return call
 
     portal.handle.app[STATE].forget_album_state()
-    client.access = counting  # type: ignore[method-assign]
-    try:
-        answers = await asyncio.gather(*(visitor.get(url) for _ in range(30)))
+    client.access = counting("access")  # type: ignore[method-assign]
+    client.pictures = counting("pictures")  # type: ignore[method-assign]
+    try:  # a gallery page opening right after a change: every picture at once
+        answers = await asyncio.gather(*(visitor.get(urls[i % len(urls)]) for i in range(30)))
     finally:
-        del client.access
+        del client.access, client.pictures
     assert {r.status for r in answers} == {200}
-    assert asked == 1
+    assert sorted(asked) == ["access", "pictures"]
 
 
 async def test_previews_carry_an_etag_and_answer_304(portal: Portal, visitor: Visitor):
     g = await visitor.enter(await portal.link())
-    url = f"/api/photos/{g['photos'][0]['id']}/preview?size=grid"
+    url = g["photos"][0]["pictures"]["grid"]
     first = await visitor.get(url)
     etag = first.headers["ETag"]
     assert first.status == 200 and first.headers["Content-Type"] == "image/jpeg"
     again = await visitor.get(url, headers={"If-None-Match": etag})
     assert again.status == 304 and not await again.read()
     assert again.headers["Content-Security-Policy"] and again.headers["ETag"] == etag
-    other = g["photos"][1]["id"]
-    r = await visitor.get(f"/api/photos/{other}/preview?size=grid", headers={"If-None-Match": etag})
+    other = g["photos"][1]["pictures"]["grid"]
+    r = await visitor.get(other, headers={"If-None-Match": etag})
     assert r.status == 200
 
 
@@ -112,7 +92,7 @@ async def test_remembered_previews_keep_every_check(portal: Portal, visitor: Vis
     refuses a revoked link within a second of the revocation by another process."""
     made = await portal.services.links.create(portal.actor, "Wedding")
     g = await visitor.enter("/g/" + made.token)
-    url = f"/api/photos/{g['photos'][0]['id']}/preview?size=grid"
+    url = g["photos"][0]["pictures"]["grid"]
     for _ in range(3):
         r = await visitor.get(url)
         assert r.status == 200 and "Server" not in r.headers
@@ -146,7 +126,7 @@ async def test_a_repeated_picture_is_answered_from_memory_until_its_link_is_revo
     desktop app's own process) still refuses the very next request."""
     made = await portal.services.links.create(portal.actor, "Wedding")
     g = await visitor.enter("/g/" + made.token)
-    url = f"/api/photos/{g['photos'][0]['id']}/preview?size=grid"
+    url = g["photos"][0]["pictures"]["grid"]
     first = await visitor.get(url)
     assert first.status == 200
     client = portal.services.client
@@ -162,7 +142,7 @@ async def test_a_repeated_picture_is_answered_from_memory_until_its_link_is_revo
         return call
 
     client.access = counting("access")  # type: ignore[method-assign]
-    client.preview_source = counting("preview_source")  # type: ignore[method-assign]
+    client.pictures = counting("pictures")  # type: ignore[method-assign]
     try:
         again = await visitor.get(url)
         assert again.status == 200 and await again.read() == await first.read()
@@ -170,51 +150,7 @@ async def test_a_repeated_picture_is_answered_from_memory_until_its_link_is_revo
         await portal.services.links.revoke(portal.actor, made.id)
         assert (await visitor.get(url)).status == 404
     finally:
-        del client.access, client.preview_source
-
-
-async def test_an_answer_is_kept_no_longer_than_what_it_was_built_from():
-    link = uuid.uuid4()
-
-    async def access(link_id: uuid.UUID) -> SimpleNamespace:
-        return SimpleNamespace(link_id=link_id)  # a new answer each time the catalog is asked
-
-    async def preview_source(guest: object, photo_id: str, variant: str) -> object:
-        return object()
-
-    services = SimpleNamespace(client=SimpleNamespace(access=access, preview_source=preview_source))
-    state = PortalState(services, Sessions(b"k" * 32))  # type: ignore[arg-type]
-    session = state.sessions.new(link, pin_ok=True, name="Ann")
-    asked = ("pf_session=x", "/api/photos/p/preview?size=grid")
-    where = (link, "p", "current")
-    picture = object()
-
-    async def checks() -> tuple[object, object]:
-        return await state.access(link), await state.preview_source(
-            SimpleNamespace(link_id=link),  # type: ignore[arg-type]
-            "p",
-            "current",
-        )
-
-    got_access, got_source = await checks()
-    state.remember_picture(asked, picture, session, got_access, where, got_source)  # type: ignore[arg-type]
-    assert state.recent_picture(asked) is picture
-
-    state.forget_link(link)  # revoked while the answer is remembered
-    assert state.recent_picture(asked) is None
-    # built from checks made before the revocation, finished after it: not remembered
-    state.remember_picture(asked, picture, session, got_access, where, got_source)  # type: ignore[arg-type]
-    assert state.recent_picture(asked) is None
-    # ... even once the link has been asked about again (a different answer now)
-    await checks()
-    state.remember_picture(asked, picture, session, got_access, where, got_source)  # type: ignore[arg-type]
-    assert state.recent_picture(asked) is None
-
-    got_access, got_source = await checks()
-    old = state.sessions.new(link, pin_ok=True, name="Ann")
-    old = type(old)(link, old.sid, True, "Ann", int(time.time()) - SESSION_MAX_AGE_S - 1)
-    state.remember_picture(asked, picture, old, got_access, where, got_source)  # type: ignore[arg-type]
-    assert state.recent_picture(asked) is None  # a session past its age is not answered
+        del client.access, client.pictures
 
 
 async def test_pages_get_a_fresh_nonce_and_pictures_none(portal: Portal, visitor: Visitor):

@@ -117,6 +117,9 @@
       fig.classList.toggle("approval", p.decision === "approval");
       fig.classList.toggle("change_request", p.decision === "change_request");
       fig.classList.toggle("commented", p.comments.length > 0);
+      var img = fig.querySelector("img");
+      // A new retouch or watermark is a new address; the same picture keeps its own.
+      if (p.pictures.grid && img.getAttribute("src") !== p.pictures.grid) { img.src = p.pictures.grid; }
       var pick = fig.querySelector(".pick");
       pick.setAttribute("aria-pressed", p.picked ? "true" : "false");
       pick.textContent = p.picked ? "\u2665" : "\u2661";
@@ -195,10 +198,10 @@
     var feedback = data.can_decide && p.has_retouch;
     vBefore.hidden = !feedback;
     if (feedback) {
-      vBefore.querySelector("img").src = "/api/photos/" + p.id + "/preview?size=loupe&variant=original";
-      vAfter.src = "/api/photos/" + p.id + "/preview?size=loupe&variant=retouched";
+      vBefore.querySelector("img").src = p.pictures.original;
+      vAfter.src = p.pictures.retouched;
     } else {
-      vAfter.src = "/api/photos/" + p.id + "/preview?size=loupe";
+      vAfter.src = p.pictures.loupe;
     }
     vPosition.textContent = (current + 1) + " / " + figures().length;
     vDownload.hidden = !data.downloads;
