@@ -90,3 +90,35 @@ def sweep_temp_files(folder: Path) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def home_key(path: Path, *, create: bool = True) -> bytes | None:
+    """A 32-byte secret kept in the home folder, readable by its owner only, made on first use.
+
+    Two processes making it at once keep the same key: the new key is linked into place, which
+    never replaces a key another process made meanwhile."""
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except FileNotFoundError:
+        pass
+    if not create:
+        return None
+    data = secrets.token_bytes(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return path.read_bytes()

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -25,6 +24,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
+from core.fsutil import home_key
+
 COOKIE = "pf_session"
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 VERIFIED_MAX = 20_000
@@ -32,23 +33,9 @@ VERIFIED_MAX = 20_000
 
 def load_secret(root: Path) -> bytes:
     """The home's portal signing key, made on first use (readable by the owner only)."""
-    path = root / "portal.key"
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    except FileNotFoundError:
-        pass
-    data = secrets.token_bytes(32)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    return data
+    key = home_key(root / "portal.key")
+    assert key is not None
+    return key
 
 
 def _b64(data: bytes) -> str:

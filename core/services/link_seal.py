@@ -14,13 +14,13 @@ HMAC-SHA256 tag over the link id, nonce and ciphertext (encrypt-then-MAC, separa
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
 import uuid
 from pathlib import Path
+
+from core.fsutil import home_key
 
 KEY_FILE = "links.key"
 _VERSION = "s1"
@@ -47,31 +47,7 @@ class LinkSeal:
         self.path = root / KEY_FILE
 
     def _key(self, create: bool) -> bytes | None:
-        try:
-            data = self.path.read_bytes()
-            if len(data) >= 32:
-                return data
-        except FileNotFoundError:
-            pass
-        if not create:
-            return None
-        data = secrets.token_bytes(32)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{KEY_FILE}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, self.path)  # never replaces a key another process made meanwhile
-        except FileExistsError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        return self.path.read_bytes()
+        return home_key(self.path, create=create)
 
     @staticmethod
     def _keys(master: bytes) -> tuple[bytes, bytes]:

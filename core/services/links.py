@@ -25,7 +25,7 @@ from core.changes import Change
 from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
 from core.services.albums import as_uuid, find_album, studio_settings
-from core.services.context import ServiceContext
+from core.services.context import Call, ServiceContext
 from core.services.link_seal import LinkSeal, SealBroken
 
 TOKEN_BYTES = 32  # 256 bits
@@ -252,25 +252,18 @@ class LinkService:
         """Revoke by id (or a unique prefix of it, as `link list` shows)."""
         async with self.ctx.call(actor, "link.revoke") as call:
             require(actor, Permission.PUBLISH_LINKS)
-            link = await _find_link(call.session, actor, link_ref)
-            album = await call.session.get(Album, link.album_id)
-            call.on("link", link.id, f"{album.name if album else '?'} link {str(link.id)[:8]}")
-            call.album_id = link.album_id
+            link, name = await _link_of_call(call, actor, link_ref)
             if link.revoked_at is None:
                 link.revoked_at = utcnow()
             call.emit(Change.LINK_REVOKED, link_id=str(link.id))
-            return LinkView.of(link, album.name if album else "")
+            return LinkView.of(link, name)
 
     async def show(self, actor: Actor, link_ref: str | uuid.UUID) -> PublishedLink:
         """An existing link's address again, on the computer that made it (audited: it reveals
         a way into the gallery)."""
         async with self.ctx.call(actor, "link.show") as call:
             require(actor, Permission.PUBLISH_LINKS)
-            link = await _find_link(call.session, actor, link_ref)
-            album = await call.session.get(Album, link.album_id)
-            name = album.name if album else ""
-            call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
-            call.album_id = link.album_id
+            link, name = await _link_of_call(call, actor, link_ref)
             view = LinkView.of(link, name)
             if not view.active:
                 raise Invalid(f"Link {str(link.id)[:8]} no longer works; publish a new one.")
@@ -298,11 +291,7 @@ class LinkService:
         they may change their picks and send again; the album's selection keeps them meanwhile."""
         async with self.ctx.call(actor, "link.unlock") as call:
             require(actor, Permission.PUBLISH_LINKS)
-            link = await _find_link(call.session, actor, link_ref)
-            album = await call.session.get(Album, link.album_id)
-            name = album.name if album else ""
-            call.on("link", link.id, f"{name} link {str(link.id)[:8]}")
-            call.album_id = link.album_id
+            link, name = await _link_of_call(call, actor, link_ref)
             query = select(SentSelection).where(
                 SentSelection.link_id == link.id, SentSelection.reopened_at.is_(None)
             )
@@ -342,6 +331,16 @@ class LinkService:
                 .order_by(Photo.filename)
             )
             return PickList(album.name, tuple(names))
+
+
+async def _link_of_call(call: Call, actor: Actor, ref: str | uuid.UUID) -> tuple[ShareLink, str]:
+    """The link a call acts on, with its album's name; the call's audit names them."""
+    link = await _find_link(call.session, actor, ref)
+    album = await call.session.get(Album, link.album_id)
+    name = album.name if album else ""
+    call.on("link", link.id, f"{name or '?'} link {str(link.id)[:8]}")
+    call.album_id = link.album_id
+    return link, name
 
 
 async def _find_link(session: AsyncSession, actor: Actor, ref: str | uuid.UUID) -> ShareLink:
