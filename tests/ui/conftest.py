@@ -7,6 +7,7 @@ so Qt) keeps running, exactly as in the app. Each test has its own home in tmp_p
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,12 +32,42 @@ def own_settings(tmp_path: Path) -> Iterator[Path]:
     yield folder
 
 
+def finish_stray_work(event_loop: asyncio.AbstractEventLoop) -> None:
+    """Work a widget scheduled and nobody awaited (a refresh still in flight when the test ended)
+    is cancelled and run to its end on this loop, so its session closes here and not in the garbage
+    collector of a later test. Cancelled work may start more (SQLAlchemy closes a connection in a
+    task of its own, shielded): that is awaited too, until nothing is left."""
+    cancelled: set[asyncio.Task[object]] = set()
+    for _ in range(50):
+        pending = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
+        if not pending:
+            break
+        for task in pending:
+            if task not in cancelled and task.get_coro().__qualname__ != "AsyncConnection.close":
+                task.cancel()
+                cancelled.add(task)
+        event_loop.run_until_complete(asyncio.wait(pending, timeout=1.0))
+    gc.collect()  # what this test left unfinished is reported against this test, not a later one
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """Before pytest-qt closes the test's widgets and processes Qt events (where qasync would run
+    asyncio callbacks with no loop running: a session could not even close), the test's loop
+    finishes what is still in flight."""
+    loop = getattr(item, "funcargs", {}).get("loop")
+    if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
+        finish_stray_work(loop)
+    return (yield)
+
+
 @pytest.fixture
 def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
     qapp.setQuitOnLastWindowClosed(False)
     event_loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(event_loop)
     yield event_loop
+    finish_stray_work(event_loop)
     event_loop.run_until_complete(event_loop.shutdown_asyncgens())
     event_loop.close()
     asyncio.set_event_loop(None)
@@ -81,4 +112,5 @@ def desk(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Desk]:
 
     d = loop.run_until_complete(start())
     yield d
+    finish_stray_work(loop)
     loop.run_until_complete(close_services(d.services))
