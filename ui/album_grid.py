@@ -194,27 +194,36 @@ class AlbumGrid(QWidget):
 
     def reload(self, *, first_screen: bool = False) -> None:
         """Read the album's photos. On opening, the first screenful comes first (a short query),
-        so a 50,000-photo album paints at once; the whole album follows and takes its place."""
+        so a 50,000-photo album paints at once; the whole album is asked for only once those rows
+        are in the model, so that reading and decoding it never delays that first paint."""
         album_id = self.album_id
         if album_id is None:
             return
         photos = self.studio.services.photos
-        if first_screen:
-            self.studio.jobs.run(
-                photos.list(self.studio.actor, album_id, limit=FIRST_SCREEN),
-                lambda rows: self._show_first_screen(album_id, rows),
-                lambda text, _: self.message.emit(text),
-            )
-        self.studio.jobs.run(
-            photos.list(self.studio.actor, album_id),
-            lambda rows: self._show_rows(album_id, rows),
-            lambda text, _: self.message.emit(text),
-            label="Loading photos",
-        )
 
-    def _show_first_screen(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
-        if album_id == self.album_id and self.model.rowCount() == 0:
-            self._show_rows(album_id, rows)
+        def whole_album(_: object = None) -> None:
+            if album_id != self.album_id:
+                return
+            self.studio.jobs.run(
+                photos.list(self.studio.actor, album_id),
+                lambda rows: self._show_rows(album_id, rows),
+                lambda text, _: self.message.emit(text),
+                label="Loading photos",
+            )
+
+        if not first_screen:
+            whole_album()
+            return
+
+        def first(rows: list[PhotoRow]) -> None:
+            self._show_first_screen(album_id, rows)
+            whole_album()
+
+        self.studio.jobs.run(
+            photos.list(self.studio.actor, album_id, limit=FIRST_SCREEN),
+            first,
+            lambda text, _: (self.message.emit(text), whole_album()),
+        )
 
     def _show_rows(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
         if album_id != self.album_id:

@@ -78,15 +78,47 @@ async def _counts(
     return {pid.hex: n for pid, n in rows}
 
 
-async def photo_rows(
+@dataclass(slots=True)
+class FetchedRows:
+    """What the database answered for an album's rows, not yet turned into PhotoRows: decoding
+    50,000 rows costs far more than reading them, and needs neither the session nor its lock."""
+
+    blob: str | list[list[Any]] | None
+    picks: dict[str, int]
+    comments: dict[str, int]
+    stars: dict[str, float]
+
+    @property
+    def large(self) -> bool:
+        if isinstance(self.blob, str):
+            return len(self.blob) > LARGE_BLOB
+        return len(self.blob or ()) > LARGE_ROWS
+
+    def decode(self) -> list[PhotoRow]:
+        collecting = gc.isenabled()
+        gc.disable()  # 50,000 small lists and rows: the cyclic GC would rescan them several times
+        try:
+            blob = self.blob
+            data = json.loads(blob) if isinstance(blob, str) else (blob or [])  # PG decodes JSON
+            return _rows(data, self.picks, self.comments, self.stars)
+        finally:
+            if collecting:
+                gc.enable()
+
+
+LARGE_BLOB = 200_000  # characters: about a thousand rows, a few milliseconds to decode
+LARGE_ROWS = 1_000
+
+
+async def fetch_photo_rows(
     session: AsyncSession,
     album: Album,
     order: str = "taken",
     photo_id: uuid.UUID | None = None,
     limit: int | None = None,
-) -> list[PhotoRow]:
+) -> FetchedRows:
     """Every photo of the album (or just `photo_id`, or the first `limit`), in capture order
-    (undated last) or by name."""
+    (undated last) or by name, as the database answers them."""
     where = [Photo.album_id == album.id]
     if photo_id is not None:
         where.append(Photo.id == photo_id)
@@ -108,14 +140,18 @@ async def photo_rows(
     picks = await _counts(session, album.id, "pick", photo_id)
     comments = await _counts(session, album.id, "comment", photo_id)
     stars = await client_stars(session, album.id, photo_id)
-    collecting = gc.isenabled()
-    gc.disable()  # 50,000 small lists and rows: the cyclic GC would rescan them several times
-    try:
-        data = json.loads(blob) if isinstance(blob, str) else (blob or [])  # PG decodes JSON
-        return _rows(data, picks, comments, stars)
-    finally:
-        if collecting:
-            gc.enable()
+    return FetchedRows(blob, picks, comments, stars)
+
+
+async def photo_rows(
+    session: AsyncSession,
+    album: Album,
+    order: str = "taken",
+    photo_id: uuid.UUID | None = None,
+    limit: int | None = None,
+) -> list[PhotoRow]:
+    """fetch_photo_rows, decoded at once."""
+    return (await fetch_photo_rows(session, album, order, photo_id, limit)).decode()
 
 
 def _rows(
