@@ -38,7 +38,7 @@ async def open_services(
     executor: Executor | None = None,
     follow: bool = True,
     listen_url: str | None = None,
-    pool_size: int = 10,
+    pool_size: int | None = None,
 ) -> Services:
     """Open (and migrate) the home's catalog and build every service on it.
 
@@ -46,12 +46,13 @@ async def open_services(
     whichever process made it. A one-shot command that subscribes to nothing leaves it off.
     `listen_url` (else PHOTOFLOW_LISTEN_URL): when the database URL is a transaction-mode
     pooler's (pgbouncer), PostgreSQL's own address, for the journal's LISTEN connection.
+    `pool_size`: at most this many connections to PostgreSQL (else 10, and 10 more at a peak).
     """
     home.ensure()
     db = Database(
         database_url or shared_catalog_url() or sqlite_url(home.catalog_path),
         listen_url=listen_url or direct_listen_url(),
-        pool_size=pool_size,
+        **({"pool_size": pool_size, "max_overflow": 0} if pool_size else {}),
     )
     await db.migrate()
     ctx = ServiceContext(db, home)
