@@ -41,16 +41,16 @@ async def enter_studio(session: AsyncSession, tenant_id: uuid.UUID | None) -> No
     (None: none at all). What is pending is flushed first, under the studio it was made in."""
     if not on_postgres(session):
         return
-    if session.info.get(_ENTERED) == tenant_id and session.in_transaction():
-        return
+    entered = session.info.get(_ENTERED)
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and entered is not None:
+        if entered[0] is transaction and entered[1] == tenant_id:
+            return  # already there in this transaction
+    elif transaction is not None and tenant_id is None:
+        return  # this transaction entered no studio yet: it sees none
     await session.flush()
     await session.execute(_SET, {"studio": str(tenant_id) if tenant_id else ""})
-    session.info[_ENTERED] = tenant_id
-
-
-def forget_studio(session: AsyncSession) -> None:
-    """The transaction ended: the setting went with it."""
-    session.info.pop(_ENTERED, None)
+    session.info[_ENTERED] = (session.sync_session.get_transaction(), tenant_id)
 
 
 # --- what migrations create (PostgreSQL only) ---------------------------------------------------

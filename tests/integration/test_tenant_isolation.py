@@ -13,9 +13,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from app.bootstrap import close_services, open_services
+from app.bootstrap import close_services, context_of, open_services
+from core.catalog import Album, JournalEntry, ShareLink, Tenant
 from core.changes import Change
 from core.errors import NotFound
 from core.home import Home
@@ -243,7 +245,7 @@ async def hammer(services: Services, lumen: Actor, other: Actor, requests: int =
         actor = lumen if i % 2 == 0 else other
         mine = prefix[actor.tenant_id]
         async with gate:
-            kind = i % 5
+            kind = i % 6
             if kind == 0:
                 await services.albums.create(actor, f"{mine} album r{i}")
                 created += 1
@@ -261,6 +263,14 @@ async def hammer(services: Services, lumen: Actor, other: Actor, requests: int =
                     else e.actor.endswith(("@other.test", "system"))
                     for e in entries
                 ), [e.actor for e in entries]
+            elif kind == 4:
+                # Underneath the services' own filters: what the transaction sees at all.
+                async with context_of(services).call(actor, "test.peek", audit=False) as call:
+                    seen = set(await call.session.scalars(select(Album.tenant_id)))
+                    seen |= set(await call.session.scalars(select(ShareLink.tenant_id)))
+                    seen |= set(await call.session.scalars(select(JournalEntry.tenant_id)))
+                    seen |= set(await call.session.scalars(select(Tenant.id)))
+                assert seen == {actor.tenant_id}, seen
             else:
                 theirs = other if actor is lumen else lumen
                 with pytest.raises(NotFound):
