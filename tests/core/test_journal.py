@@ -28,9 +28,7 @@ async def journal(studio: Studio, tenant: uuid.UUID | None = None) -> list[Journ
     tenant = tenant or studio.admin.tenant_id
     async with in_studio(studio.services, tenant) as session:
         rows = await session.scalars(
-            select(JournalEntry)
-            .where(JournalEntry.tenant_id == tenant)
-            .order_by(JournalEntry.seq)
+            select(JournalEntry).where(JournalEntry.tenant_id == tenant).order_by(JournalEntry.seq)
         )
         return list(rows)
 
