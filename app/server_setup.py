@@ -105,6 +105,9 @@ async def _init(url: URL, new_password: bool) -> ServerDatabase:
                 + (f" PASSWORD '{password}'" if password else "")
             )
             await conn.execute(f"REVOKE {quote_ident(owner)} FROM {quote_ident(app)}")
+            # Only the owner creates in the schema (PostgreSQL 15 already keeps PUBLIC out;
+            # older ones did not).
+            await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
             await conn.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {quote_ident(owner)}")
             await conn.execute(f"GRANT USAGE ON SCHEMA public TO {quote_ident(app)}")
             await conn.execute(
