@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from core.catalog.rls import enter_studio
+from core.errors import PhotoFlowError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -99,12 +100,24 @@ class Database:
         `as_role` (PostgreSQL): migrate as this role (SET LOCAL ROLE), which then owns what the
         migrations create; `photoflow server init` migrates as the studio's owner role."""
         head = head_revision()
-        if head is not None and await self.stored_revision() == head:
+        stored = await self.stored_revision()
+        if head is not None and stored == head:
             return
-        async with self.engine.begin() as conn:
-            if as_role is not None:
-                await conn.exec_driver_sql(f"SET LOCAL ROLE {quote_ident(as_role)}")
-            await conn.run_sync(_upgrade)
+        try:
+            async with self.engine.begin() as conn:
+                if as_role is not None:
+                    await conn.exec_driver_sql(f"SET LOCAL ROLE {quote_ident(as_role)}")
+                await conn.run_sync(_upgrade)
+        except DBAPIError as exc:
+            denied = getattr(exc.orig, "sqlstate", None) == "42501"  # insufficient privilege
+            if self.is_sqlite or not denied:
+                raise
+            # The studio server's app role owns nothing and cannot migrate: init does.
+            raise PhotoFlowError(
+                f"The studio database is at migration {stored or 'none'} and this PhotoFlow "
+                f"needs {head or 'a newer one'}; run `photoflow server init --db URL` with a "
+                "role that may create roles to bring it up to date."
+            ) from exc
 
     async def stored_revision(self) -> str | None:
         """The migration the catalog is at, or None for a catalog Alembic has not set up."""

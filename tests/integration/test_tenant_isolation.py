@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from app.bootstrap import close_services, context_of, open_services
 from core.catalog import Album, JournalEntry, ShareLink, Tenant
 from core.changes import Change
-from core.errors import NotFound
+from core.errors import NotFound, PhotoFlowError
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
@@ -232,6 +232,19 @@ async def test_server_init_again_keeps_the_roles_and_their_password(
     assert make_url(kept["app_url"]).password is None  # not rotated, so not known to print
     bad = await asyncio.to_thread(photoflow, home, "server", "init", "--db", "sqlite:///x.db")
     assert bad.code != 0 and "PostgreSQL" in bad.err and "Traceback" not in bad.err
+
+
+async def test_the_app_role_behind_on_migrations_is_told_to_run_init(
+    pg_cluster: Cluster, tmp_path: Path
+):
+    url = server_database(pg_cluster)
+    admin = await asyncpg.connect(dsn(pg_cluster.url(make_url(url).database or "")))
+    try:
+        await admin.execute("UPDATE alembic_version SET version_num = '0004'")
+    finally:
+        await admin.close()
+    with pytest.raises(PhotoFlowError, match="photoflow server init"):
+        await open_services(Home(tmp_path / "home"), database_url=url, follow=False)
 
 
 async def hammer(services: Services, lumen: Actor, other: Actor, requests: int = 1000) -> int:
