@@ -1,7 +1,7 @@
 """Setting up a studio's PostgreSQL for the server: the two roles, the migrations, the grants.
 
 `photoflow server init --db URL` connects with URL (a role that may create roles: a superuser, or
-one with CREATEROLE) and, for the database URL names:
+one with CREATEROLE) and, for the database URL names (created first if it does not exist):
 
 - the owner role `<database>_owner`: NOLOGIN (nobody signs in as it; init acts as it with
   SET ROLE), owns the tables and the look-up functions, runs the Alembic migrations;
@@ -75,7 +75,11 @@ async def _init(url: URL, new_password: bool) -> ServerDatabase:
     database = url.database or ""
     owner, app = role_names(database)
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn, timeout=15)
+    try:
+        conn = await asyncpg.connect(dsn, timeout=15)
+    except asyncpg.InvalidCatalogNameError:  # no such database yet: make it
+        await _create_database(url)
+        conn = await asyncpg.connect(dsn, timeout=15)
     try:
         password: str | None = None
         async with conn.transaction():
@@ -142,6 +146,17 @@ async def _init(url: URL, new_password: bool) -> ServerDatabase:
         created=created,
         password_set=password is not None,
     )
+
+
+async def _create_database(url: URL) -> None:
+    import asyncpg
+
+    maintenance = url.set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(maintenance.render_as_string(hide_password=False), timeout=15)
+    try:
+        await conn.execute(f"CREATE DATABASE {quote_ident(url.database or '')}")
+    finally:
+        await conn.close()
 
 
 def _default_privileges(owner: str, app: str) -> list[str]:

@@ -216,7 +216,7 @@ async def test_every_studio_table_forces_row_level_security_and_the_app_role_own
 async def test_server_init_again_keeps_the_roles_and_their_password(
     pg_cluster: Cluster, tmp_path: Path
 ):
-    admin_url = pg_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    admin_url = pg_cluster.url(f"t_{uuid.uuid4().hex[:12]}")  # init makes the database too
     home = tmp_path / "home"
     first = await asyncio.to_thread(photoflow, home, "server", "init", "--db", admin_url, "--json")
     assert first.code == 0, first.err
