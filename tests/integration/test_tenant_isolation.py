@@ -316,6 +316,23 @@ async def test_a_thousand_requests_through_two_connections_read_nothing_across(
         await close_services(services)
 
 
+async def nothing_carries_over_through(pooled: str, studio: uuid.UUID) -> None:
+    """Two clients of the pooler, on its two server connections: what one set for its
+    transaction is gone for the next transaction on that server connection, whoever runs it."""
+    clients = [await asyncpg.connect(dsn(pooled), statement_cache_size=0) for _ in range(2)]
+    try:
+        for n in range(50):
+            setter, reader = clients[n % 2], clients[(n + 1) % 2]
+            async with setter.transaction():
+                await in_studio(setter, studio)
+                assert await setter.fetchval("SELECT count(*) FROM albums") > 0
+            assert await reader.fetchval("SELECT count(*) FROM albums") == 0
+            assert await setter.fetchval("SELECT count(*) FROM albums") == 0
+    finally:
+        for client in clients:
+            await client.close()
+
+
 async def test_a_thousand_requests_through_pgbouncer_in_transaction_mode(
     pg_cluster: Cluster, tmp_path: Path
 ):
@@ -333,6 +350,7 @@ async def test_a_thousand_requests_through_pgbouncer_in_transaction_mode(
             lumen, other = await two_studios(services)
             created = await hammer(services, lumen, other)
             await check_counts(services, lumen, other, created)
+            await nothing_carries_over_through(bouncer.url_for(url), lumen.tenant_id)
             # Another process's changes reach this one through LISTEN on the direct URL, at
             # once: three in a row well inside one of the follower's 5 s fallback rounds.
             db = context_of(services).db
