@@ -54,7 +54,11 @@ async def open_services(
         listen_url=listen_url or direct_listen_url(),
         **({"pool_size": pool_size, "max_overflow": 0} if pool_size else {}),
     )
-    await db.migrate()
+    try:
+        await db.migrate()
+    except BaseException:  # e.g. a studio database behind on migrations: close what we opened
+        await db.dispose()
+        raise
     ctx = ServiceContext(db, home)
     follower: JournalFollower | None = None
     if follow:
