@@ -37,15 +37,28 @@ async def open_services(
     database_url: str | None = None,
     executor: Executor | None = None,
     follow: bool = True,
+    listen_url: str | None = None,
+    pool_size: int | None = None,
 ) -> Services:
     """Open (and migrate) the home's catalog and build every service on it.
 
     `follow`: follow the change journal, so that this process's subscribers hear every change,
     whichever process made it. A one-shot command that subscribes to nothing leaves it off.
+    `listen_url` (else PHOTOFLOW_LISTEN_URL): when the database URL is a transaction-mode
+    pooler's (pgbouncer), PostgreSQL's own address, for the journal's LISTEN connection.
+    `pool_size`: at most this many connections to PostgreSQL (else 10, and 10 more at a peak).
     """
     home.ensure()
-    db = Database(database_url or shared_catalog_url() or sqlite_url(home.catalog_path))
-    await db.migrate()
+    db = Database(
+        database_url or shared_catalog_url() or sqlite_url(home.catalog_path),
+        listen_url=listen_url or direct_listen_url(),
+        **({"pool_size": pool_size, "max_overflow": 0} if pool_size else {}),
+    )
+    try:
+        await db.migrate()
+    except BaseException:  # e.g. a studio database behind on migrations: close what we opened
+        await db.dispose()
+        raise
     ctx = ServiceContext(db, home)
     follower: JournalFollower | None = None
     if follow:
@@ -133,6 +146,11 @@ async def acting_user(
 def shared_catalog_url() -> str | None:
     """PHOTOFLOW_DATABASE_URL: a studio's PostgreSQL catalog instead of the home's SQLite file."""
     return os.environ.get("PHOTOFLOW_DATABASE_URL") or None
+
+
+def direct_listen_url() -> str | None:
+    """PHOTOFLOW_LISTEN_URL: PostgreSQL itself, past the pooler the database URL goes through."""
+    return os.environ.get("PHOTOFLOW_LISTEN_URL") or None
 
 
 def home_at(path: str | Path | None) -> Home:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 # Qt widgets are tested offscreen everywhere; a machine without a display is the normal case.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.bootstrap import close_services, open_services
+from app.bootstrap import close_services, context_of, open_services
+from core.catalog.rls import enter_studio
 from core.home import Home
 from core.imaging.analyse import imaging_pool
 from core.policies import Actor, Role
@@ -58,10 +62,24 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """None for SQLite; on PostgreSQL a fresh database set up by `photoflow server init` and the
+    URL of its app role (no superuser, no BYPASSRLS, owns nothing), as the studio server uses:
+    every PostgreSQL test runs under row-level security."""
     if backend == "sqlite":
         return None
     cluster: Cluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    return server_database(cluster)
+
+
+def server_database(cluster: Cluster, name: str | None = None) -> str:
+    """A new database of `cluster` after `server init`: the app role's URL."""
+    from app.server_setup import init_server_database
+
+    admin_url = cluster.create_database(name or f"t_{uuid.uuid4().hex[:12]}")
+    # A thread of its own: the calling test's event loop may be running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(asyncio.run, init_server_database(admin_url)).result()
+    return done.app_url
 
 
 @pytest.fixture
@@ -75,6 +93,15 @@ async def services(
         yield s
     finally:
         await close_services(s)
+
+
+@asynccontextmanager
+async def in_studio(services: Services, tenant_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
+    """A session on the catalog whose transaction sees `tenant_id`'s rows: on PostgreSQL (row-level
+    security) a transaction that entered no studio sees none. For tests that look underneath."""
+    async with context_of(services).db.session() as session:
+        await enter_studio(session, tenant_id)
+        yield session
 
 
 @dataclass

@@ -177,6 +177,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (else the studio setting)")
     _common(p)
 
+    # --- studio server (issue 12) ---
+    server = sub.add_parser("server", help="the studio server on a shared PostgreSQL")
+    # `photoflow server --db URL ...` (the run form) puts its options on `server` itself.
+    server_actions = server.add_subparsers(dest="action", metavar="ACTION")
+    p = server_actions.add_parser(
+        "init", help="create the roles, migrate, and print the URL the server is to use"
+    )
+    p.add_argument(
+        "--db",
+        dest="init_db",
+        required=True,
+        metavar="URL",
+        help="a PostgreSQL URL of a role that may create roles",
+    )
+    p.add_argument(
+        "--new-password",
+        action="store_true",
+        help="give the app role a new password (its URL changes)",
+    )
+    _common(p)
+
     p = sub.add_parser("watch", help="print the studio's changes as they happen, until stopped")
     p.add_argument("album", nargs="?", help="only this album's changes")
     p.add_argument("--since", type=int, metavar="N", help="first print the changes after N")

@@ -63,6 +63,10 @@ async def _run(args: argparse.Namespace, as_json: bool) -> int:
 
     home = home_at(args.home)
     try:
+        if args.command == "server" and args.action == "init":
+            from app.cli.server_init import server_init
+
+            return await server_init(args, as_json)
         if args.command == "init":
             return await _init(home, args, as_json)
         if not home.is_initialised and not shared_catalog_url():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +26,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from core.catalog.rls import enter_studio
+from core.errors import PhotoFlowError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,14 +47,29 @@ def sqlite_url(path: Path | str) -> str:
 class Database:
     """Owns the engine; created by the composition root, disposed at shutdown."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        listen_url: str | None = None,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+    ) -> None:
+        """`listen_url`: PostgreSQL behind a transaction-mode pooler (pgbouncer). `url` is then the
+        pooler's, which cannot carry LISTEN nor keep a prepared statement from one transaction to
+        the next; `listen_url` reaches PostgreSQL directly and is used for LISTEN only."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.listen_url = listen_url or url
+        self.pooled = listen_url is not None and listen_url != url
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=120)
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+            if self.pooled:
+                kwargs["connect_args"] = _through_pooler()
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine)
@@ -60,25 +79,45 @@ class Database:
         return self.sessions()
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
+    async def reading(self, studio: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:
         """A read-only transaction. On SQLite a plain (deferred) BEGIN: a reader of the WAL takes
-        no lock, so following the journal never makes another process's writer wait."""
+        no lock, so following the journal never makes another process's writer wait. On
+        PostgreSQL it sees `studio`'s rows only (none without one; see core/catalog/rls.py)."""
         async with self.engine.connect() as conn:
             await conn.execution_options(photoflow_read_only=True)
             async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                if studio is not None:
+                    await enter_studio(session, studio)
                 yield session
 
-    async def migrate(self) -> None:
+    async def migrate(self, *, as_role: str | None = None) -> None:
         """Bring the schema to the newest migration (idempotent).
 
         Alembic takes a third of a second to load, and almost every start finds nothing to do: the
         revision the catalog stores is read with a plain query and compared with the newest
-        migration file's, and Alembic is loaded only when they differ."""
+        migration file's, and Alembic is loaded only when they differ.
+
+        `as_role` (PostgreSQL): migrate as this role (SET LOCAL ROLE), which then owns what the
+        migrations create; `photoflow server init` migrates as the studio's owner role."""
         head = head_revision()
-        if head is not None and await self.stored_revision() == head:
+        stored = await self.stored_revision()
+        if head is not None and stored == head:
             return
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        try:
+            async with self.engine.begin() as conn:
+                if as_role is not None:
+                    await conn.exec_driver_sql(f"SET LOCAL ROLE {quote_ident(as_role)}")
+                await conn.run_sync(_upgrade)
+        except DBAPIError as exc:
+            denied = getattr(exc.orig, "sqlstate", None) == "42501"  # insufficient privilege
+            if self.is_sqlite or not denied:
+                raise
+            # The studio server's app role owns nothing and cannot migrate: init does.
+            raise PhotoFlowError(
+                f"The studio database is at migration {stored or 'none'} and this PhotoFlow "
+                f"needs {head or 'a newer one'}; run `photoflow server init --db URL` with a "
+                "role that may create roles to bring it up to date."
+            ) from exc
 
     async def stored_revision(self) -> str | None:
         """The migration the catalog is at, or None for a catalog Alembic has not set up."""
@@ -90,6 +129,22 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def quote_ident(name: str) -> str:
+    """A PostgreSQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _through_pooler() -> dict[str, Any]:
+    """asyncpg behind pgbouncer in transaction mode: no statement kept between transactions,
+    and every prepared statement named afresh, so that two clients sharing a server connection
+    never clash over a name (SQLAlchemy's documented recipe for pgbouncer)."""
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
+    }
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

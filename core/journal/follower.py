@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.catalog.database import Database
+from core.catalog.lookups import journal_heads
 from core.changes import Change
 from core.events import Event, EventHub
-from core.journal.store import compact, entries_after, heads
+from core.journal.store import compact, entries_after
 from core.journal.wakeups import listen_postgres, watch_catalog_files
 
 log = logging.getLogger(__name__)
@@ -43,13 +44,14 @@ class JournalFollower:
                 removed = await compact(session)
                 if removed:
                     log.info("journal: compacted %d old entries", removed)
-            self.positions = {t: seq for t, (seq, _c) in (await heads(session)).items()}
+            studios = await journal_heads(session)
+            self.positions = {t: seq for t, (seq, _c) in studios.items()}
         self.running = True
         if self.db.is_sqlite:
             assert self.catalog_file is not None
             watch = watch_catalog_files(self.catalog_file, self.wake)
         else:
-            watch = listen_postgres(self.db.url, self.wake)
+            watch = listen_postgres(self.db.listen_url, self.wake)
         self._tasks = [
             asyncio.create_task(self._follow(), name="journal-follow"),
             asyncio.create_task(watch, name="journal-wakeups"),
@@ -83,8 +85,8 @@ class JournalFollower:
                 self.wake()  # someone else's entry comes first: read them all in order
 
     async def catch_up(self) -> None:
-        async with self.db.reading() as session:
-            newest = await heads(session)
+        async with self.db.reading() as session:  # the numbers only, of every studio
+            newest = await journal_heads(session)
         for tenant_id, (head, compacted_to) in newest.items():
             position = self.positions.get(tenant_id, 0)
             if head <= position:
@@ -97,7 +99,7 @@ class JournalFollower:
 
     async def _read(self, tenant_id: uuid.UUID, head: int) -> None:
         while self.positions.get(tenant_id, 0) < head:
-            async with self.db.reading() as session:
+            async with self.db.reading(tenant_id) as session:
                 batch = await entries_after(session, tenant_id, self.positions.get(tenant_id, 0))
             if not batch:
                 return

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.base import utcnow
 from core.catalog.journal import JournalEntry, JournalHead
+from core.catalog.lookups import journal_heads
+from core.catalog.rls import enter_studio
 from core.changes import Change
 from core.events import Event
 
@@ -67,6 +69,9 @@ async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
     numbered: list[Event] = []
     now = utcnow()
     for tenant_id, batch in by_tenant.items():
+        # A call may change another studio than its own (a superadmin suspending one): each
+        # studio's entries are written inside that studio (core/catalog/rls.py).
+        await enter_studio(session, tenant_id)
         head = await _advance_head(session, tenant_id, len(batch))
         first = head - len(batch) + 1
         for offset, event in enumerate(batch):
@@ -94,6 +99,7 @@ async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
                 )
             )
             numbered.append(stamped)
+        await session.flush()
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             # Delivered by PostgreSQL at commit, and only if the transaction commits.
             await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"{tenant_id}:{head}")))
@@ -101,7 +107,9 @@ async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
 
 
 async def heads(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int]]:
-    """Every studio's newest sequence number and how far compaction has gone: a tiny read."""
+    """The newest sequence number and how far compaction has gone of every studio the
+    transaction sees (on PostgreSQL the one it entered; core.catalog.lookups.journal_heads has
+    every studio's): a tiny read."""
     rows = await session.execute(
         select(JournalHead.tenant_id, JournalHead.seq, JournalHead.compacted_to)
     )
@@ -138,10 +146,12 @@ async def entries_after(
 
 
 async def compact(session: AsyncSession, keep_days: int = KEEP_DAYS) -> int:
-    """Remove entries older than `keep_days`, keeping each studio's newest; returns how many."""
+    """Remove entries older than `keep_days`, keeping each studio's newest; returns how many.
+    Every studio's, each inside its studio."""
     cutoff = utcnow() - timedelta(days=keep_days)
     removed = 0
-    for tenant_id, (head, _compacted) in (await heads(session)).items():
+    for tenant_id, (head, _compacted) in (await journal_heads(session)).items():
+        await enter_studio(session, tenant_id)
         last_old = await session.scalar(
             select(func.max(JournalEntry.seq)).where(
                 JournalEntry.tenant_id == tenant_id,

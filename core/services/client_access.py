@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Photo, SentSelection, ShareLink, Tenant
 from core.catalog.base import utcnow
+from core.catalog.lookups import studio_of_link, studio_of_link_token, studios_of_links
 from core.errors import NotFound, PhotoFlowError
 from core.policies import Guest
 from core.services.albums import as_uuid, studio_settings
@@ -151,8 +152,10 @@ class LinkEntry:
         if not 20 <= len(token) <= 100:
             raise NotFound(GONE)
         async with self.ctx.call(None, "link.lookup", audit=False) as call:
+            hashed = token_hash(token)
+            await call.enter(await studio_of_link_token(call.session, hashed))
             link = await call.session.scalar(
-                select(ShareLink).where(ShareLink.token_hash == token_hash(token))
+                select(ShareLink).where(ShareLink.token_hash == hashed)
             )
             if link is None:
                 raise NotFound(GONE)
@@ -165,6 +168,7 @@ class LinkEntry:
     async def access(self, link_id: uuid.UUID) -> LinkAccess:
         """The link as it is now (revoked, expired or suspended: NotFound)."""
         async with self.ctx.call(None, "link.access", audit=False) as call:
+            await call.enter(await studio_of_link(call.session, link_id))
             link = await call.session.get(ShareLink, link_id)
             if link is None:
                 raise NotFound(GONE)
@@ -176,17 +180,24 @@ class LinkEntry:
             return set()
         async with self.ctx.call(None, "link.check", audit=False) as call:
             now = utcnow()
-            rows = await call.session.execute(
-                select(ShareLink.id)
-                .join(Tenant, Tenant.id == ShareLink.tenant_id)
-                .where(
-                    ShareLink.id.in_(link_ids),
-                    ShareLink.revoked_at.is_(None),
-                    (ShareLink.expires_at.is_(None)) | (ShareLink.expires_at > now),
-                    Tenant.suspended_at.is_(None),
+            by_studio: dict[uuid.UUID, set[uuid.UUID]] = {}
+            for link_id, studio in (await studios_of_links(call.session, link_ids)).items():
+                by_studio.setdefault(studio, set()).add(link_id)
+            alive: set[uuid.UUID] = set()
+            for studio, ids in by_studio.items():
+                await call.enter(studio)
+                rows = await call.session.execute(
+                    select(ShareLink.id)
+                    .join(Tenant, Tenant.id == ShareLink.tenant_id)
+                    .where(
+                        ShareLink.id.in_(ids),
+                        ShareLink.revoked_at.is_(None),
+                        (ShareLink.expires_at.is_(None)) | (ShareLink.expires_at > now),
+                        Tenant.suspended_at.is_(None),
+                    )
                 )
-            )
-            return {r[0] for r in rows}
+                alive.update(r[0] for r in rows)
+            return alive
 
     async def check_pin(self, link_id: uuid.UUID, pin: str, client: str) -> LinkAccess:
         """Accept the right PIN; PIN_LIMIT wrong ones lock the link and the address for a while."""
@@ -200,6 +211,7 @@ class LinkEntry:
             self.limiter.fail(key)
         try:
             async with self.ctx.call(None, "link.pin_lookup", audit=False) as call:
+                await call.enter(await studio_of_link(call.session, link_id))
                 link = await call.session.get(ShareLink, link_id)
                 if link is None:
                     raise NotFound(GONE)

@@ -24,6 +24,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import AuditEvent, Tenant, User
 from core.catalog.database import Database
+from core.catalog.lookups import studio_of_user_id
+from core.catalog.rls import enter_studio
 from core.changes import Change
 from core.errors import Conflict, NotPermitted, PhotoFlowError, Refused
 from core.events import Event, EventHub
@@ -71,6 +73,14 @@ class Call:
             label = self.actor.label if self.actor is not None else "system"
             self.events.append(Event(change, tenant, self.album_id, photo_id, data, actor=label))
 
+    async def enter(self, tenant_id: uuid.UUID | None) -> None:
+        """Work in another studio for the statements that follow (PostgreSQL shows a transaction
+        one studio's rows only). For the few calls that cross studios on purpose: setting up the
+        installation, a superadmin acting on another studio, finding a link or a user by a key
+        whose studio a look-up (core.catalog.lookups) has just told. The audit row still goes to
+        `tenant_id`."""
+        await enter_studio(self.session, tenant_id)
+
     def on(self, kind: str, obj_id: uuid.UUID | None, label: str | None) -> None:
         self.target_type, self.target_id, self.target = kind, obj_id, label
         if kind == "album":
@@ -102,6 +112,8 @@ class ServiceContext:
             async with self.db.session() as session, session.begin():
                 call = Call(session, actor, action)
                 call.tenant_id = actor.tenant_id if actor else None
+                # The studio is set per transaction, never per connection: see core/catalog/rls.py.
+                await enter_studio(session, call.tenant_id)
                 if actor is not None:
                     await _check_standing(session, actor)
                 yield call
@@ -111,6 +123,7 @@ class ServiceContext:
                 if call.events:
                     numbered = await record(session, call.events)
                 if audit:
+                    await enter_studio(session, call.tenant_id)
                     session.add(_event(call, "ok", None, started))
             if numbered and self.follower is not None:
                 self.follower.committed(numbered)
@@ -139,6 +152,8 @@ class ServiceContext:
                 if call is None:
                     call = Call(session, actor, action)
                     call.tenant_id = actor.tenant_id if actor else None
+                # No studio (a failed set-up): an installation-wide row the app may add, not read.
+                await enter_studio(session, call.tenant_id)
                 if isinstance(exc, Refused):
                     call.detail["refusals"] = [r.code for r in exc.refusals]
                 session.add(_event(call, _outcome(exc), _sentence(exc), started))
@@ -181,6 +196,8 @@ async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
         raise NotPermitted("This studio no longer exists.")
     if isinstance(actor, Actor):
         user = await session.scalar(select(User).where(User.id == actor.user_id))
+        if user is None:  # a superadmin working in another studio: their account is at home
+            user = await _user_at_home(session, actor)
         if user is None or not user.active:
             raise NotPermitted(f"{actor.email} is not an active user any more.")
         if user.role != actor.role.value:
@@ -193,3 +210,14 @@ async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
             raise NotPermitted(f"The studio {tenant.name!r} is suspended.")
     elif tenant.suspended_at is not None:
         raise NotPermitted("This gallery is not available.")
+
+
+async def _user_at_home(session: AsyncSession, actor: Actor) -> User | None:
+    home = await studio_of_user_id(session, actor.user_id)
+    if home is None or home == actor.tenant_id:
+        return None
+    await enter_studio(session, home)
+    try:
+        return await session.scalar(select(User).where(User.id == actor.user_id))
+    finally:
+        await enter_studio(session, actor.tenant_id)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.catalog import Album, Tenant, User
 from core.catalog.base import utcnow
+from core.catalog.lookups import has_users, studio_ids, studio_named, studio_of_user
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound
 from core.policies import Actor, Permission, Role, require
@@ -38,9 +39,10 @@ class TenantService:
         """The first studio and its admin, who is the installation's superadmin."""
         studio, email = _studio_name(studio), check_email(admin_email)
         async with self.ctx.call(None, "installation.init") as call:
-            if await call.session.scalar(select(func.count()).select_from(User)):
+            if await has_users(call.session):
                 raise Conflict("This home is already set up; use another --home for a new one.")
             tenant = Tenant(id=uuid.uuid4(), name=studio, settings={})
+            await call.enter(tenant.id)
             user = User(
                 id=uuid.uuid4(),
                 tenant_id=tenant.id,
@@ -59,11 +61,12 @@ class TenantService:
         name, email = _studio_name(name), check_email(admin_email)
         async with self.ctx.call(actor, "tenant.create") as call:
             require(actor, Permission.MANAGE_TENANTS)
-            if await call.session.scalar(select(Tenant.id).where(Tenant.name == name)):
+            if await studio_named(call.session, name):
                 raise Conflict(f"A studio named {name!r} already exists.")
-            if await call.session.scalar(select(User.id).where(User.email == email)):
+            if await studio_of_user(call.session, email):
                 raise Conflict(f"{email} already belongs to a studio.")
             tenant = Tenant(id=uuid.uuid4(), name=name, settings={})
+            await call.enter(tenant.id)  # the new studio's rows go in inside it
             admin = User(id=uuid.uuid4(), tenant_id=tenant.id, email=email, role=Role.ADMIN.value)
             call.session.add(tenant)
             await call.session.flush()
@@ -79,13 +82,29 @@ class TenantService:
             require(actor, Permission.MANAGE_TENANTS)
             users = select(func.count()).where(User.tenant_id == Tenant.id).scalar_subquery()
             albums = select(func.count()).where(Album.tenant_id == Tenant.id).scalar_subquery()
-            rows = await call.session.execute(select(Tenant, users, albums).order_by(Tenant.name))
-            return [
-                TenantView(
-                    t.id, t.name, t.suspended_at is not None, t.suspended_at, u, a, t.created_at
-                )
-                for t, u, a in rows
-            ]
+            views = []
+            # Each studio read inside it: the database shows a transaction one studio at a time.
+            for tenant_id in await studio_ids(call.session):
+                await call.enter(tenant_id)
+                row = (
+                    await call.session.execute(
+                        select(Tenant, users, albums).where(Tenant.id == tenant_id)
+                    )
+                ).first()
+                if row is not None:
+                    t, u, a = row
+                    views.append(
+                        TenantView(
+                            t.id,
+                            t.name,
+                            t.suspended_at is not None,
+                            t.suspended_at,
+                            u,
+                            a,
+                            t.created_at,
+                        )
+                    )
+            return sorted(views, key=lambda v: v.name)
 
     async def suspend(self, actor: Actor, name: str, reason: str = "") -> TenantView:
         return await self._set_suspended(actor, name, True, reason)
@@ -97,7 +116,11 @@ class TenantService:
         action = "tenant.suspend" if on else "tenant.resume"
         async with self.ctx.call(actor, action) as call:
             require(actor, Permission.MANAGE_TENANTS)
-            tenant = await call.session.scalar(select(Tenant).where(Tenant.name == name.strip()))
+            tenant_id = await studio_named(call.session, name.strip())
+            if tenant_id is None:
+                raise NotFound(f"No studio named {name!r}.")
+            await call.enter(tenant_id)  # the superadmin acts on that studio, audited at home
+            tenant = await call.session.get(Tenant, tenant_id)
             if tenant is None:
                 raise NotFound(f"No studio named {name!r}.")
             call.on("tenant", tenant.id, tenant.name)
@@ -114,7 +137,7 @@ class TenantService:
         """A superadmin's switch into another studio: its id by name."""
         async with self.ctx.call(actor, "tenant.find", audit=False) as call:
             require(actor, Permission.MANAGE_TENANTS)
-            tid = await call.session.scalar(select(Tenant.id).where(Tenant.name == name.strip()))
+            tid = await studio_named(call.session, name.strip())
             if tid is None:
                 raise NotFound(f"No studio named {name!r}.")
             return tid
@@ -152,8 +175,8 @@ class StudioSettingsService:
             tenant.settings = new.to_dict()
             if studio_name is not None and _studio_name(studio_name) != tenant.name:
                 name = _studio_name(studio_name)
-                clash = await call.session.scalar(select(Tenant.id).where(Tenant.name == name))
-                if clash:
+                clash = await studio_named(call.session, name)
+                if clash and clash != tenant.id:
                     raise Conflict(f"A studio named {name!r} already exists.")
                 call.detail["studio_name"] = {"from": tenant.name, "to": name}
                 tenant.name = name

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.catalog import Tenant, User
+from core.catalog.lookups import first_superadmin, studio_named, studio_of_user
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, NotPermitted
 from core.policies import Actor, Permission, Role, require
@@ -58,6 +59,10 @@ class UserService:
         """The Actor for a user; a superadmin may work in another studio by name."""
         email = email.strip().lower()
         async with self.ctx.call(None, "user.sign_in", audit=False) as call:
+            home = await studio_of_user(call.session, email)
+            if home is None:
+                raise NotFound(f"No user {email} in this PhotoFlow home.")
+            await call.enter(home)
             row = (
                 await call.session.execute(
                     select(User, Tenant)
@@ -74,9 +79,7 @@ class UserService:
             if studio and studio.strip() != tenant.name:
                 if user.role != Role.SUPERADMIN.value:
                     raise NotPermitted("Only a superadmin can work in another studio.")
-                other = await call.session.scalar(
-                    select(Tenant.id).where(Tenant.name == studio.strip())
-                )
+                other = await studio_named(call.session, studio.strip())
                 if other is None:
                     raise NotFound(f"No studio named {studio!r}.")
                 tenant_id = other
@@ -85,12 +88,7 @@ class UserService:
     async def installation_admin(self) -> str | None:
         """The e-mail of the first superadmin: who a home acts as when nobody is named."""
         async with self.ctx.call(None, "user.default", audit=False) as call:
-            return await call.session.scalar(
-                select(User.email)
-                .where(User.role == Role.SUPERADMIN.value, User.active)
-                .order_by(User.created_at)
-                .limit(1)
-            )
+            return await first_superadmin(call.session)
 
     async def add(self, actor: Actor, email: str, role: Role | str, name: str = "") -> UserView:
         email = check_email(email)
@@ -99,7 +97,7 @@ class UserService:
             require(actor, Permission.MANAGE_STUDIO)
             if role is Role.SUPERADMIN and actor.role is not Role.SUPERADMIN:
                 raise NotPermitted("Only a superadmin can make another superadmin.")
-            if await call.session.scalar(select(User.id).where(User.email == email)):
+            if await studio_of_user(call.session, email) is not None:  # in any studio
                 raise Conflict(f"{email} already has an account.")
             user = User(
                 id=uuid.uuid4(),

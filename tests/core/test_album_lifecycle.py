@@ -188,8 +188,8 @@ async def test_a_retouch_stopped_before_it_answered_answers_at_the_next_import(
     r2 = make_jpeg(tmp_path / "r2" / "IMG_0001_rt2.jpg", colour=10)
     assert (await s.imports.run(ed, album.id, [r2], kind="retouched")).imported
     # The state a kill -9 leaves between the previews of round 2 and their commit.
-    async with context_of(s).db.session() as session, session.begin():
-        await session.execute(update(Feedback).values(resolved_at=None))
+    async with context_of(s).call(pia, "test.interrupt", audit=False) as call:  # in the studio
+        await call.session.execute(update(Feedback).values(resolved_at=None))
     assert await refusal_codes(s.albums.advance(pia, album.id)) == [
         "retouch.change_requests_unanswered"
     ]

@@ -13,10 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.bootstrap import context_of
 from core.catalog import Album, Base
-from core.catalog.database import Database
+from core.catalog.rls import enter_studio
 from core.errors import Conflict
 from core.services import Services
-from tests.conftest import Studio
+from tests.conftest import Studio, in_studio
 
 
 async def test_migrations_match_the_models_and_rerun_cleanly(services: Services) -> None:
@@ -46,11 +46,12 @@ async def test_a_stale_write_is_refused_not_lost(studio: Studio) -> None:
     """Optimistic concurrency: the row version catches a write based on an old read."""
     s = studio.services
     album = await s.albums.create(studio.photographer, "Race")
-    db: Database = context_of(s).db
-    async with db.session() as first:
+    tenant = studio.photographer.tenant_id
+    async with in_studio(s, tenant) as first:
         stale = await first.scalar(select(Album).where(Album.id == album.id))
         await first.commit()  # the read is over; `stale` keeps the row version it saw
         await s.albums.set_limits(studio.photographer, album.id, 1, 4)  # someone else commits
+        await enter_studio(first, tenant)  # the next transaction works in the studio too
         stale.client_name = "Late writer"
         with pytest.raises(StaleDataError):
             await first.commit()

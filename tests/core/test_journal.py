@@ -20,17 +20,15 @@ from core.events import Event, Subscription
 from core.home import Home
 from core.journal import compact
 from core.policies import Role
-from tests.conftest import Studio
+from tests.conftest import Studio, in_studio
 from tests.images import make_shoot
 
 
 async def journal(studio: Studio, tenant: uuid.UUID | None = None) -> list[JournalEntry]:
-    ctx = context_of(studio.services)
-    async with ctx.db.session() as session:
+    tenant = tenant or studio.admin.tenant_id
+    async with in_studio(studio.services, tenant) as session:
         rows = await session.scalars(
-            select(JournalEntry)
-            .where(JournalEntry.tenant_id == (tenant or studio.admin.tenant_id))
-            .order_by(JournalEntry.seq)
+            select(JournalEntry).where(JournalEntry.tenant_id == tenant).order_by(JournalEntry.seq)
         )
         return list(rows)
 
@@ -51,7 +49,7 @@ async def test_a_change_is_journalled_with_its_audit_row_and_numbered_in_order(s
     assert new[0].album_id == album.id and new[0].actor == "pia@lumen.test"
     assert new[0].data == {"name": "Smith Wedding", "client": "J. Smith"}
     assert new[1].data == {"min_select": 2, "max_select": 10}
-    async with context_of(s).db.session() as session:
+    async with in_studio(s, pia.tenant_id) as session:
         head = await session.get(JournalHead, pia.tenant_id)
         audited = await session.scalar(
             select(func.count()).where(
@@ -145,17 +143,18 @@ async def test_compaction_keeps_a_month_and_the_newest_and_behind_followers_resy
     entries = await journal(studio)
     newest = entries[-1].seq
     ctx = context_of(s)
-    async with ctx.db.session() as session, session.begin():
+    async with in_studio(s, pia.tenant_id) as session:
         await session.execute(
             update(JournalEntry)
             .where(JournalEntry.tenant_id == pia.tenant_id)
             .values(at=utcnow() - timedelta(days=45))
         )
+        await session.commit()
     async with ctx.db.session() as session, session.begin():
         removed = await compact(session)
     left = await journal(studio)
     assert removed == len(entries) - 1 and [e.seq for e in left] == [newest]
-    async with ctx.db.session() as session:
+    async with in_studio(s, pia.tenant_id) as session:
         head = await session.get(JournalHead, pia.tenant_id)
     assert head is not None and head.compacted_to == newest - 1 and head.seq == newest
     # A follower that was further behind than what is kept is told to re-read everything.
