@@ -17,12 +17,13 @@ from core.services import Paths, Services
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
-from core.services.context import ServiceContext
+from core.services.context import CallObserver, ServiceContext
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.sidecars import SidecarWriter
+from core.services.staff import StaffService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
@@ -37,16 +38,20 @@ async def open_services(
     database_url: str | None = None,
     executor: Executor | None = None,
     follow: bool = True,
+    on_call: CallObserver | None = None,
 ) -> Services:
     """Open (and migrate) the home's catalog and build every service on it.
 
     `follow`: follow the change journal, so that this process's subscribers hear every change,
     whichever process made it. A one-shot command that subscribes to nothing leaves it off.
+    `on_call`: told of every service call's action, outcome and duration (the server's metrics).
     """
     home.ensure()
     db = Database(database_url or shared_catalog_url() or sqlite_url(home.catalog_path))
     await db.migrate()
     ctx = ServiceContext(db, home)
+    if on_call is not None:
+        ctx.on_call.append(on_call)
     follower: JournalFollower | None = None
     if follow:
         follower = JournalFollower(db, ctx.events, catalog_file=home.catalog_path)
@@ -73,6 +78,7 @@ async def open_services(
         journal=JournalService(ctx),
         links=LinkService(ctx),
         client=ClientService(ctx),
+        staff=StaffService(ctx),
         _close=close,
     )
     _contexts[services] = ctx
