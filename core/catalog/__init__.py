@@ -25,8 +25,8 @@ __all__ = [
     "Photo",
     "PhotoVersion",
     "SentSelection",
-    "StaffInvite",
     "ShareLink",
+    "StaffInvite",
     "Tenant",
     "User",
 ]
