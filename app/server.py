@@ -100,7 +100,15 @@ def run_server(
         return 2
 
     async def main() -> int:
-        services = await open_services(home, database_url=database_url, on_call=observe_call)
+        try:
+            services = await open_services(home, database_url=database_url, on_call=observe_call)
+        except Exception as exc:  # a wrong URL, a database that is down, a refused password
+            log.exception("could not open the studio database")
+            error(
+                f"Cannot open the studio database ({type(exc).__name__}); the log has details.",
+                False,
+            )
+            return 1
         try:
             await serve(services, host, port, trusted_proxies)
             return 0

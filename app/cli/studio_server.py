@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import socket
@@ -68,10 +69,8 @@ async def disconnect(home: Home, args: argparse.Namespace, as_json: bool) -> int
     if credentials is None:
         emit({"connected": False}, "This desktop is not signed in to a studio server.", as_json)
         return 0
-    try:
+    with contextlib.suppress(NotSignedIn):  # revoked already: forgetting the token is left
         await StudioServer.signed_in(credentials).sign_out()
-    except NotSignedIn:
-        pass  # revoked already: forgetting the token is all that is left
     store.forget()
     emit({"connected": False}, f"Signed out of {credentials.url}.", as_json)
     return 0
