@@ -28,7 +28,7 @@ LIVE_CONNECTIONS = Gauge(
 
 
 def observe_call(action: str, outcome: str, seconds: float) -> None:
-    """A ServiceContext call observer (see open_services(on_call=...))."""
+    """Told of every service call (see open_services(on_call=...))."""
     SERVICE_CALLS.labels(action, outcome).observe(seconds)
 
 

@@ -93,7 +93,9 @@ WORDS: dict[str, Callable[[Detail], str]] = {
         "reactivated the user" if d.get("active") else "deactivated the user"
     ),
     "settings.update": lambda d: "changed the studio settings",
-    "staff.invite": lambda d: f"invited someone as {d.get('role')}",
+    "staff.invite": lambda d: (
+        f"invited someone as {d['role']}" if d.get("role") else "invited someone"
+    ),
     "staff.accept": lambda d: "accepted an invitation and set a password",
     "device.sign_in": lambda d: "signed in on a device",
     "device.sign_out": lambda d: "signed a device out",
