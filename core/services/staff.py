@@ -20,7 +20,7 @@ from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.catalog import Device, StaffInvite, Tenant, User
 from core.catalog.base import utcnow
@@ -170,19 +170,27 @@ class StaffService:
     async def accept(self, code: str, password: str, *, client: str = "") -> Actor:
         """The invited person sets a password; the code then works no more."""
         _check_password(password)
-        key = ("code", client)
-        await self._may_try(key)
-        async with self.ctx.call(None, "staff.invite_lookup", audit=False) as call:
-            invite = await call.session.scalar(
-                select(StaffInvite).where(StaffInvite.code_hash == digest(_plain_code(code)))
-            )
-            usable = (
-                invite is not None and invite.accepted_at is None and invite.expires_at > utcnow()
-            )
-            if not usable or invite is None:
-                raise NotSignedIn(BAD_CODE)
-            invite_id, tenant_id, email = invite.id, invite.tenant_id, invite.email
-        self.limiter.forgive(key)
+        keys: tuple[tuple[str, str], ...] = (("code", client),) if client else ()
+        await self._count_try(keys)
+        try:
+            async with self.ctx.call(None, "staff.invite_lookup", audit=False) as call:
+                invite = await call.session.scalar(
+                    select(StaffInvite).where(StaffInvite.code_hash == digest(_plain_code(code)))
+                )
+                usable = (
+                    invite is not None
+                    and invite.accepted_at is None
+                    and invite.expires_at > utcnow()
+                )
+                if not usable or invite is None:
+                    raise NotSignedIn(BAD_CODE)
+                invite_id, tenant_id, email = invite.id, invite.tenant_id, invite.email
+        except NotSignedIn:
+            raise  # a wrong code stays counted
+        except BaseException:
+            self._forgive(keys)
+            raise
+        self._forgive(keys)
         hashed = await asyncio.to_thread(_hasher.hash, password)
         async with self.ctx.call(None, "staff.accept") as call:
             call.tenant_id = tenant_id
@@ -216,29 +224,28 @@ class StaffService:
         per address."""
         email = email.strip().lower()
         name = _device_name(device_name)
-        keys = (("email", email), ("addr", client))
-        for key in keys:
-            await self._may_try(key)
-        # Counted before the first await, so that guesses sent at once cannot pass the limit.
-        for key in keys:
-            self.limiter.fail(key)
-        async with self.ctx.call(None, "staff.sign_in_lookup", audit=False) as call:
-            row = (
-                await call.session.execute(
-                    select(User, Tenant)
-                    .join(Tenant, Tenant.id == User.tenant_id)
-                    .where(User.email == email)
-                )
-            ).first()
-            user, tenant = row if row is not None else (None, None)
-            stored = user.password_hash if user is not None else None
-        right = await asyncio.to_thread(_verify, stored, password[:1000])
+        keys = (("email", email), ("addr", client)) if client else (("email", email),)
+        await self._count_try(keys)
+        try:
+            async with self.ctx.call(None, "staff.sign_in_lookup", audit=False) as call:
+                row = (
+                    await call.session.execute(
+                        select(User, Tenant)
+                        .join(Tenant, Tenant.id == User.tenant_id)
+                        .where(User.email == email)
+                    )
+                ).first()
+                user, tenant = row if row is not None else (None, None)
+                stored = user.password_hash if user is not None else None
+            right = await asyncio.to_thread(_verify, stored, password[:1000])
+        except BaseException:
+            self._forgive(keys)
+            raise
         if not right or user is None or tenant is None:
             if user is not None:
                 await self._audit_wrong_password(user, client)
             raise NotSignedIn(WRONG)
-        for key in keys:
-            self.limiter.forgive(key)
+        self._forgive(keys)
         actor = Actor(user.id, user.email, Role(user.role), user.tenant_id, user.name)
         token = secrets.token_urlsafe(32)
         async with self.ctx.call(actor, "device.sign_in") as call:
@@ -282,10 +289,16 @@ class StaffService:
             if tenant.suspended_at is not None and user.role != Role.SUPERADMIN.value:
                 raise NotSignedIn(f"The studio {tenant.name!r} is suspended.")
             now = utcnow()
-            if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > (
-                SEEN_EVERY_S
-            ):
-                device.last_seen_at = now
+            last = device.last_seen_at
+            if last is None or (now - last).total_seconds() > SEEN_EVERY_S:
+                # A plain UPDATE, not the ORM's versioned one: a device's requests run at once
+                # (a push and a pull) and must not clash over when it was last seen.
+                await call.session.execute(
+                    update(Device)
+                    .where(Device.id == device.id)
+                    .values(last_seen_at=now)
+                    .execution_options(synchronize_session=False)
+                )
             return Actor(user.id, user.email, Role(user.role), user.tenant_id, user.name)
 
     async def devices(self, actor: Actor) -> list[DeviceView]:
@@ -336,10 +349,18 @@ class StaffService:
                 device.revoked_at = utcnow()
                 call.emit(Change.DEVICE_CHANGED, device_id=device.id, revoked=True)
 
-    async def _may_try(self, key: object) -> None:
-        wait = self.limiter.retry_after(key)
+    async def _count_try(self, keys: tuple[tuple[str, str], ...]) -> None:
+        """Refuse when a key is locked; else count this try before the first await, so that
+        guesses sent all at once cannot slip past the limit. A right one is forgiven."""
+        wait = max((self.limiter.retry_after(k) for k in keys), default=0)
         if wait:
             raise TooManySignIns("Too many wrong tries. Try again later.", wait)
+        for key in keys:
+            self.limiter.fail(key)
+
+    def _forgive(self, keys: tuple[tuple[str, str], ...]) -> None:
+        for key in keys:
+            self.limiter.forgive(key)
 
     async def _audit_wrong_password(self, user: User, client: str) -> None:
         """The admin sees wrong passwords for a real account in the audit log."""
