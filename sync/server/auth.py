@@ -60,8 +60,16 @@ def client_address(request: web.Request) -> str:
     # The right-most address no trusted proxy added is the client's.
     for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
         if not _within(hop, trusted):
-            return hop
+            return hop if _is_address(hop) else peer
     return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _within(

@@ -125,6 +125,16 @@ async def test_staff_sign_in_devices_metrics_and_sigterm(
         )
         assert wrong == (401, {"error": "That e-mail and password do not match."})
         assert (await owner.call("POST", "/sign-in", [1, 2]))[0] == 400
+        # Guessing passwords from one address, whatever the e-mail, is stopped for a while.
+        for n in range(20):
+            guess = {"email": f"guess{n}@lumen.test", "password": "guess", "device": "x"}
+            async with http.post(base + "/api/v1/sign-in", json=guess) as r:
+                answer = r.status, r.headers.get("Retry-After"), await r.json()
+            if answer[0] != 401:
+                break
+        assert answer[0] == 429 and int(answer[1] or 0) > 60
+        assert answer[2] == {"error": "Too many wrong tries. Try again later."}
+        assert n == 9  # one wrong try before, for the owner: ten in all
 
         async with http.get(base + "/metrics") as r:
             assert r.status == 200 and r.content_type == "text/plain"
