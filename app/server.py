@@ -41,15 +41,37 @@ def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) ->
     return app
 
 
+class StopSignals:
+    """SIGTERM (a service manager) and SIGINT (Ctrl+C) set `stopping`, from the moment the
+    process starts, so that a stop during start-up is a clean stop too."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.stopping = asyncio.Event()
+
+    def __enter__(self) -> StopSignals:
+        loop = asyncio.get_running_loop()
+        for sig in self.SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
+                loop.add_signal_handler(sig, self.stopping.set)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self.SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
 async def serve(
     services: Services,
     host: str,
     port: int,
+    stopping: asyncio.Event,
     trusted_proxies: Sequence[str] = (),
-    *,
-    ready: asyncio.Event | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT, then close the live sockets and the listening one."""
+    """Serve until `stopping` is set, then close the live sockets and the listening one."""
     from portal.live import HUB
 
     runner = web.AppRunner(
@@ -63,21 +85,10 @@ async def serve(
         sockets = list(server.sockets) if server is not None else []  # type: ignore[attr-defined]
         actual = sockets[0].getsockname()[1] if sockets else port
         print(f"PhotoFlow studio server on http://{host}:{actual}/ (SIGTERM stops it)", flush=True)
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
-                loop.add_signal_handler(sig, stopping.set)
-        if ready is not None:
-            ready.set()
-        try:
-            await stopping.wait()
-        finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.remove_signal_handler(sig)
+        log.info("studio server on http://%s:%s", host, actual)
+        await stopping.wait()
         log.info("studio server stopping")
-        await runner.app[HUB].stop()
+        await runner.app[HUB].stop()  # tell open galleries why, then close their sockets
     finally:
         await runner.cleanup()
 
@@ -100,25 +111,30 @@ def run_server(
         return 2
 
     async def main() -> int:
-        try:
-            services = await open_services(home, database_url=database_url, on_call=observe_call)
-        except Exception as exc:  # a wrong URL, a database that is down, a refused password
-            log.exception("could not open the studio database")
-            error(
-                f"Cannot open the studio database ({type(exc).__name__}); the log has details.",
-                False,
-            )
-            return 1
-        try:
-            await serve(services, host, port, trusted_proxies)
-            return 0
-        except PhotoFlowError as exc:
-            error(str(exc), False)
-            return exc.exit_code
-        except OSError as exc:
-            error(f"Cannot listen on {host}:{port}: {exc.strerror or exc}", False)
-            return 1
-        finally:
-            await close_services(services)
+        with StopSignals() as signals:
+            try:
+                services = await open_services(
+                    home, database_url=database_url, on_call=observe_call
+                )
+            except Exception as exc:  # a wrong URL, a database that is down, a refused password
+                log.exception("could not open the studio database")
+                error(
+                    f"Cannot open the studio database ({type(exc).__name__}); the log has details.",
+                    False,
+                )
+                return 1
+            try:
+                if not signals.stopping.is_set():
+                    await serve(services, host, port, signals.stopping, trusted_proxies)
+                print("Studio server stopped.", flush=True)
+                return 0
+            except PhotoFlowError as exc:
+                error(str(exc), False)
+                return exc.exit_code
+            except OSError as exc:
+                error(f"Cannot listen on {host}:{port}: {exc.strerror or exc}", False)
+                return 1
+            finally:
+                await close_services(services)
 
     return run_standalone(main())

@@ -166,7 +166,7 @@ async def test_staff_sign_in_devices_metrics_and_sigterm(
         while message.type == aiohttp.WSMsgType.TEXT:
             message = await ws.receive(timeout=10)
         assert ws.close_code == aiohttp.WSCloseCode.GOING_AWAY
-        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        out, err = await asyncio.to_thread(proc.communicate, timeout=30)
         took = time.monotonic() - stopped_at
     finally:
         await visitor.close()
@@ -177,3 +177,4 @@ async def test_staff_sign_in_devices_metrics_and_sigterm(
     assert proc.returncode == 0, err
     assert took < 5, took
     assert "Traceback" not in err, err
+    assert out.strip().endswith("Studio server stopped."), out
