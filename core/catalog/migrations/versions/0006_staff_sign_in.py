@@ -29,6 +29,60 @@ def _entity() -> list[sa.Column]:  # type: ignore[type-arg]
     ]
 
 
+# Row-level security as rls's 0005 sets it up (core/catalog/rls.py: the same policy names and
+# studio expression), for the two new studio tables; and the two look-ups that must cross studios
+# before anyone is known (core/catalog/staff_lookups.py). PostgreSQL only.
+STUDIO = "NULLIF(current_setting('photoflow.tenant', true), '')::uuid"
+NEW_STUDIO_TABLES = ["staff_invites", "devices"]
+LOOKUPS = [
+    ("photoflow_tenant_of_device_token(p_token_hash text)",
+     "SELECT tenant_id FROM devices WHERE token_hash = p_token_hash"),
+    ("photoflow_tenant_of_invite_code(p_code_hash text)",
+     "SELECT tenant_id FROM staff_invites WHERE code_hash = p_code_hash"),
+]  # fmt: skip
+
+
+def _protect(table: str) -> list[str]:
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS photoflow_studio ON {table}",
+        f"CREATE POLICY photoflow_studio ON {table} USING (tenant_id = {STUDIO}) "
+        f"WITH CHECK (tenant_id = {STUDIO})",
+        f"DROP POLICY IF EXISTS photoflow_owner ON {table}",
+        f"CREATE POLICY photoflow_owner ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
+    ]
+
+
+def _lookup(signature: str, body: str, schema: str) -> list[str]:
+    quoted = '"' + schema.replace('"', '""') + '"'
+    return [
+        f"CREATE OR REPLACE FUNCTION {signature} RETURNS uuid LANGUAGE sql STABLE "
+        f"SECURITY DEFINER SET search_path = {quoted}, pg_catalog, pg_temp AS $fn$ {body} $fn$",
+        f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+    ]
+
+
+def _secure() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    schema = bind.exec_driver_sql("SELECT current_schema()").scalar_one()
+    for table in NEW_STUDIO_TABLES:
+        for statement in _protect(table):
+            op.execute(statement)
+    for signature, body in LOOKUPS:
+        for statement in _lookup(signature, body, schema):
+            op.execute(statement)
+
+
+def _unsecure() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for signature, _body in LOOKUPS:
+        op.execute(f"DROP FUNCTION IF EXISTS {signature}")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
@@ -83,9 +137,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_devices_tenant_id"), "devices", ["tenant_id"], unique=False)
     op.create_index(op.f("ix_devices_user_id"), "devices", ["user_id"], unique=False)
+    _secure()
 
 
 def downgrade() -> None:
+    _unsecure()
     op.drop_index(op.f("ix_devices_user_id"), table_name="devices")
     op.drop_index(op.f("ix_devices_tenant_id"), table_name="devices")
     op.drop_table("devices")
