@@ -14,9 +14,10 @@ import contextlib
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,8 +29,8 @@ from core.catalog.staff_lookups import studio_of_device_token, studio_of_invite_
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, NotSignedIn, PhotoFlowError, TooManySignIns
 from core.policies import Actor, Permission, Role, require
-from core.services.client_access import AttemptLimiter
 from core.services.context import Call, ServiceContext
+from core.services.sign_in_limits import MemoryLimiter, SignInLimiter
 from core.services.users import as_role, check_email
 
 INVITE_DAYS = 7
@@ -43,14 +44,6 @@ BAD_CODE = "That invitation code is not valid: it may be mistyped, used already 
 _hasher = PasswordHasher()  # argon2id, 64 MiB, 3 passes: the library's memory-hard defaults
 # Checked against when no such user exists, so that a wrong e-mail takes as long as a wrong password.
 _NOBODY = _hasher.hash(secrets.token_hex(16))
-
-
-class SignInLimiter(Protocol):
-    """Counts failed sign-ins per key; the in-process AttemptLimiter today, a shared one later."""
-
-    def retry_after(self, key: object) -> int: ...
-    def fail(self, key: object) -> None: ...
-    def forgive(self, key: object) -> None: ...
 
 
 def digest(secret: str) -> str:
@@ -135,7 +128,7 @@ def _verify(stored: str | None, password: str) -> bool:
 class StaffService:
     def __init__(self, ctx: ServiceContext, limiter: SignInLimiter | None = None) -> None:
         self.ctx = ctx
-        self.limiter: SignInLimiter = limiter or AttemptLimiter(SIGN_IN_LIMIT, SIGN_IN_WINDOW_S)
+        self.limiter: SignInLimiter = limiter or MemoryLimiter(SIGN_IN_LIMIT, SIGN_IN_WINDOW_S)
 
     async def invite(
         self, actor: Actor, email: str, role: Role | str, name: str = ""
@@ -174,8 +167,7 @@ class StaffService:
     async def accept(self, code: str, password: str, *, client: str = "") -> Actor:
         """The invited person sets a password; the code then works no more."""
         _check_password(password)
-        keys: tuple[tuple[str, str], ...] = (("code", client),) if client else ()
-        await self._count_try(keys)
+        counted = await self._count_try((f"staff-code:{client}",) if client else ())
         try:
             code_hash = digest(_plain_code(code))
             async with self.ctx.call(None, "staff.invite_lookup", audit=False) as call:
@@ -197,9 +189,9 @@ class StaffService:
         except NotSignedIn:
             raise  # a wrong code stays counted
         except BaseException:
-            self._forgive(keys)
+            await self._forgive(counted)
             raise
-        self._forgive(keys)
+        await self._forgive(counted)
         hashed = await asyncio.to_thread(_hasher.hash, password)
         async with self.ctx.call(None, "staff.accept") as call:
             call.tenant_id = tenant_id
@@ -237,8 +229,8 @@ class StaffService:
         per address."""
         email = email.strip().lower()
         name = _device_name(device_name)
-        keys = (("email", email), ("addr", client)) if client else (("email", email),)
-        await self._count_try(keys)
+        keys = [f"staff-email:{email}"] + ([f"staff-addr:{client[:100]}"] if client else [])
+        counted = await self._count_try(keys)
         try:
             async with self.ctx.call(None, "staff.sign_in_lookup", audit=False) as call:
                 home = await studio_of_user(call.session, email)
@@ -256,13 +248,13 @@ class StaffService:
                 stored = user.password_hash if user is not None else None
             right = await asyncio.to_thread(_verify, stored, password[:1000])
         except BaseException:
-            self._forgive(keys)
+            await self._forgive(counted)
             raise
         if not right or user is None or tenant is None:
             if user is not None:
                 await self._audit_wrong_password(user, client)
             raise NotSignedIn(WRONG)
-        self._forgive(keys)
+        await self._forgive(counted)
         actor = Actor(user.id, user.email, Role(user.role), user.tenant_id, user.name)
         token = secrets.token_urlsafe(32)
         async with self.ctx.call(actor, "device.sign_in") as call:
@@ -371,18 +363,19 @@ class StaffService:
                 device.revoked_at = utcnow()
                 call.emit(Change.DEVICE_CHANGED, device_id=device.id, revoked=True)
 
-    async def _count_try(self, keys: tuple[tuple[str, str], ...]) -> None:
-        """Refuse when a key is locked; else count this try before the first await, so that
+    async def _count_try(self, keys: Sequence[str]) -> Any:
+        """Refuse when a key is locked; else count this try before it is checked, so that
         guesses sent all at once cannot slip past the limit. A right one is forgiven."""
-        wait = max((self.limiter.retry_after(k) for k in keys), default=0)
-        if wait:
-            raise TooManySignIns("Too many wrong tries. Try again later.", wait)
-        for key in keys:
-            self.limiter.fail(key)
+        if not keys:
+            return None
+        counted = await self.limiter.attempt(keys)
+        if isinstance(counted, int):
+            raise TooManySignIns("Too many wrong tries. Try again later.", counted)
+        return counted
 
-    def _forgive(self, keys: tuple[tuple[str, str], ...]) -> None:
-        for key in keys:
-            self.limiter.forgive(key)
+    async def _forgive(self, counted: Any) -> None:
+        if counted is not None:
+            await self.limiter.forgive(counted)
 
     async def _audit_wrong_password(self, user: User, client: str) -> None:
         """The admin sees wrong passwords for a real account in the audit log."""
