@@ -35,6 +35,7 @@ def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) ->
         # add_sync_routes(app, services, device_actor)
         app.router.add_get("/metrics", metrics)
 
+    # MERGE: with fleet's portal, also pass trusted_proxies=trusted_proxies (its X-Forwarded-For).
     app = create_app(services, more_routes=studio_routes)
     app.middlewares.append(measure_requests)
     count_live_connections(app)

@@ -22,12 +22,11 @@ def create_app(
     services: Services,
     *,
     more_routes: Callable[[web.Application], None] | None = None,
-    client_max_size: int = MAX_BODY,
 ) -> web.Application:
     """`more_routes`: the studio server adds its API and /metrics here, before the portal's
     catch-all answer to unknown paths (which must stay last)."""
     # No middlewares: every route is guarded where it is added (see portal.middlewares.guarded).
-    app = web.Application(client_max_size=client_max_size)
+    app = web.Application(client_max_size=MAX_BODY)
     state = PortalState(services, Sessions(load_secret(services.paths.root)))
     app[STATE] = state
     app[STORE] = PictureStore(services.paths.previews)
