@@ -12,12 +12,25 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 if TYPE_CHECKING:
     from core.home import Home
     from core.services import Services
 
 log = logging.getLogger(__name__)
+
+# Desktops send command batches and previews to /api/v1/ (up to 16 MiB); the portal's own routes
+# keep their small limit (portal.app.MAX_BODY).
+API_PREFIX = "/api/v1/"
+API_MAX_BODY = 16 * 1024 * 1024
+
+
+@web.middleware
+async def api_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(API_PREFIX):
+        request = request.clone(client_max_size=API_MAX_BODY)
+    return await handler(request)
 
 
 def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) -> web.Application:
@@ -38,6 +51,7 @@ def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) ->
     # MERGE: with fleet's portal, also pass trusted_proxies=trusted_proxies (its X-Forwarded-For).
     app = create_app(services, more_routes=studio_routes)
     app.middlewares.append(measure_requests)
+    app.middlewares.append(api_bodies)
     count_live_connections(app)
     return app
 

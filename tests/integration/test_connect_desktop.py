@@ -97,5 +97,5 @@ def test_connect_devices_revoke_disconnect(tmp_path: Path, pg_cluster: Cluster) 
         finally:
             if proc.poll() is None:
                 proc.kill()
-                proc.wait()
+                proc.communicate()
     assert proc.returncode == 0
