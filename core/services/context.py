@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -98,9 +98,18 @@ class ServiceContext:
         self.follower: JournalFollower | None = None  # set when this process follows the journal
         self.on_call: list[CallObserver] = []  # set by the composition root
 
-    @asynccontextmanager
-    async def call(self, actor: Who, action: str, *, audit: bool = True) -> AsyncIterator[Call]:
+    def call(
+        self, actor: Who, action: str, *, audit: bool = True
+    ) -> AbstractAsyncContextManager[Call]:
         started = time.perf_counter()
+        if not self.on_call:  # the desktop and the command line: nobody counts calls
+            return self._call(actor, action, audit, started)
+        return self._observed(actor, action, audit, started)
+
+    @asynccontextmanager
+    async def _observed(
+        self, actor: Who, action: str, audit: bool, started: float
+    ) -> AsyncIterator[Call]:
         outcome = "ok"
         try:
             async with self._call(actor, action, audit, started) as call:
@@ -109,8 +118,7 @@ class ServiceContext:
             outcome = _outcome(exc)
             raise
         finally:
-            if self.on_call:
-                self._tell(action, outcome, time.perf_counter() - started)
+            self._tell(action, outcome, time.perf_counter() - started)
 
     def _tell(self, action: str, outcome: str, seconds: float) -> None:
         for observer in self.on_call:
