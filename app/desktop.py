@@ -123,6 +123,8 @@ async def _main(args: argparse.Namespace) -> int:
 def _studio_server(home: Any) -> Any:
     """The studio server this home signed in to (`photoflow connect`), for the admin's devices
     list; None when it works alone."""
+    if not home.read_config().get("studio_server"):  # never connected: leave the keyring be
+        return None
     from sync.client.credentials import CredentialStore
     from sync.client.studio_server import StudioServer
 

@@ -47,6 +47,7 @@ async def connect(home: Home, args: argparse.Namespace, as_json: bool) -> int:
     credentials = await server.sign_in(args.email, password, device)
     store = CredentialStore(home.root)
     store.save(credentials)
+    _remember_server(home, credentials.url)
     me = await server.me()
     data = {
         "url": credentials.url,
@@ -72,8 +73,20 @@ async def disconnect(home: Home, args: argparse.Namespace, as_json: bool) -> int
     with contextlib.suppress(NotSignedIn):  # revoked already: forgetting the token is left
         await StudioServer.signed_in(credentials).sign_out()
     store.forget()
+    _remember_server(home, None)
     emit({"connected": False}, f"Signed out of {credentials.url}.", as_json)
     return 0
+
+
+def _remember_server(home: Home, url: str | None) -> None:
+    """config.json says which server this home signed in to (never the token), so that the
+    desktop asks the keyring only when there is something to find."""
+    config = home.read_config()
+    if url:
+        config["studio_server"] = url
+    else:
+        config.pop("studio_server", None)
+    home.write_config(config)
 
 
 def _signed_in(home: Home) -> Credentials:

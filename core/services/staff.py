@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import secrets
 import uuid
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from core.catalog import Device, StaffInvite, Tenant, User
@@ -41,9 +40,25 @@ SEEN_EVERY_S = 60  # last_seen_at is written at most this often per device
 WRONG = "That e-mail and password do not match."
 BAD_CODE = "That invitation code is not valid: it may be mistyped, used already or expired."
 
-_hasher = PasswordHasher()  # argon2id, 64 MiB, 3 passes: the library's memory-hard defaults
-# Checked against when no such user exists, so that a wrong e-mail takes as long as a wrong password.
-_NOBODY = _hasher.hash(secrets.token_hex(16))
+
+@functools.cache
+def _hasher() -> Any:
+    """argon2id with the library's memory-hard defaults (64 MiB, 3 passes); loaded on first use,
+    so that commands that sign nobody in do not pay for it."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@functools.cache
+def _nobody() -> str:
+    """Checked against when no such user exists, so a wrong e-mail takes as long as a wrong
+    password."""
+    return str(_hasher().hash(secrets.token_hex(16)))
+
+
+def hash_password(password: str) -> str:
+    return str(_hasher().hash(password))
 
 
 def digest(secret: str) -> str:
@@ -119,8 +134,10 @@ def _device_name(name: str) -> str:
 
 
 def _verify(stored: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(stored or _NOBODY, password) and stored is not None
+        return bool(_hasher().verify(stored or _nobody(), password)) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -192,7 +209,7 @@ class StaffService:
             await self._forgive(counted)
             raise
         await self._forgive(counted)
-        hashed = await asyncio.to_thread(_hasher.hash, password)
+        hashed = await asyncio.to_thread(hash_password, password)
         async with self.ctx.call(None, "staff.accept") as call:
             call.tenant_id = tenant_id
             await _enter(call, tenant_id)

@@ -69,6 +69,7 @@ def test_connect_devices_revoke_disconnect(tmp_path: Path, pg_cluster: Cluster) 
             "superadmin",
             "Front desk",
         )
+        assert json.loads((owner / "config.json").read_text())["studio_server"] == base
         kept = owner / "studio-server-keyring.cfg"
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600
         assert not (tmp_path / "owner" / "os-home" / "data").exists()  # nothing outside the home
@@ -86,6 +87,7 @@ def test_connect_devices_revoke_disconnect(tmp_path: Path, pg_cluster: Cluster) 
         assert gone.code == 4 and "signed out by an admin" in gone.err
 
         assert ok(desktop(pia, "disconnect", "--json")) == {"connected": False}
+        assert "studio_server" not in json.loads((pia / "config.json").read_text())
         again = desktop(pia, "devices")
         assert again.code == 4 and "photoflow connect" in again.err
         wrong = desktop(owner, "connect", "127.0.0.1:1", "--email", "owner@lumen.test")
