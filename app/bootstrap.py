@@ -17,12 +17,13 @@ from core.services import Paths, Services
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
-from core.services.context import ServiceContext
+from core.services.context import CallObserver, ServiceContext
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.sidecars import SidecarWriter
+from core.services.staff import StaffService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
@@ -39,6 +40,7 @@ async def open_services(
     follow: bool = True,
     listen_url: str | None = None,
     pool_size: int | None = None,
+    on_call: CallObserver | None = None,
 ) -> Services:
     """Open (and migrate) the home's catalog and build every service on it.
 
@@ -47,6 +49,7 @@ async def open_services(
     `listen_url` (else PHOTOFLOW_LISTEN_URL): when the database URL is a transaction-mode
     pooler's (pgbouncer), PostgreSQL's own address, for the journal's LISTEN connection.
     `pool_size`: at most this many connections to PostgreSQL (else 10, and 10 more at a peak).
+    `on_call`: told of every service call's action, outcome and duration (the server's metrics).
     """
     home.ensure()
     db = Database(
@@ -60,6 +63,8 @@ async def open_services(
         await db.dispose()
         raise
     ctx = ServiceContext(db, home)
+    if on_call is not None:
+        ctx.on_call.append(on_call)
     follower: JournalFollower | None = None
     if follow:
         follower = JournalFollower(db, ctx.events, catalog_file=home.catalog_path)
@@ -86,6 +91,7 @@ async def open_services(
         journal=JournalService(ctx),
         links=LinkService(ctx),
         client=ClientService(ctx),
+        staff=StaffService(ctx),
         _close=close,
     )
     _contexts[services] = ctx

@@ -115,9 +115,25 @@ async def _main(args: argparse.Namespace) -> int:
         except Exception as exc:
             _fatal(message_for(exc))
             return 1
-        return await _run_window(services, actor)
+        return await _run_window(services, actor, device_admin=_studio_server(home))
     finally:
         await close_services(services)
+
+
+def _studio_server(home: Any) -> Any:
+    """The studio server this home signed in to (`photoflow connect`), for the admin's devices
+    list; None when it works alone."""
+    if not home.read_config().get("studio_server"):  # never connected: leave the keyring be
+        return None
+    from sync.client.credentials import CredentialStore
+    from sync.client.studio_server import StudioServer
+
+    try:
+        credentials = CredentialStore(home.root).load()
+    except Exception:  # a keyring that cannot be read must not keep the window from opening
+        logging.getLogger(__name__).exception("could not read the studio server's credentials")
+        return None
+    return StudioServer.signed_in(credentials) if credentials else None
 
 
 async def _run_window(  # type: ignore[no-untyped-def]
@@ -127,6 +143,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     close_after: float | None = None,
     portal_port: int | None = None,
     opened: Callable[[Any, Any], object] | None = None,
+    device_admin: Any = None,
 ) -> int:
     """Show the main window until it closes, with the portal on the same loop meanwhile.
 
@@ -136,7 +153,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     from ui.main_window import MainWindow
     from ui.studio import Studio
 
-    studio = Studio(services, actor)
+    studio = Studio(services, actor, device_admin=device_admin)
     window = MainWindow(studio)
     closed = asyncio.get_running_loop().create_future()
     window.closing.connect(lambda: closed.done() or closed.set_result(None))

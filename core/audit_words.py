@@ -93,6 +93,13 @@ WORDS: dict[str, Callable[[Detail], str]] = {
         "reactivated the user" if d.get("active") else "deactivated the user"
     ),
     "settings.update": lambda d: "changed the studio settings",
+    "staff.invite": lambda d: (
+        f"invited someone as {d['role']}" if d.get("role") else "invited someone"
+    ),
+    "staff.accept": lambda d: "accepted an invitation and set a password",
+    "device.sign_in": lambda d: "signed in on a device",
+    "device.sign_out": lambda d: "signed a device out",
+    "device.revoke": lambda d: "revoked a device",
     "tenant.create": lambda d: "created the studio",
     "tenant.suspend": lambda d: "suspended the studio",
     "tenant.resume": lambda d: "resumed the studio",
@@ -109,7 +116,7 @@ INFINITIVES = {
     "reactivated": "reactivate", "deactivated": "deactivate", "suspended": "suspend",
     "resumed": "resume", "renamed": "rename", "reopened": "reopen", "emptied": "empty",
     "brought": "bring", "started": "start", "withdrew": "withdraw", "opened": "open",
-    "set": "set", "put": "put",
+    "set": "set", "put": "put", "invited": "invite", "accepted": "accept", "signed": "sign",
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ class Change(StrEnum):
     STUDIO_STANDING = "studio.standing"  # suspended or restored
     STUDIO_SETTINGS = "studio.settings"
     USER_CHANGED = "user.changed"  # added, role changed, deactivated
+    DEVICE_CHANGED = "device.changed"  # a desktop signed in to the studio server, or was revoked
     # Albums
     ALBUM_CREATED = "album.created"
     ALBUM_CHANGED = "album.changed"  # limits, name, client

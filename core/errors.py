@@ -39,6 +39,22 @@ class NotPermitted(PhotoFlowError):
     exit_code = 4
 
 
+class NotSignedIn(NotPermitted):
+    """No valid sign-in: a wrong password, an unknown, expired or used code, a revoked device."""
+
+    exit_code = 4
+
+
+class TooManySignIns(NotPermitted):
+    """Too many wrong tries from here or for this account; try again after `retry_after` s."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class Refused(PhotoFlowError):
     """A workflow rule refused the move; carries every unmet rule."""
 

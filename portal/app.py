@@ -3,7 +3,7 @@ the desktop app's event loop (portal.server.start_portal)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -18,7 +18,13 @@ from portal.state import STATE, PortalState
 MAX_BODY = 64 * 1024
 
 
-def create_app(services: Services) -> web.Application:
+def create_app(
+    services: Services,
+    *,
+    more_routes: Callable[[web.Application], None] | None = None,
+) -> web.Application:
+    """`more_routes`: the studio server adds its API and /metrics here, before the portal's
+    catch-all answer to unknown paths (which must stay last)."""
     # No middlewares: every route is guarded where it is added (see portal.middlewares.guarded).
     app = web.Application(client_max_size=MAX_BODY)
     state = PortalState(services, Sessions(load_secret(services.paths.root)))
@@ -27,7 +33,7 @@ def create_app(services: Services) -> web.Application:
     app[HUB] = LiveHub(state)
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_live_hub)
-    setup_routes(app)
+    setup_routes(app, more_routes)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -12,7 +14,9 @@ from portal.picture_urls import PICTURE
 PHOTO = r"/api/photos/{photo_id:[0-9a-fA-F-]{32,36}}"
 
 
-def setup_routes(app: web.Application) -> None:
+def setup_routes(
+    app: web.Application, more_routes: Callable[[web.Application], None] | None = None
+) -> None:
     router = app.router
     app[SERVER_ERRORS] = ServerErrors()  # what the guard of every route counts
 
@@ -39,6 +43,8 @@ def setup_routes(app: web.Application) -> None:
     post(PHOTO + "/comments", api.comment)
     post(PHOTO + "/decision", api.decide)
     get("/api/live", live.live)
+    if more_routes is not None:  # the studio server's own (they guard themselves)
+        more_routes(app)
     # Last: any other path or method gets the same plain 404 (or 405) as before, guarded too.
     # [\s\S], not ".": a path with an encoded newline must land here too, not in aiohttp's own 404.
     router.add_route("*", CATCH_ALL.replace("}", r":[\s\S]*}"), guarded(unmatched))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from core.audit_words import describe, outcome_words
 from core.services.audit_log import AuditEntry
+from ui.call_figures_dialog import CallFiguresDialog
 from ui.studio import Studio
 
 COLUMNS = ["When", "Who", "What", "Target", "Outcome", "Message", "ms"]
@@ -38,23 +39,36 @@ class AuditDialog(QDialog):
         for text in ("Any outcome", "ok", "refused", "denied", "failed"):
             self.outcome.addItem(text, None if text == "Any outcome" else text)
         self.apply = QPushButton("Show", self)
+        self.figures_button = QPushButton("Slowest and refused…", self)
+        self.figures: CallFiguresDialog | None = None
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.status = QLabel(self)
         bar = QHBoxLayout()
-        for w in (self.action, self.who, self.album, self.outcome, self.apply):
+        for w in (self.action, self.who, self.album, self.outcome, self.apply, self.figures_button):
             bar.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         self.apply.clicked.connect(self.refresh)
+        self.figures_button.clicked.connect(self.open_figures)
         for edit in (self.action, self.who, self.album):
             edit.returnPressed.connect(self.refresh)
         self.outcome.currentIndexChanged.connect(lambda _: self.refresh())
         self.refresh()
+
+    def open_figures(self) -> CallFiguresDialog:
+        """The last day's slowest and most refused calls, in a window of their own."""
+        if self.figures is None:
+            self.figures = CallFiguresDialog(self.studio, self)
+        else:
+            self.figures.refresh()
+        self.figures.show()
+        self.figures.raise_()
+        return self.figures
 
     def refresh(self) -> None:
         self.studio.jobs.run(

@@ -5,21 +5,35 @@ Passed to widgets through their constructors; there is no global instance.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from core.policies import Actor, Permission, may
 from core.services import Services
 from ui.async_bridge import Jobs
 
+if TYPE_CHECKING:
+    from ui.devices_panel import DeviceAdmin
+
 
 class Studio(QObject):
     actor_changed = Signal()
 
-    def __init__(self, services: Services, actor: Actor, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        actor: Actor,
+        parent: QObject | None = None,
+        *,
+        device_admin: DeviceAdmin | None = None,
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.actor = actor
         self.jobs = Jobs(self)
+        # The studio server this desktop signed in to, for its devices list (None: this home).
+        self.device_admin = device_admin
 
     def may(self, permission: Permission) -> bool:
         return may(self.actor, permission)

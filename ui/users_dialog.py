@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from core.policies import Role
 from core.services.users import UserView, as_role
+from ui.devices_panel import DevicesPanel
 from ui.studio import Studio
 
 
@@ -26,7 +27,7 @@ class UsersDialog(QDialog):
         super().__init__(parent)
         self.studio = studio
         self.setWindowTitle("Users and roles")
-        self.resize(620, 380)
+        self.resize(680, 560)
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["E-mail", "Name", "Role", "Active"])
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -45,6 +46,8 @@ class UsersDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(add)
         layout.addWidget(self.status)
+        self.devices = DevicesPanel(studio, self)
+        layout.addWidget(self.devices, 1)
         self.add_button.clicked.connect(self.add)
         self.refresh()
 

@@ -51,6 +51,22 @@ async def user_add(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     return plain(u), f"{u.email} added as {u.role.value}."
 
 
+async def user_invite(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    made = await s.staff.invite(me, a.email, Role(a.role), a.name)
+    data = {
+        "email": made.email,
+        "role": made.role.value,
+        "code": made.code,
+        "expires_at": made.expires_at.isoformat(),
+    }
+    text = (
+        f"Invitation for {made.email} as {made.role.value}: code {made.code} "
+        f"(one use, until {made.expires_at:%Y-%m-%d}).\n"
+        f"They run: photoflow connect SERVER_URL --email {made.email} --code {made.code}"
+    )
+    return data, text
+
+
 async def user_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     rows = await s.users.list(me)
     text = "\n".join(
@@ -403,6 +419,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("tenant", "suspend"): tenant_suspend,
     ("tenant", "resume"): tenant_resume,
     ("user", "add"): user_add,
+    ("user", "invite"): user_invite,
     ("user", "list"): user_list,
     ("user", "role"): user_role,
     ("user", "deactivate"): user_deactivate,

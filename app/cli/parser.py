@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="")
     _common(p)
     _common(user.add_parser("list", help="list users"))
+    p = user.add_parser("invite", help="a one-time code to join (or set a password) on the server")
+    p.add_argument("email")
+    p.add_argument("--role", default="photographer", choices=ROLES)
+    p.add_argument("--name", default="")
+    _common(p)
     p = user.add_parser("role", help="change a user's role")
     p.add_argument("email")
     p.add_argument("role", choices=ROLES)
@@ -177,25 +182,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (else the studio setting)")
     _common(p)
 
-    # --- studio server (issue 12) ---
-    server = sub.add_parser("server", help="the studio server on a shared PostgreSQL")
-    # `photoflow server --db URL ...` (the run form) puts its options on `server` itself.
-    server_actions = server.add_subparsers(dest="action", metavar="ACTION")
-    p = server_actions.add_parser(
+    # --- the studio server (issue 12) and a desktop's connection to it ---
+    p = sub.add_parser("server", help="run the studio server on PostgreSQL until stopped")
+    p.add_argument("--db", metavar="URL", help="the app role's URL (else PHOTOFLOW_DATABASE_URL)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8480, help="port to listen on (default 8480)")
+    p.add_argument("--home", default=argparse.SUPPRESS, help="folder for logs and previews")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="believe X-Forwarded-For only from these proxies (repeatable)",
+    )
+    server_actions = p.add_subparsers(dest="action", metavar="ACTION")
+    q = server_actions.add_parser(
         "init", help="create the roles, migrate, and print the URL the server is to use"
     )
-    p.add_argument(
+    q.add_argument(
         "--db",
         dest="init_db",
         required=True,
         metavar="URL",
         help="a PostgreSQL URL of a role that may create roles",
     )
-    p.add_argument(
+    q.add_argument(
         "--new-password",
         action="store_true",
         help="give the app role a new password (its URL changes)",
     )
+    _common(q)
+    p = sub.add_parser("connect", help="sign this desktop in to a studio server")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--email", required=True)
+    p.add_argument("--code", help="accept an invitation with this code (and set a password)")
+    p.add_argument("--device", help="this device's name (default: the computer's name)")
+    _common(p)
+    _common(sub.add_parser("disconnect", help="sign this desktop out of its studio server"))
+    devices = sub.add_parser("devices", help="devices signed in to the studio server (admin)")
+    devices_of = devices.add_subparsers(dest="action", metavar="ACTION")
+    _common(devices)
+    _common(devices_of.add_parser("list", help="list the studio's devices"))
+    p = devices_of.add_parser("revoke", help="sign a device out")
+    p.add_argument("device", metavar="ID")
     _common(p)
 
     p = sub.add_parser("watch", help="print the studio's changes as they happen, until stopped")

@@ -44,6 +44,12 @@ def run(argv: list[str]) -> int:
 
     setup_logging(home_at(args.home).root)
     try:
+        if args.command == "server" and getattr(args, "action", None) is None:
+            return _serve(args)
+        if args.command in ("connect", "disconnect", "devices"):
+            from app.cli.studio_server import run_remote
+
+            return run_remote(home_at(args.home), args, as_json)
         if args.command == "portal":  # a server of its own: on uvloop where it is installed
             from portal.server import run_standalone
 
@@ -52,6 +58,19 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         error("Stopped.", as_json)
         return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """`photoflow server`: the studio server, on the standalone loop until SIGTERM."""
+    from app.bootstrap import home_at, shared_catalog_url
+    from app.cli.output import error
+    from app.server import run_server
+
+    url = args.db or shared_catalog_url()
+    if not url:
+        error("Say which database: photoflow server --db postgresql://...", False)
+        return 2
+    return run_server(home_at(args.home), url, args.host, args.port, args.trusted_proxy)
 
 
 async def _run(args: argparse.Namespace, as_json: bool) -> int:

@@ -10,12 +10,14 @@ from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
+from core.catalog.staff import Device, StaffInvite
 from core.catalog.tenancy import Tenant, User
 
 __all__ = [
     "Album",
     "AuditEvent",
     "Base",
+    "Device",
     "Feedback",
     "IngestFailure",
     "JournalEntry",
@@ -24,6 +26,7 @@ __all__ = [
     "PhotoVersion",
     "SentSelection",
     "ShareLink",
+    "StaffInvite",
     "Tenant",
     "User",
 ]

@@ -26,3 +26,6 @@ class User(Base, TenantOwned):
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # argon2 hash, set when the user accepts an invite on a studio server; None: no password
+    # (a single-seat home trusts the OS account instead)
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)

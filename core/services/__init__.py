@@ -18,6 +18,7 @@ from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
+from core.services.staff import StaffService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
@@ -49,6 +50,8 @@ class Services:
     # client portal (issue 5)
     links: LinkService
     client: ClientService
+    # the studio server (issue 12): invitations, passwords, signed-in devices
+    staff: StaffService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:

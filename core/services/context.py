@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Who = Actor | Guest | None
+# Told of every finished call: (action, outcome, seconds). The studio server counts them for
+# /metrics; core knows nothing of how (see ServiceContext.on_call).
+CallObserver = Callable[[str, str, float], None]
 
 
 @dataclass
@@ -103,10 +106,41 @@ class ServiceContext:
         self.home = home
         self.events = events or EventHub()
         self.follower: JournalFollower | None = None  # set when this process follows the journal
+        self.on_call: list[CallObserver] = []  # set by the composition root
+
+    def call(
+        self, actor: Who, action: str, *, audit: bool = True
+    ) -> AbstractAsyncContextManager[Call]:
+        started = time.perf_counter()
+        if not self.on_call:  # the desktop and the command line: nobody counts calls
+            return self._call(actor, action, audit, started)
+        return self._observed(actor, action, audit, started)
 
     @asynccontextmanager
-    async def call(self, actor: Who, action: str, *, audit: bool = True) -> AsyncIterator[Call]:
-        started = time.perf_counter()
+    async def _observed(
+        self, actor: Who, action: str, audit: bool, started: float
+    ) -> AsyncIterator[Call]:
+        outcome = "ok"
+        try:
+            async with self._call(actor, action, audit, started) as call:
+                yield call
+        except BaseException as exc:
+            outcome = _outcome(exc)
+            raise
+        finally:
+            self._tell(action, outcome, time.perf_counter() - started)
+
+    def _tell(self, action: str, outcome: str, seconds: float) -> None:
+        for observer in self.on_call:
+            try:
+                observer(action, outcome, seconds)
+            except Exception:  # counting a call must never fail it
+                log.exception("a call observer failed on %s", action)
+
+    @asynccontextmanager
+    async def _call(
+        self, actor: Who, action: str, audit: bool, started: float
+    ) -> AsyncIterator[Call]:
         call: Call | None = None
         try:
             async with self.db.session() as session, session.begin():

@@ -1,0 +1,155 @@
+"""`photoflow server`: the studio server. One aiohttp process on PostgreSQL serving the client
+portal, the staff and sync API for desktops under /api/v1/, and /metrics; stopped by SIGTERM or
+Ctrl+C, live sockets closed and the runner cleaned up, exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+if TYPE_CHECKING:
+    from core.home import Home
+    from core.services import Services
+
+log = logging.getLogger(__name__)
+
+# Desktops send command batches and previews to /api/v1/ (up to 16 MiB); the portal's own routes
+# keep their small limit (portal.app.MAX_BODY).
+API_PREFIX = "/api/v1/"
+API_MAX_BODY = 16 * 1024 * 1024
+
+
+@web.middleware
+async def api_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(API_PREFIX):
+        request = request.clone(client_max_size=API_MAX_BODY)
+    return await handler(request)
+
+
+def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) -> web.Application:
+    """The portal's app with the studio server's routes before its catch-all."""
+    from app.metrics import count_live_connections, measure_requests, metrics
+    from portal.app import create_app
+    from sync.server.auth import SERVICES, TRUSTED_PROXIES, device_actor, trusted_networks
+    from sync.server.staff_api import add_staff_routes
+
+    def studio_routes(app: web.Application) -> None:
+        app[SERVICES] = services
+        app[TRUSTED_PROXIES] = trusted_networks(trusted_proxies)
+        add_staff_routes(app, services, device_actor)
+        # MERGE: the sync helper's routes; enable with sync/server/routes.py:
+        # add_sync_routes(app, services, device_actor)
+        app.router.add_get("/metrics", metrics)
+
+    # MERGE: with fleet's portal, also pass trusted_proxies=trusted_proxies (its X-Forwarded-For).
+    app = create_app(services, more_routes=studio_routes)
+    app.middlewares.append(measure_requests)
+    app.middlewares.append(api_bodies)
+    count_live_connections(app)
+    return app
+
+
+class StopSignals:
+    """SIGTERM (a service manager) and SIGINT (Ctrl+C) set `stopping`, from the moment the
+    process starts, so that a stop during start-up is a clean stop too."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.stopping = asyncio.Event()
+
+    def __enter__(self) -> StopSignals:
+        loop = asyncio.get_running_loop()
+        for sig in self.SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
+                loop.add_signal_handler(sig, self.stopping.set)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self.SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+async def serve(
+    services: Services,
+    host: str,
+    port: int,
+    stopping: asyncio.Event,
+    trusted_proxies: Sequence[str] = (),
+) -> None:
+    """Serve until `stopping` is set, then close the live sockets and the listening one."""
+    from portal.live import HUB
+
+    runner = web.AppRunner(
+        build_server_app(services, trusted_proxies), access_log=None, shutdown_timeout=2.0
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = list(server.sockets) if server is not None else []  # type: ignore[attr-defined]
+        actual = sockets[0].getsockname()[1] if sockets else port
+        print(f"PhotoFlow studio server on http://{host}:{actual}/ (SIGTERM stops it)", flush=True)
+        log.info("studio server on http://%s:%s", host, actual)
+        await stopping.wait()
+        log.info("studio server stopping")
+        await runner.app[HUB].stop()  # tell open galleries why, then close their sockets
+    finally:
+        await runner.cleanup()
+
+
+def run_server(
+    home: Home, database_url: str, host: str, port: int, trusted_proxies: Sequence[str]
+) -> int:
+    """Open the services on `database_url` and serve until stopped; exit 0."""
+    from app.bootstrap import close_services, open_services
+    from app.cli.output import error
+    from app.metrics import observe_call
+    from core.errors import PhotoFlowError
+    from portal.server import run_standalone
+    from sync.server.auth import trusted_networks
+
+    try:
+        trusted_networks(trusted_proxies)
+    except ValueError as exc:
+        error(str(exc), False)
+        return 2
+
+    async def main() -> int:
+        with StopSignals() as signals:
+            try:
+                services = await open_services(
+                    home, database_url=database_url, on_call=observe_call
+                )
+            except Exception as exc:  # a wrong URL, a database that is down, a refused password
+                log.exception("could not open the studio database")
+                error(
+                    f"Cannot open the studio database ({type(exc).__name__}); the log has details.",
+                    False,
+                )
+                return 1
+            try:
+                if not signals.stopping.is_set():
+                    await serve(services, host, port, signals.stopping, trusted_proxies)
+                print("Studio server stopped.", flush=True)
+                return 0
+            except PhotoFlowError as exc:
+                error(str(exc), False)
+                return exc.exit_code
+            except OSError as exc:
+                error(f"Cannot listen on {host}:{port}: {exc.strerror or exc}", False)
+                return 1
+            finally:
+                await close_services(services)
+
+    return run_standalone(main())
