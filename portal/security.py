@@ -3,8 +3,12 @@
 The share-link token is exchanged on the first visit for a signed session cookie (HttpOnly,
 SameSite=Lax, Secure behind HTTPS); the token then never appears in a URL the page can leak. The
 cookie names the link, a random session id, whether the PIN was given, and the guest's name; it is
-signed with a per-home secret, so a portal restart keeps the galleries open. Whether the link still
-works is checked against the catalog on every request, never trusted from the cookie.
+signed with a key kept by the studio's catalog (the home's on SQLite), so a restart keeps the
+galleries open and every process of a fleet knows every visitor. Whether the link still works is
+checked against the catalog on every request, never trusted from the cookie.
+
+Behind a proxy, the client's address comes from X-Forwarded-For only when the peer is one of the
+proxies the portal was told to trust.
 """
 
 from __future__ import annotations
@@ -13,29 +17,22 @@ import base64
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
-from core.fsutil import home_key
 
 COOKIE = "pf_session"
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 VERIFIED_MAX = 20_000
-
-
-def load_secret(root: Path) -> bytes:
-    """The home's portal signing key, made on first use (readable by the owner only)."""
-    key = home_key(root / "portal.key")
-    assert key is not None
-    return key
 
 
 def _b64(data: bytes) -> str:
@@ -62,6 +59,11 @@ class Session:
 
 
 class Sessions:
+    @classmethod
+    def unkeyed(cls) -> Sessions:
+        """Signs with a random key until the shared one is known (the app's startup sets it)."""
+        return cls(secrets.token_bytes(32))
+
     def __init__(self, secret: bytes) -> None:
         self._key = hashlib.sha256(b"photoflow-portal-session" + secret).digest()
         self._csrf_key = hashlib.sha256(b"photoflow-portal-csrf" + secret).digest()
@@ -141,6 +143,65 @@ class Sessions:
             path="/",
             max_age=SESSION_MAX_AGE_S,
         )
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+FORWARDED_MAX = 32  # hops of X-Forwarded-For looked at, from the right
+
+
+@dataclass(frozen=True)
+class TrustedProxies:
+    """The proxies in front of the portal (addresses or CIDR networks): only their
+    X-Forwarded-For is believed."""
+
+    networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def parse(cls, specs: Iterable[str]) -> TrustedProxies:
+        networks = []
+        for spec in specs:
+            try:
+                networks.append(ipaddress.ip_network(spec.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"{spec!r} is not an address or a network such as 10.0.0.0/8 or ::1."
+                ) from None
+        return cls(tuple(networks))
+
+    def trusts(self, address: str | None) -> bool:
+        if not self.networks or not address:
+            return False
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in net for net in self.networks)
+
+    def client_of(self, peer: str | None, forwarded_for: list[str]) -> str:
+        """The client's address: the peer itself, unless the peer is a trusted proxy; then the
+        right-most address of X-Forwarded-For that is not a trusted proxy (each proxy appends
+        the address it was reached from, so whatever stands left of that is the client's say)."""
+        address = peer or "unknown"
+        if not self.trusts(peer):
+            return address
+        hops = [h.strip() for line in forwarded_for for h in line.split(",")]
+        for hop in reversed(hops[-FORWARDED_MAX:]):
+            if not _is_address(hop):
+                break  # not an address that a proxy of ours wrote: stop at the last one that was
+            address = hop
+            if not self.trusts(hop):
+                break
+        return address
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def is_https(request: web.Request) -> bool:
