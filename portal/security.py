@@ -29,7 +29,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
-
 COOKIE = "pf_session"
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 VERIFIED_MAX = 20_000
