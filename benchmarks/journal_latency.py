@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
+PROFILE_DIR = ""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -136,8 +137,11 @@ async def run_backend(
 
     port = free_port()
     base = f"http://{HOST}:{port}"
+    python = [sys.executable]
+    if PROFILE_DIR:  # --profile: the portal runs under cProfile, its figures dumped at its stop
+        python += ["-m", "cProfile", "-o", str(Path(PROFILE_DIR) / f"portal-{label}.prof")]
     portal = subprocess.Popen(
-        [sys.executable, "-m", "app.main", "portal", "--host", HOST, "--port", str(port)],
+        [*python, "-m", "app.main", "portal", "--host", HOST, "--port", str(port)],
         env=env_for(home.root, database_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -264,7 +268,10 @@ def main() -> None:
     parser.add_argument("--galleries", type=int, default=500)
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--profile", metavar="DIR", help="run the portal under cProfile")
     args = parser.parse_args()
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile or ""
     from tests.pgcluster import Cluster
 
     if args.only != "postgres":

@@ -9,6 +9,7 @@ sees N+2 before N+1. SQLite has one writer at a time anyway (BEGIN IMMEDIATE).
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ from core.events import Event
 KEEP_DAYS = 30
 NOTIFY_CHANNEL = "photoflow_journal"
 READ_BATCH = 1000
+NOTIFY_MAX = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
 
 
 def _plain(value: Any) -> Any:
@@ -96,8 +98,48 @@ async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
             numbered.append(stamped)
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             # Delivered by PostgreSQL at commit, and only if the transaction commits.
-            await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"{tenant_id}:{head}")))
+            said = notice(tenant_id, head, numbered[-len(batch) :])
+            await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, said)))
     return numbered
+
+
+def notice(tenant_id: uuid.UUID, head: int, events: list[Event]) -> str:
+    """What a commit's NOTIFY says: "<studio>:<newest number>", then on a second line the entries
+    themselves when they fit, so that a follower publishes them without reading them back."""
+    short = f"{tenant_id}:{head}"
+    entries = [
+        [e.seq, e.kind.value, _plain(e.album_id), _plain(e.photo_id), e.data, e.actor, _plain(e.at)]
+        for e in events
+    ]
+    full = short + "\n" + json.dumps(entries, separators=(",", ":"))
+    return full if len(full.encode()) <= NOTIFY_MAX else short
+
+
+def read_notice(payload: str) -> tuple[uuid.UUID, int, list[Event] | None] | None:
+    """A NOTIFY's studio, newest number and entries (None when it did not carry them); None for
+    a payload that is not ours."""
+    try:
+        first, _, rest = payload.partition("\n")
+        tenant_text, _, head_text = first.partition(":")
+        tenant_id, head = uuid.UUID(tenant_text), int(head_text)
+        if not rest:
+            return tenant_id, head, None
+        events = [
+            Event(
+                Change(kind),
+                tenant_id,
+                uuid.UUID(album) if album else None,
+                uuid.UUID(photo) if photo else None,
+                data or {},
+                seq=int(seq),
+                actor=actor,
+                at=datetime.fromisoformat(at) if at else None,
+            )
+            for seq, kind, album, photo, data, actor, at in json.loads(rest)
+        ]
+    except (ValueError, TypeError):
+        return None
+    return tenant_id, head, events
 
 
 async def heads(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int]]:
