@@ -106,10 +106,14 @@ class Connection:
 
     def catch_up(self) -> None:
         """A stalled client that has read what was waiting hears that it missed something."""
-        if self.behind and not self.transport.is_closing():
-            if self.transport.get_write_buffer_size() <= STALLED_BYTES // 4:
-                self.behind = False
-                self.transport.write(RESYNC)
+        transport = self.transport
+        if (
+            self.behind
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() <= STALLED_BYTES // 4
+        ):
+            self.behind = False
+            transport.write(RESYNC)
 
 
 class LiveHub:

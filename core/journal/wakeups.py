@@ -146,6 +146,7 @@ async def listen_postgres(
     whenever the connection drops."""
     import asyncpg  # only the processes that follow a PostgreSQL catalog need it
 
+    on_notify = heard or (lambda _payload: wake())
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     backoff = 0.2
     while True:
@@ -154,7 +155,6 @@ async def listen_postgres(
         try:
             conn = await asyncpg.connect(dsn, timeout=10)
             conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-            on_notify = heard or (lambda _payload: wake())
             await conn.add_listener(
                 NOTIFY_CHANNEL, lambda _conn, _pid, _channel, payload: on_notify(payload)
             )
