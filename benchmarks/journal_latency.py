@@ -13,7 +13,11 @@ One client picks and unpicks photos through the portal's HTTP API, one at a time
 the time from sending the POST to the desktop's subscription getting the change (the target:
 p99 <= 150 ms on SQLite, <= 100 ms on PostgreSQL), to the last of the 500 galleries hearing of it,
 and, as the reference measured beside it, the POST's own round trip (the pick made and
-committed). Clocks: CLOCK_MONOTONIC, shared by all processes on Linux.
+committed). Clocks: CLOCK_MONOTONIC, shared by all processes on Linux. Beside them, the portal's
+CPU time per pick (from /proc), which a machine busy with other work disturbs much less than the
+latencies. --profile DIR runs the portal under cProfile (its .prof files for pstats).
+
+benchmarks/fleet_latency.py measures the same across two portal processes.
 
 Idle cost: `photoflow watch` (a follower and nothing else) left alone for --idle seconds, its
 CPU time from /proc, as a share of one core; beside it, the same for a bare Python process that
@@ -168,7 +172,10 @@ async def run_backend(
             sub = services.events.subscribe(actor.tenant_id)
             headers = {"Origin": base, "X-CSRF-Token": csrf}
             to_desktop, round_trip, sent = [], [], []
+            portal_cpu = 0.0
             for n in range(picks + 20):  # the first 20 warm both sides up
+                if n == 20:
+                    portal_cpu = cpu_seconds(portal.pid)
                 photo = photo_ids[n % len(photo_ids)]
                 picked = (n // len(photo_ids)) % 2 == 0
                 t0 = time.monotonic()
@@ -189,6 +196,7 @@ async def run_backend(
                 await asyncio.sleep(0.005)
             sub.close()
             await asyncio.sleep(0.5)
+            portal_cpu = cpu_seconds(portal.pid) - portal_cpu
             ours.send("done")
             marks = await asyncio.to_thread(ours.recv)
         # The last gallery to hear of each pick (warm-up picks included in the numbering).
@@ -205,6 +213,7 @@ async def run_backend(
             "galleries_p99": pct(heard_by_pick, 0.99) if heard_by_pick else float("nan"),
             "complete": len(heard_by_pick),
             "picks": len(to_desktop),
+            "portal_cpu_ms": portal_cpu * 1000 / max(1, len(to_desktop)),
         }
     finally:
         if gallery_proc is not None:
@@ -255,6 +264,10 @@ def report(label: str, r: dict[str, float], target: float) -> None:
     print(
         f"  the last of the galleries hearing of it     p50 {r['galleries_p50']:6.1f} ms   "
         f"p99 {r['galleries_p99']:6.1f} ms   ({int(r['complete'])} picks heard by all)"
+    )
+    print(
+        f"  the portal's CPU time per pick (taking it, fanning it out to the galleries): "
+        f"{r['portal_cpu_ms']:.1f} ms"
     )
     print(
         f"  idle: following the journal {r['idle_watch_pct']:.2f} % of a core "
