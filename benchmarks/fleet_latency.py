@@ -35,10 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from journal_latency import HOST, cpu_seconds, env_for, free_port, galleries, pct
 
+PROFILE_DIR = ""
+
 
 def start_portal(home: Path, database_url: str, port: int) -> subprocess.Popen[str]:
+    python = [sys.executable]
+    if PROFILE_DIR:  # --profile: each portal under cProfile, its figures dumped at its stop
+        python += ["-m", "cProfile", "-o", str(Path(PROFILE_DIR) / f"fleet-{home.name}.prof")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.main", "portal", "--host", HOST, "--port", str(port)],
+        [*python, "-m", "app.main", "portal", "--host", HOST, "--port", str(port)],
         env=env_for(home, database_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -184,7 +189,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--picks", type=int, default=300)
     parser.add_argument("--galleries", type=int, default=500)
+    parser.add_argument("--profile", metavar="DIR", help="run the portals under cProfile")
     args = parser.parse_args()
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile or ""
     from tests.pgcluster import Cluster
 
     cluster = Cluster().start()
