@@ -208,13 +208,17 @@ async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
     )
 
 
-async def guest_link(call: Call, guest: Guest) -> tuple[ShareLink, Album, LinkAccess]:
-    """The guest's link checked again inside this call, so revocation takes effect at once."""
-    link = await call.session.get(ShareLink, guest.link_id)
+async def guest_link(
+    call: Call, guest: Guest, *, lock: bool = False
+) -> tuple[ShareLink, Album, LinkAccess]:
+    """The guest's link checked again inside this call, so revocation takes effect at once.
+    `lock`: take the link's row for the call (PostgreSQL), as client_feedback.lock_link does."""
+    link = await call.session.get(ShareLink, guest.link_id, with_for_update=lock or None)
     if link is None or link.tenant_id != guest.tenant_id or link.album_id != guest.album_id:
         raise NotFound(GONE)
-    access = await link_access(call.session, link)
+    # Held here, so that link_access finds it in the session without a second query.
     album = await call.session.get(Album, link.album_id)
+    access = await link_access(call.session, link)
     assert album is not None
     call.album_id = album.id
     call.tenant_id = guest.tenant_id

@@ -53,6 +53,9 @@ class Call:
     tenant_id: uuid.UUID | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    # The studio row the standing check loaded, held for the call: the session's identity map
+    # keeps rows only while something refers to them, and a later get of it then costs no query.
+    studio: Tenant | None = None
 
     def emit(
         self,
@@ -103,7 +106,7 @@ class ServiceContext:
                 call = Call(session, actor, action)
                 call.tenant_id = actor.tenant_id if actor else None
                 if actor is not None:
-                    await _check_standing(session, actor)
+                    call.studio = await _check_standing(session, actor)
                 yield call
                 numbered: list[Event] = []
                 if audit or call.events:
@@ -174,7 +177,7 @@ def _event(call: Call, outcome: str, message: str | None, started: float) -> Aud
     )
 
 
-async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
+async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> Tenant:
     """A deactivated user or a suspended studio can do nothing (a superadmin still can)."""
     tenant = await session.get(Tenant, actor.tenant_id)
     if tenant is None:
@@ -193,3 +196,4 @@ async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
             raise NotPermitted(f"The studio {tenant.name!r} is suspended.")
     elif tenant.suspended_at is not None:
         raise NotPermitted("This gallery is not available.")
+    return tenant
