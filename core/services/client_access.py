@@ -2,8 +2,8 @@
 
 The link is checked again inside every call, so a revoked or expired link stops working at once
 whatever the portal has cached. Unknown, expired, revoked and suspended links all raise the same
-`NotFound`, so nobody can tell them apart. Wrong PINs are counted per link and per address, in the catalog
-(core.services.client_state).
+`NotFound`, so nobody can tell them apart. Wrong PINs are counted per link and per address, in
+the catalog (core.services.client_state), for every portal process alike.
 """
 
 from __future__ import annotations
