@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,15 +17,20 @@ if TYPE_CHECKING:
 
 
 async def serve_until_stopped(
-    services: Services, actor: Actor, host: str | None = None, port: int | None = None
+    services: Services,
+    actor: Actor,
+    host: str | None = None,
+    port: int | None = None,
+    trusted_proxies: Sequence[str] = (),
 ) -> None:
-    """Serve galleries on the studio's address (or the one given) until Ctrl+C or SIGTERM."""
+    """Serve galleries on the studio's address (or the one given) until Ctrl+C or SIGTERM;
+    X-Forwarded-For is believed from `trusted_proxies` only (addresses or CIDR networks)."""
     from portal.server import start_portal
 
     _, settings = await services.settings.get(actor)
     host = host or settings.portal_host
     port = port if port is not None else settings.portal_port
-    handle = await start_portal(services, host, port)
+    handle = await start_portal(services, host, port, trusted_proxies=trusted_proxies)
     print(f"PhotoFlow portal on http://{host}:{handle.port}/ (Ctrl+C stops it)", flush=True)
     # A service manager (systemd, Docker) stops a server with SIGTERM: close the galleries' live
     # connections and the socket in order, as for Ctrl+C, and exit 0.

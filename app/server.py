@@ -36,20 +36,20 @@ async def api_bodies(request: web.Request, handler: Handler) -> web.StreamRespon
 def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) -> web.Application:
     """The portal's app with the studio server's routes before its catch-all."""
     from app.metrics import count_live_connections, measure_requests, metrics
+    from core.proxies import TrustedProxies
     from portal.app import create_app
-    from sync.server.auth import SERVICES, TRUSTED_PROXIES, device_actor, trusted_networks
+    from sync.server.auth import SERVICES, TRUSTED_PROXIES, device_actor
     from sync.server.staff_api import add_staff_routes
 
     def studio_routes(app: web.Application) -> None:
         app[SERVICES] = services
-        app[TRUSTED_PROXIES] = trusted_networks(trusted_proxies)
+        app[TRUSTED_PROXIES] = TrustedProxies.parse(trusted_proxies)
         add_staff_routes(app, services, device_actor)
         # MERGE: the sync helper's routes; enable with sync/server/routes.py:
         # add_sync_routes(app, services, device_actor)
         app.router.add_get("/metrics", metrics)
 
-    # MERGE: with fleet's portal, also pass trusted_proxies=trusted_proxies (its X-Forwarded-For).
-    app = create_app(services, more_routes=studio_routes)
+    app = create_app(services, trusted_proxies=trusted_proxies, more_routes=studio_routes)
     app.middlewares.append(measure_requests)
     app.middlewares.append(api_bodies)
     count_live_connections(app)
@@ -116,11 +116,11 @@ def run_server(
     from app.cli.output import error
     from app.metrics import observe_call
     from core.errors import PhotoFlowError
+    from core.proxies import TrustedProxies
     from portal.server import run_standalone
-    from sync.server.auth import trusted_networks
 
     try:
-        trusted_networks(trusted_proxies)
+        TrustedProxies.parse(trusted_proxies)
     except ValueError as exc:
         error(str(exc), False)
         return 2

@@ -13,7 +13,11 @@ One client picks and unpicks photos through the portal's HTTP API, one at a time
 the time from sending the POST to the desktop's subscription getting the change (the target:
 p99 <= 150 ms on SQLite, <= 100 ms on PostgreSQL), to the last of the 500 galleries hearing of it,
 and, as the reference measured beside it, the POST's own round trip (the pick made and
-committed). Clocks: CLOCK_MONOTONIC, shared by all processes on Linux.
+committed). Clocks: CLOCK_MONOTONIC, shared by all processes on Linux. Beside them, the portal's
+CPU time per pick (from /proc), which a machine busy with other work disturbs much less than the
+latencies. --profile DIR runs the portal under cProfile (its .prof files for pstats).
+
+benchmarks/fleet_latency.py measures the same across two portal processes.
 
 Idle cost: `photoflow watch` (a follower and nothing else) left alone for --idle seconds, its
 CPU time from /proc, as a share of one core; beside it, the same for a bare Python process that
@@ -40,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
+PROFILE_DIR = ""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -75,38 +80,84 @@ def galleries(base: str, cookies: dict[str, str], count: int, conn: Connection) 
     asyncio.run(_galleries(base, cookies, count, conn))
 
 
+class Gallery(asyncio.Protocol):
+    """One open gallery's socket, as thin as a client can be: it notes the moment each pick's
+    notice arrives and answers pings, nothing else. 500 of them share one process here, where
+    500 browsers would each have a machine: with a full WebSocket client per socket, that process
+    spent more time per pick than the server did, and the figure measured it, not the portal."""
+
+    def __init__(self, request: bytes) -> None:
+        self.request = request
+        self.buffer = b""
+        self.upgraded = False
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.times: list[float] = []
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        self.buffer += data
+        if not self.upgraded:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if not sep:
+                return
+            if b" 101 " not in head.split(b"\r\n", 1)[0]:
+                self.ready.set_exception(RuntimeError(head.decode(errors="replace")))
+                return
+            self.upgraded, self.buffer = True, rest
+        while len(self.buffer) >= 2:
+            opcode, size = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F
+            start = 2
+            if size == 126:
+                size, start = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif size == 127:
+                size, start = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < start + size:
+                return
+            payload = self.buffer[start : start + size]
+            self.buffer = self.buffer[start + size :]
+            if opcode == 0x1 and not self.ready.done():
+                self.ready.set_result(None)  # the hello
+            elif opcode == 0x1 and b'"feedback.pick"' in payload:
+                self.times.append(now)
+            elif opcode == 0x9 and self.transport is not None:  # ping: a pong, masked
+                mask = os.urandom(4)
+                masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                self.transport.write(bytes((0x8A, 0x80 | len(payload))) + mask + masked)
+
+
 async def _galleries(base: str, cookies: dict[str, str], count: int, conn: Connection) -> None:
-    import aiohttp
+    import base64
+    from urllib.parse import urlsplit
 
-    jar = aiohttp.CookieJar(unsafe=True)
-    jar.update_cookies(cookies)
-    async with aiohttp.ClientSession(
-        cookie_jar=jar, connector=aiohttp.TCPConnector(limit=0)
-    ) as http:
-        sockets = []
-        for _ in range(count):
-            ws = await http.ws_connect(base.replace("http", "ws") + "/api/live", origin=base)
-            await ws.receive_json()  # hello
-            sockets.append(ws)
-
-        async def listen(ws: aiohttp.ClientWebSocketResponse, times: list[float]) -> None:
-            async for message in ws:
-                if message.json().get("type") == "feedback.pick":
-                    times.append(time.monotonic())
-
-        # Every socket hears the picks in the order they were made: the n-th notice on each
-        # is the n-th pick.
-        heard: list[list[float]] = [[] for _ in sockets]
-        tasks = [
-            asyncio.create_task(listen(ws, times)) for ws, times in zip(sockets, heard, strict=True)
-        ]
-        conn.send("ready")
-        await asyncio.to_thread(conn.recv)  # "done"
-        for task in tasks:
-            task.cancel()
-        conn.send(heard)
-        for ws in sockets:
-            await ws.close()
+    where = urlsplit(base)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    loop = asyncio.get_running_loop()
+    opened: list[Gallery] = []
+    for _ in range(count):
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET /api/live HTTP/1.1\r\nHost: {where.netloc}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {base}\r\nCookie: {cookie}\r\n\r\n"
+        ).encode()
+        _, gallery = await loop.create_connection(
+            lambda request=request: Gallery(request), where.hostname, where.port
+        )
+        await asyncio.wait_for(gallery.ready, 30)
+        opened.append(gallery)
+    conn.send("ready")
+    await asyncio.to_thread(conn.recv)  # "done"
+    # Every socket hears the picks in the order they were made: the n-th notice on each is the
+    # n-th pick.
+    conn.send([g.times for g in opened])
+    for gallery in opened:
+        if gallery.transport is not None:
+            gallery.transport.close()
 
 
 # --- one backend ---------------------------------------------------------------------------
@@ -136,8 +187,11 @@ async def run_backend(
 
     port = free_port()
     base = f"http://{HOST}:{port}"
+    python = [sys.executable]
+    if PROFILE_DIR:  # --profile: the portal runs under cProfile, its figures dumped at its stop
+        python += ["-m", "cProfile", "-o", str(Path(PROFILE_DIR) / f"portal-{label}.prof")]
     portal = subprocess.Popen(
-        [sys.executable, "-m", "app.main", "portal", "--host", HOST, "--port", str(port)],
+        [*python, "-m", "app.main", "portal", "--host", HOST, "--port", str(port)],
         env=env_for(home.root, database_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -164,7 +218,10 @@ async def run_backend(
             sub = services.events.subscribe(actor.tenant_id)
             headers = {"Origin": base, "X-CSRF-Token": csrf}
             to_desktop, round_trip, sent = [], [], []
+            portal_cpu = 0.0
             for n in range(picks + 20):  # the first 20 warm both sides up
+                if n == 20:
+                    portal_cpu = cpu_seconds(portal.pid)
                 photo = photo_ids[n % len(photo_ids)]
                 picked = (n // len(photo_ids)) % 2 == 0
                 t0 = time.monotonic()
@@ -185,6 +242,7 @@ async def run_backend(
                 await asyncio.sleep(0.005)
             sub.close()
             await asyncio.sleep(0.5)
+            portal_cpu = cpu_seconds(portal.pid) - portal_cpu
             ours.send("done")
             marks = await asyncio.to_thread(ours.recv)
         # The last gallery to hear of each pick (warm-up picks included in the numbering).
@@ -201,6 +259,7 @@ async def run_backend(
             "galleries_p99": pct(heard_by_pick, 0.99) if heard_by_pick else float("nan"),
             "complete": len(heard_by_pick),
             "picks": len(to_desktop),
+            "portal_cpu_ms": portal_cpu * 1000 / max(1, len(to_desktop)),
         }
     finally:
         if gallery_proc is not None:
@@ -253,6 +312,10 @@ def report(label: str, r: dict[str, float], target: float) -> None:
         f"p99 {r['galleries_p99']:6.1f} ms   ({int(r['complete'])} picks heard by all)"
     )
     print(
+        f"  the portal's CPU time per pick (taking it, fanning it out to the galleries): "
+        f"{r['portal_cpu_ms']:.1f} ms"
+    )
+    print(
         f"  idle: following the journal {r['idle_watch_pct']:.2f} % of a core "
         f"(a sleeping Python process: {r['idle_floor_pct']:.2f} %; target < 1 %)"
     )
@@ -264,7 +327,10 @@ def main() -> None:
     parser.add_argument("--galleries", type=int, default=500)
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--profile", metavar="DIR", help="run the portal under cProfile")
     args = parser.parse_args()
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile or ""
     from tests.pgcluster import Cluster
 
     if args.only != "postgres":

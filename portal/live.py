@@ -2,7 +2,9 @@
 
 One subscription to the core's EventHub feeds every open gallery of the album an event concerns.
 A gallery gets a small notice ({"type", "photo_id", "stage"}) and re-reads what it needs through the
-API, so nothing a client may not see travels on the socket. Clients' own actions go the other way
+API, so nothing a client may not see travels on the socket. A notice is encoded once, as one
+WebSocket frame, and written to every gallery's socket in one go: no task per socket, no copy per
+socket (with 500 galleries open, a task and a send per socket cost more than the pick itself). Clients' own actions go the other way
 through the API and the core services, which publish them to the desktop app's subscription.
 
 The hub follows the change journal, so a link revoked by any process (the desktop, the command
@@ -30,8 +32,10 @@ from portal.state import GalleryGone, PortalState, guest_of, state_of
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 5.0  # a last check of open links; revocations and expiries act at once
-QUEUE = 256
 HEARTBEAT_S = 25.0
+# Bytes waiting for a client before it counts as stalled: it is sent nothing more until it has
+# caught up, and then one resync (it re-reads the gallery) instead of everything it missed.
+STALLED_BYTES = 64 * 1024
 # Changes a gallery hears about (it re-reads what it may see through the API).
 FORWARD = frozenset(
     {
@@ -53,21 +57,63 @@ FORGET_ALL = frozenset(
 )
 
 
+def text_frame(text: str) -> bytes:
+    """One unmasked, unfragmented WebSocket text frame (RFC 6455 5.2), as a server sends it."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
+
+
+RESYNC = text_frame(json.dumps({"type": "resync"}))
+
+
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, link_id: uuid.UUID, album_id: uuid.UUID) -> None:
+    """An open gallery's socket. Notices are written to its transport as whole frames, between
+    the frames aiohttp writes itself (the hello, pings, the close), which it also writes whole
+    and without awaiting in between."""
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport,
+        link_id: uuid.UUID,
+        album_id: uuid.UUID,
+    ) -> None:
         self.ws = ws
+        self.transport = transport
         self.link_id = link_id
         self.album_id = album_id
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE)
         self.expiry: asyncio.TimerHandle | None = None
+        self.behind = False  # stalled: skipped notices, owed one resync
 
-    def send(self, text: str | None) -> None:
-        if self.queue.full():  # a stalled client: tell it to resync instead of piling up
-            with contextlib.suppress(asyncio.QueueEmpty):
-                while True:
-                    self.queue.get_nowait()
-            text = json.dumps({"type": "resync"}) if text is not None else None
-        self.queue.put_nowait(text)
+    def send(self, frame: bytes) -> None:
+        transport = self.transport
+        if transport.is_closing() or self.ws.closed:
+            return
+        if transport.get_write_buffer_size() > STALLED_BYTES:
+            self.behind = True
+            return
+        if self.behind:
+            self.behind = False
+            frame = RESYNC
+        transport.write(frame)
+
+    def catch_up(self) -> None:
+        """A stalled client that has read what was waiting hears that it missed something."""
+        transport = self.transport
+        if (
+            self.behind
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() <= STALLED_BYTES // 4
+        ):
+            self.behind = False
+            transport.write(RESYNC)
 
 
 class LiveHub:
@@ -113,9 +159,11 @@ class LiveHub:
 
     async def close_where(self, pred, code: int, reason: str) -> None:  # type: ignore[no-untyped-def]
         doomed = [c for c in self.connections if pred(c)]
+        closed = text_frame(json.dumps({"type": "closed", "reason": reason}))
         for conn in doomed:
-            conn.send(json.dumps({"type": "closed", "reason": reason}))
-            conn.send(None)
+            self.remove(conn)
+            conn.behind = False  # whatever it missed, this is the last word
+            conn.send(closed)
         await asyncio.gather(
             *(c.ws.close(code=code, message=reason.encode()) for c in doomed),
             return_exceptions=True,
@@ -140,7 +188,7 @@ class LiveHub:
             if event.kind is Change.RESYNC:
                 for conns in self.by_album.values():
                     for conn in conns:
-                        conn.send(json.dumps({"type": "resync"}))
+                        conn.send(RESYNC)
             return
         if event.kind in GALLERY_CHANGES or event.data.get("gallery_changed"):
             # What a client may see changed: a new stage or version, or a photo (un)rejected or
@@ -156,9 +204,9 @@ class LiveHub:
             notice["photo_id"] = str(event.photo_id)
         if event.kind is Change.ALBUM_STAGE:
             notice["stage"] = event.data.get("stage")
-        text = json.dumps(notice)
+        frame = text_frame(json.dumps(notice))
         for conn in conns:
-            conn.send(text)
+            conn.send(frame)
 
     def _close_soon(self, pred, reason: str) -> None:  # type: ignore[no-untyped-def]
         asyncio.get_running_loop().create_task(
@@ -189,6 +237,8 @@ class LiveHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._check_now.wait(), CHECK_EVERY_S)
             self._check_now.clear()
+            for conn in self.connections:
+                conn.catch_up()
             links = {c.link_id for c in self.connections}
             if not links:
                 continue
@@ -217,34 +267,25 @@ async def live(request: web.Request) -> web.StreamResponse:
         _, access, _guest = await guest_of(request)
     except GalleryGone:
         raise web.HTTPNotFound(text="This gallery is not available.") from None
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=1024)
+    # Notices are a few dozen bytes: compressing them per socket would cost more than it saves.
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=1024, compress=False)
     await ws.prepare(request)
+    transport = request.transport
+    if transport is None:  # the client went away during the handshake
+        return ws
     hub = request.app[HUB]
-    conn = Connection(ws, access.link_id, access.album_id)
+    conn = Connection(ws, transport, access.link_id, access.album_id)
+    # Hello first, then notices: both written at once, so no notice can come before it or be lost
+    # between the two.
+    conn.send(text_frame(json.dumps({"type": "hello", "stage": access.stage.value})))
     hub.add(conn)
     hub.close_at_expiry(conn, access.expires_at)
-    writer = asyncio.create_task(_write(conn))
     try:
-        await ws.send_str(json.dumps({"type": "hello", "stage": access.stage.value}))
         async for _msg in ws:  # clients only listen; anything they send is ignored
             pass
     finally:
         hub.remove(conn)
-        conn.send(None)
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(writer, 1.0)
     return ws
-
-
-async def _write(conn: Connection) -> None:
-    while True:
-        text = await conn.queue.get()
-        if text is None or conn.ws.closed:
-            return
-        try:
-            await conn.ws.send_str(text)
-        except (ConnectionError, RuntimeError):
-            return
 
 
 def hub_of(request: web.Request) -> LiveHub:

@@ -3,8 +3,12 @@
 The share-link token is exchanged on the first visit for a signed session cookie (HttpOnly,
 SameSite=Lax, Secure behind HTTPS); the token then never appears in a URL the page can leak. The
 cookie names the link, a random session id, whether the PIN was given, and the guest's name; it is
-signed with a per-home secret, so a portal restart keeps the galleries open. Whether the link still
-works is checked against the catalog on every request, never trusted from the cookie.
+signed with a key kept by the studio's catalog (the home's on SQLite), so a restart keeps the
+galleries open and every process of a fleet knows every visitor. Whether the link still works is
+checked against the catalog on every request, never trusted from the cookie.
+
+Behind a proxy, the client's address comes from X-Forwarded-For only when the peer is one of the
+proxies the portal was told to trust.
 """
 
 from __future__ import annotations
@@ -19,23 +23,13 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
-from core.fsutil import home_key
-
 COOKIE = "pf_session"
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 VERIFIED_MAX = 20_000
-
-
-def load_secret(root: Path) -> bytes:
-    """The home's portal signing key, made on first use (readable by the owner only)."""
-    key = home_key(root / "portal.key")
-    assert key is not None
-    return key
 
 
 def _b64(data: bytes) -> str:
@@ -62,6 +56,11 @@ class Session:
 
 
 class Sessions:
+    @classmethod
+    def unkeyed(cls) -> Sessions:
+        """Signs with a random key until the shared one is known (the app's startup sets it)."""
+        return cls(secrets.token_bytes(32))
+
     def __init__(self, secret: bytes) -> None:
         self._key = hashlib.sha256(b"photoflow-portal-session" + secret).digest()
         self._csrf_key = hashlib.sha256(b"photoflow-portal-csrf" + secret).digest()

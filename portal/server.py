@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -41,10 +41,16 @@ class PortalHandle:
 
 
 async def start_portal(
-    services: Services, host: str = "127.0.0.1", port: int = 8470
+    services: Services,
+    host: str = "127.0.0.1",
+    port: int = 8470,
+    *,
+    trusted_proxies: Iterable[str] = (),
 ) -> PortalHandle:
-    """Serve the portal on the running loop; port 0 picks a free port (see handle.port)."""
-    runner = web.AppRunner(create_app(services), access_log=None, shutdown_timeout=2.0)
+    """Serve the portal on the running loop; port 0 picks a free port (see handle.port).
+    `trusted_proxies`: see portal.app.create_app."""
+    app = create_app(services, trusted_proxies=trusted_proxies)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

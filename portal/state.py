@@ -13,6 +13,7 @@ from aiohttp import web
 
 from core.errors import NotFound, NotPermitted
 from core.policies import Guest
+from core.proxies import TrustedProxies
 from core.services import Services
 from core.services.client import LinkAccess, PreviewSource
 from portal.picture_urls import mark_for, watermark_of
@@ -53,6 +54,7 @@ class PortalState:
 
     services: Services
     sessions: Sessions
+    proxies: TrustedProxies = field(default_factory=TrustedProxies)
     _links: dict[uuid.UUID, LinkAnswer] = field(default_factory=dict)
     _pending: dict[uuid.UUID, asyncio.Task[LinkAnswer]] = field(default_factory=dict)
     # Bumped by every forget: an answer looked up across a forget is used once, not kept.
@@ -155,6 +157,13 @@ def state_of(request: web.Request) -> PortalState:
 
 def session_of(request: web.Request) -> Session | None:
     return state_of(request).sessions.from_request(request)
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer, or behind a trusted proxy the address it says it serves."""
+    return state_of(request).proxies.client_of(
+        request.remote, request.headers.getall("X-Forwarded-For", [])
+    )
 
 
 def photo_id(request: web.Request) -> uuid.UUID:

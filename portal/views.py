@@ -11,14 +11,10 @@ from core.services.client import TooManyAttempts, WrongPin, clean_name
 from portal import pages
 from portal.middlewares import nonce_of
 from portal.picture_urls import mark_for, watermark_of
-from portal.state import GalleryGone, session_of, state_of, visitor
+from portal.state import GalleryGone, client_address, session_of, state_of, visitor
 
 log = logging.getLogger(__name__)
 FORM_MAX = 4096
-
-
-def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 async def open_link(request: web.Request) -> web.StreamResponse:

@@ -403,7 +403,7 @@ async def album_picks(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 async def portal(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     from app.serve_portal import serve_until_stopped
 
-    await serve_until_stopped(s, me, a.host, a.port)
+    await serve_until_stopped(s, me, a.host, a.port, a.trusted_proxy or ())
     return {}, "Portal stopped."
 
 

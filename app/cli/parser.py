@@ -11,6 +11,19 @@ STAGES = ["raw", "stock", "rate", "retouch", "feedback", "final"]
 ROLES = ["photographer", "editor", "admin", "superadmin"]
 
 
+def proxy_network(text: str) -> str:
+    """--trusted-proxy: an address or a network in CIDR notation (checked, kept as written)."""
+    import ipaddress  # small, and only when the option is given
+
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an address or a network such as 10.0.0.0/8 or ::1"
+        ) from None
+    return text.strip()
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
 
@@ -180,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("portal", help="run the client portal until stopped")
     p.add_argument("--host", help="address to listen on (else the studio setting)")
     p.add_argument("--port", type=int, help="port to listen on (else the studio setting)")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        type=proxy_network,
+        metavar="CIDR",
+        help="a proxy in front of the portal whose X-Forwarded-For is believed (repeatable)",
+    )
     _common(p)
 
     # --- the studio server (issue 12) and a desktop's connection to it ---

@@ -10,6 +10,7 @@ from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
+from core.catalog.portal_state import PinFailure, PortalSecret
 from core.catalog.staff import Device, StaffInvite
 from core.catalog.tenancy import Tenant, User
 
@@ -24,6 +25,8 @@ __all__ = [
     "JournalHead",
     "Photo",
     "PhotoVersion",
+    "PinFailure",
+    "PortalSecret",
     "SentSelection",
     "ShareLink",
     "StaffInvite",

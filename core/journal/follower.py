@@ -2,8 +2,10 @@
 sequence order, whichever process made it.
 
 A change made in this process is handed over right after its commit and published at once when
-it is the next number expected; anything else (another process's change, or a gap) wakes the
-follower, which reads the studio's new entries by sequence number and publishes them in order.
+it is the next number expected. On PostgreSQL another process's change arrives with its NOTIFY,
+entries included, and is published at once in the same way, without a read. Anything else (a gap,
+a notice too big to carry its entries, a SQLite commit) wakes the follower, which reads the
+studio's new entries by sequence number and publishes them in order.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from core.catalog.database import Database
 from core.catalog.lookups import journal_heads
 from core.changes import Change
 from core.events import Event, EventHub
-from core.journal.store import compact, entries_after
+from core.journal.store import compact, entries_after, read_notice
 from core.journal.wakeups import listen_postgres, watch_catalog_files
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ class JournalFollower:
             assert self.catalog_file is not None
             watch = watch_catalog_files(self.catalog_file, self.wake)
         else:
-            watch = listen_postgres(self.db.listen_url, self.wake)
+            watch = listen_postgres(self.db.listen_url, self.wake, self.heard)
         self._tasks = [
             asyncio.create_task(self._follow(), name="journal-follow"),
             asyncio.create_task(watch, name="journal-wakeups"),
@@ -83,6 +85,27 @@ class JournalFollower:
                 self.hub.publish(event)
             elif event.seq > self.positions.get(event.tenant_id, 0):
                 self.wake()  # someone else's entry comes first: read them all in order
+
+    def heard(self, payload: str) -> None:
+        """A NOTIFY from a commit, this process's or another's: publish the entries it carries
+        when they are next in line; a change already published (our own) costs nothing."""
+        if not self.running:
+            return
+        said = read_notice(payload)
+        if said is None:
+            self.wake()
+            return
+        tenant_id, head, events = said
+        if head <= self.positions.get(tenant_id, 0):
+            return
+        if not events or events[0].seq != self.positions.get(tenant_id, 0) + 1:
+            self.wake()  # missed something, or the entries did not fit: read them in order
+            return
+        for event in events:
+            self.positions[tenant_id] = event.seq  # type: ignore[assignment]
+            self.hub.publish(event)
+        if head > self.positions[tenant_id]:
+            self.wake()
 
     async def catch_up(self) -> None:
         async with self.db.reading() as session:  # the numbers only, of every studio

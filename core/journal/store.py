@@ -9,8 +9,10 @@ sees N+2 before N+1. SQLite has one writer at a time anyway (BEGIN IMMEDIATE).
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -30,6 +32,7 @@ from core.events import Event
 KEEP_DAYS = 30
 NOTIFY_CHANNEL = "photoflow_journal"
 READ_BATCH = 1000
+NOTIFY_MAX = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
 
 
 def _plain(value: Any) -> Any:
@@ -47,7 +50,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def _advance_head(session: AsyncSession, tenant_id: uuid.UUID, count: int) -> int:
+async def _advance_head(
+    session: AsyncSession, tenant_id: uuid.UUID, count: int, said: tuple[str, str] | None
+) -> int:
+    """The studio's head moved on by `count`; on PostgreSQL the same statement sends the NOTIFY
+    (`said`: what comes before and after the new number), one round trip less per call."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
@@ -56,9 +63,12 @@ async def _advance_head(session: AsyncSession, tenant_id: uuid.UUID, count: int)
         .on_conflict_do_update(
             index_elements=[JournalHead.tenant_id], set_={"seq": JournalHead.seq + count}
         )
-        .returning(JournalHead.seq)
     )
-    return int((await session.execute(stmt)).scalar_one())
+    if dialect == "postgresql" and said is not None:
+        # Delivered by PostgreSQL at commit, and only if the transaction commits.
+        notify = func.pg_notify(NOTIFY_CHANNEL, func.concat(said[0], JournalHead.seq, said[1]))
+        return int((await session.execute(stmt.returning(JournalHead.seq, notify))).one()[0])
+    return int((await session.execute(stmt.returning(JournalHead.seq))).scalar_one())
 
 
 async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
@@ -72,20 +82,14 @@ async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
         # A call may change another studio than its own (a superadmin suspending one): each
         # studio's entries are written inside that studio (core/catalog/rls.py).
         await enter_studio(session, tenant_id)
-        head = await _advance_head(session, tenant_id, len(batch))
+        plain = [
+            Event(e.kind, tenant_id, e.album_id, e.photo_id, _plain(e.data), actor=e.actor, at=now)
+            for e in batch
+        ]
+        head = await _advance_head(session, tenant_id, len(batch), notice_parts(tenant_id, plain))
         first = head - len(batch) + 1
-        for offset, event in enumerate(batch):
-            data = _plain(event.data)
-            stamped = Event(
-                event.kind,
-                tenant_id,
-                event.album_id,
-                event.photo_id,
-                data,
-                seq=first + offset,
-                actor=event.actor,
-                at=now,
-            )
+        for offset, event in enumerate(plain):
+            stamped = replace(event, seq=first + offset)
             session.add(
                 JournalEntry(
                     tenant_id=tenant_id,
@@ -95,15 +99,60 @@ async def record(session: AsyncSession, events: Iterable[Event]) -> list[Event]:
                     album_id=event.album_id,
                     photo_id=event.photo_id,
                     actor=event.actor[:400],
-                    data=data,
+                    data=event.data,
                 )
             )
             numbered.append(stamped)
-        await session.flush()
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            # Delivered by PostgreSQL at commit, and only if the transaction commits.
-            await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"{tenant_id}:{head}")))
     return numbered
+
+
+def notice_parts(tenant_id: uuid.UUID, events: list[Event]) -> tuple[str, str]:
+    """What a commit's NOTIFY says, around the studio's new newest number: "<studio>:<number>",
+    then on a second line the entries themselves (oldest first, the last one numbered <number>)
+    when they fit, so that a follower publishes them without reading them back."""
+    entries = [
+        [e.kind.value, _plain(e.album_id), _plain(e.photo_id), e.data, e.actor, _plain(e.at)]
+        for e in events
+    ]
+    rest = "\n" + json.dumps(entries, separators=(",", ":"))
+    if len(str(tenant_id)) + 21 + len(rest.encode()) > NOTIFY_MAX:
+        rest = ""
+    return f"{tenant_id}:", rest
+
+
+def notice(tenant_id: uuid.UUID, head: int, events: list[Event]) -> str:
+    """The NOTIFY payload for `events`, the last of them numbered `head`."""
+    before, after = notice_parts(tenant_id, events)
+    return f"{before}{head}{after}"
+
+
+def read_notice(payload: str) -> tuple[uuid.UUID, int, list[Event] | None] | None:
+    """A NOTIFY's studio, newest number and entries (None when it did not carry them); None for
+    a payload that is not ours."""
+    try:
+        first, _, rest = payload.partition("\n")
+        tenant_text, _, head_text = first.partition(":")
+        tenant_id, head = uuid.UUID(tenant_text), int(head_text)
+        if not rest:
+            return tenant_id, head, None
+        entries = json.loads(rest)
+        start = head - len(entries) + 1
+        events = [
+            Event(
+                Change(kind),
+                tenant_id,
+                uuid.UUID(album) if album else None,
+                uuid.UUID(photo) if photo else None,
+                data or {},
+                seq=start + offset,
+                actor=actor,
+                at=datetime.fromisoformat(at) if at else None,
+            )
+            for offset, (kind, album, photo, data, actor, at) in enumerate(entries)
+        ]
+    except (ValueError, TypeError):
+        return None
+    return tenant_id, head, events
 
 
 async def heads(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int]]:

@@ -139,10 +139,14 @@ class _Inotify:
         os.close(self.fd)
 
 
-async def listen_postgres(url: str, wake: Callable[[], None]) -> None:
-    """Wake on every journal NOTIFY; reconnect (and catch up) whenever the connection drops."""
+async def listen_postgres(
+    url: str, wake: Callable[[], None], heard: Callable[[str], None] | None = None
+) -> None:
+    """Hand every journal NOTIFY's payload to `heard` (else just wake); reconnect (and catch up)
+    whenever the connection drops."""
     import asyncpg  # only the processes that follow a PostgreSQL catalog need it
 
+    on_notify = heard or (lambda _payload: wake())
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     backoff = 0.2
     while True:
@@ -151,7 +155,9 @@ async def listen_postgres(url: str, wake: Callable[[], None]) -> None:
         try:
             conn = await asyncpg.connect(dsn, timeout=10)
             conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: wake())
+            await conn.add_listener(
+                NOTIFY_CHANNEL, lambda _conn, _pid, _channel, payload: on_notify(payload)
+            )
             backoff = 0.2
             wake()  # catch up on whatever was committed while we were not listening
             while not lost.is_set():

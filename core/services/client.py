@@ -11,9 +11,6 @@ from __future__ import annotations
 from core.services.client_access import (
     ALL_PHOTOS,
     GONE,
-    PIN_LIMIT,
-    PIN_LOCKOUT_S,
-    AttemptLimiter,
     LinkAccess,
     LinkEntry,
     TooManyAttempts,
@@ -27,13 +24,18 @@ from core.services.client_gallery import (
     GalleryViews,
     PreviewSource,
 )
+from core.services.client_state import PIN_LIMIT, PIN_LOCKOUT_S, PinLimiter, session_key
 from core.services.context import ServiceContext
 
 
 class ClientService(LinkEntry, GalleryViews, ClientFeedback):
-    def __init__(self, ctx: ServiceContext, limiter: AttemptLimiter | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, limiter: PinLimiter | None = None) -> None:
         self.ctx = ctx
-        self.limiter = limiter or AttemptLimiter()
+        self.limiter = limiter or PinLimiter(ctx)
+
+    async def session_key(self) -> bytes:
+        """The key that signs visitors' session cookies: one for every portal process."""
+        return await session_key(self.ctx)
 
 
 __all__ = [
@@ -43,12 +45,12 @@ __all__ = [
     "NAME_MAX",
     "PIN_LIMIT",
     "PIN_LOCKOUT_S",
-    "AttemptLimiter",
     "ClientService",
     "CommentView",
     "Gallery",
     "GalleryPhoto",
     "LinkAccess",
+    "PinLimiter",
     "PreviewSource",
     "TooManyAttempts",
     "WrongPin",

@@ -2,15 +2,14 @@
 
 The link is checked again inside every call, so a revoked or expired link stops working at once
 whatever the portal has cached. Unknown, expired, revoked and suspended links all raise the same
-`NotFound`, so nobody can tell them apart. Wrong PINs are counted per link and per address.
+`NotFound`, so nobody can tell them apart. Wrong PINs are counted per link and per address, in
+the catalog (core.services.client_state), for every portal process alike.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,13 +22,12 @@ from core.catalog.lookups import studio_of_link, studio_of_link_token, studios_o
 from core.errors import NotFound, PhotoFlowError
 from core.policies import Guest
 from core.services.albums import as_uuid, studio_settings
+from core.services.client_state import Attempt, PinLimiter
 from core.services.context import Call, ServiceContext
 from core.services.links import pin_matches, token_hash
 from core.workflow import Stage
 
 GONE = "This gallery is not available."
-PIN_LIMIT = 5
-PIN_LOCKOUT_S = 15 * 60
 # Stages in which the client sees every photo; later ones show the selection only.
 ALL_PHOTOS = (Stage.RAW, Stage.STOCK, Stage.RATE)
 
@@ -61,48 +59,6 @@ class TooManyAttempts(PhotoFlowError):
 
 class WrongPin(PhotoFlowError):
     """The PIN did not match."""
-
-
-class AttemptLimiter:
-    """Counts failures per key in a sliding window; `limit` failures lock the key for the window."""
-
-    def __init__(
-        self,
-        limit: int = PIN_LIMIT,
-        window_s: float = PIN_LOCKOUT_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit, self.window_s, self.clock = limit, window_s, clock
-        self._failures: dict[object, list[float]] = {}
-
-    def _recent(self, key: object) -> list[float]:
-        now = self.clock()
-        times = [t for t in self._failures.get(key, ()) if now - t < self.window_s]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
-
-    def retry_after(self, key: object) -> int:
-        """Seconds until `key` may try again; 0 when it may now."""
-        times = self._recent(key)
-        if len(times) < self.limit:
-            return 0
-        return int(times[-self.limit] + self.window_s - self.clock()) + 1
-
-    def forgive(self, key: object) -> None:
-        """Take back the newest attempt of `key` (it turned out to be the right PIN)."""
-        times = self._failures.get(key)
-        if times:
-            times.pop()
-
-    def fail(self, key: object) -> None:
-        self._recent(key)
-        self._failures.setdefault(key, []).append(self.clock())
-        if len(self._failures) > 100_000:  # bound memory under a flood of addresses
-            for stale in list(self._failures)[:50_000]:
-                self._failures.pop(stale, None)
 
 
 @dataclass(frozen=True)
@@ -145,7 +101,7 @@ class LinkEntry:
     """Opening a link, giving its PIN, and telling the portal which links still work."""
 
     ctx: ServiceContext
-    limiter: AttemptLimiter
+    limiter: PinLimiter
 
     async def open(self, token: str) -> LinkAccess:
         """The link a token opens; the same NotFound for every kind of bad token."""
@@ -200,15 +156,11 @@ class LinkEntry:
             return alive
 
     async def check_pin(self, link_id: uuid.UUID, pin: str, client: str) -> LinkAccess:
-        """Accept the right PIN; PIN_LIMIT wrong ones lock the link and the address for a while."""
-        keys = (("link", link_id), ("addr", client))
-        wait = max(self.limiter.retry_after(k) for k in keys)
-        if wait:
-            raise TooManyAttempts(wait)
-        # The attempt counts before the first await, so that guesses sent all at once cannot
-        # slip past the limit while the first ones are still being checked.
-        for key in keys:
-            self.limiter.fail(key)
+        """Accept the right PIN; PIN_LIMIT wrong ones lock the link and the address for a while,
+        counted in the catalog for every portal process (core.services.client_state)."""
+        counted = await self.limiter.attempt((f"link:{link_id}", f"addr:{client[:100]}"))
+        if not isinstance(counted, Attempt):
+            raise TooManyAttempts(counted)
         try:
             async with self.ctx.call(None, "link.pin_lookup", audit=False) as call:
                 await call.enter(await studio_of_link(call.session, link_id))
@@ -219,21 +171,18 @@ class LinkEntry:
                 stored = link.pin_hash
             # scrypt takes ~30 ms of CPU: off the loop, which also runs the desktop's window.
             right = stored is None or await asyncio.to_thread(pin_matches, stored, pin[:200])
-        except BaseException:
-            for key in keys:
-                self.limiter.forgive(key)
+        except Exception:
+            await self.limiter.forgive(counted)
             raise
         if right:
-            for key in keys:
-                self.limiter.forgive(key)
+            await self.limiter.forgive(counted)
             return access
         async with self.ctx.call(access.guest(""), "link.pin_failed") as call:
             call.on("link", access.link_id, f"{access.album} link {str(access.link_id)[:8]}")
             call.album_id = access.album_id
             call.detail["client"] = client[:100]
-        wait = max(self.limiter.retry_after(k) for k in keys)
-        if wait:
-            raise TooManyAttempts(wait)
+        if counted.wait_if_wrong:
+            raise TooManyAttempts(counted.wait_if_wrong)
         raise WrongPin("That PIN is not right.")
 
 
@@ -271,13 +220,17 @@ async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
     )
 
 
-async def guest_link(call: Call, guest: Guest) -> tuple[ShareLink, Album, LinkAccess]:
-    """The guest's link checked again inside this call, so revocation takes effect at once."""
-    link = await call.session.get(ShareLink, guest.link_id)
+async def guest_link(
+    call: Call, guest: Guest, *, lock: bool = False
+) -> tuple[ShareLink, Album, LinkAccess]:
+    """The guest's link checked again inside this call, so revocation takes effect at once.
+    `lock`: take the link's row for the call (PostgreSQL), as client_feedback.lock_link does."""
+    link = await call.session.get(ShareLink, guest.link_id, with_for_update=lock or None)
     if link is None or link.tenant_id != guest.tenant_id or link.album_id != guest.album_id:
         raise NotFound(GONE)
-    access = await link_access(call.session, link)
+    # Held here, so that link_access finds it in the session without a second query.
     album = await call.session.get(Album, link.album_id)
+    access = await link_access(call.session, link)
     assert album is not None
     call.album_id = album.id
     call.tenant_id = guest.tenant_id

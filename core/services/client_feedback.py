@@ -49,12 +49,14 @@ def clean_text(text: str) -> str:
     return text
 
 
-async def lock_link(call: Call, link: ShareLink, guest: Guest) -> None:
-    """Take the link's row for this call; a guest's sent selection stays as sent until the
-    studio reopens it (`LinkService.unlock`): their picks and a second send answer Conflict."""
-    await call.session.execute(
-        select(ShareLink.id).where(ShareLink.id == link.id).with_for_update()
-    )
+async def lock_link(call: Call, link: ShareLink, guest: Guest, *, locked: bool = False) -> None:
+    """Take the link's row for this call (`locked`: guest_link took it already); a guest's sent
+    selection stays as sent until the studio reopens it (`LinkService.unlock`): their picks and
+    a second send answer Conflict."""
+    if not locked:
+        await call.session.execute(
+            select(ShareLink.id).where(ShareLink.id == link.id).with_for_update()
+        )
     if await call.session.scalar(open_sending(link.id, guest.name)) is not None:
         raise Conflict(
             "Your selection was already sent, so it cannot change now. "
@@ -72,7 +74,10 @@ class ClientFeedback:
         else the album's, else the studio's."""
         pid = photo_uuid(photo_id)
         async with self.ctx.call(guest, "client.pick" if picked else "client.unpick") as call:
-            link, album, access = await guest_link(call, guest)
+            # On PostgreSQL, picks through one link take turns (the link row is locked as it is
+            # read), so two taps at once cannot both pass the limit, nor a pick slip in after
+            # the selection was sent; SQLite already runs one writer at a time.
+            link, album, access = await guest_link(call, guest, lock=True)
             photo = await photo_in_gallery(call, album, pid)
             if Stage(album.stage) is not Stage.RATE:
                 raise Invalid("Picking is open while the photographer waits for your selection.")
@@ -82,24 +87,26 @@ class ClientFeedback:
                 Feedback.kind == "pick",
                 Feedback.retracted_at.is_(None),
             )
-            # On PostgreSQL, picks through one link take turns (the link row is locked), so two
-            # taps at once cannot both pass the limit, nor a pick slip in after the selection was
-            # sent; SQLite already runs one writer at a time.
-            await lock_link(call, link, guest)
-            current = await call.session.scalar(
-                select(Feedback).where(*mine, Feedback.photo_id == photo.id)
-            )
-            count = await call.session.scalar(select(func.count()).where(*mine)) or 0
-            if picked and current is None:
+            await lock_link(call, link, guest, locked=True)
+            this_photo = Feedback.photo_id == photo.id
+            count, had = (
+                await call.session.execute(
+                    select(func.count(), func.count().filter(this_photo)).where(*mine)
+                )
+            ).one()
+            if picked and not had:
                 if access.max_select is not None and count >= access.max_select:
                     raise Invalid(
                         f"You can pick at most {access.max_select} photos; unpick one first."
                     )
                 call.session.add(new_feedback(album, photo, guest, "pick"))
                 count += 1
-            elif not picked and current is not None:
-                current.retracted_at = utcnow()
-                count -= 1
+            elif not picked and had:
+                for current in await call.session.scalars(
+                    select(Feedback).where(*mine, this_photo)
+                ):
+                    current.retracted_at = utcnow()
+                    count -= 1
             call.detail.update(picks=count, limit=access.max_select)
             call.emit(
                 Change.FEEDBACK_PICK,

@@ -58,6 +58,9 @@ class Call:
     tenant_id: uuid.UUID | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    # The studio row the standing check loaded, held for the call: the session's identity map
+    # keeps rows only while something refers to them, and a later get of it then costs no query.
+    studio: Tenant | None = None
 
     def emit(
         self,
@@ -149,7 +152,7 @@ class ServiceContext:
                 # The studio is set per transaction, never per connection: see core/catalog/rls.py.
                 await enter_studio(session, call.tenant_id)
                 if actor is not None:
-                    await _check_standing(session, actor)
+                    call.studio = await _check_standing(session, actor)
                 yield call
                 numbered: list[Event] = []
                 if audit or call.events:
@@ -223,7 +226,7 @@ def _event(call: Call, outcome: str, message: str | None, started: float) -> Aud
     )
 
 
-async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
+async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> Tenant:
     """A deactivated user or a suspended studio can do nothing (a superadmin still can)."""
     tenant = await session.get(Tenant, actor.tenant_id)
     if tenant is None:
@@ -244,6 +247,7 @@ async def _check_standing(session: AsyncSession, actor: Actor | Guest) -> None:
             raise NotPermitted(f"The studio {tenant.name!r} is suspended.")
     elif tenant.suspended_at is not None:
         raise NotPermitted("This gallery is not available.")
+    return tenant
 
 
 async def _user_at_home(session: AsyncSession, actor: Actor) -> User | None:

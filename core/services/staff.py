@@ -29,8 +29,8 @@ from core.catalog.staff_lookups import studio_of_device_token, studio_of_invite_
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, NotSignedIn, PhotoFlowError, TooManySignIns
 from core.policies import Actor, Permission, Role, require
+from core.services.client_state import PinLimiter
 from core.services.context import Call, ServiceContext
-from core.services.sign_in_limits import MemoryLimiter, SignInLimiter
 from core.services.users import as_role, check_email
 
 INVITE_DAYS = 7
@@ -144,9 +144,11 @@ def _verify(stored: str | None, password: str) -> bool:
 
 
 class StaffService:
-    def __init__(self, ctx: ServiceContext, limiter: SignInLimiter | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, limiter: PinLimiter | None = None) -> None:
         self.ctx = ctx
-        self.limiter: SignInLimiter = limiter or MemoryLimiter(SIGN_IN_LIMIT, SIGN_IN_WINDOW_S)
+        # Wrong passwords and codes are counted in the catalog as wrong PINs are (their keys apart),
+        # so every process of a studio server counts them together, and a restart forgives none.
+        self.limiter = limiter or PinLimiter(ctx, SIGN_IN_LIMIT, SIGN_IN_WINDOW_S)
 
     async def invite(
         self, actor: Actor, email: str, role: Role | str, name: str = ""

@@ -3,20 +3,16 @@ cannot claim another user or role whatever else it sends."""
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
-
 from aiohttp import web
 
 from core.errors import NotSignedIn
 from core.policies import Actor
+from core.proxies import TrustedProxies
 from core.services import Services
 
 SERVICES: web.AppKey[Services] = web.AppKey("studio_services", Services)
 ACTOR: web.RequestKey[Actor] = web.RequestKey("studio_actor", Actor)
-TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
-    "trusted_proxies", tuple
-)
+TRUSTED_PROXIES: web.AppKey[TrustedProxies] = web.AppKey("trusted_proxies", TrustedProxies)
 
 
 def unauthorized(sentence: str) -> web.HTTPUnauthorized:
@@ -52,46 +48,5 @@ async def device_actor(request: web.Request) -> Actor:
 
 def client_address(request: web.Request) -> str:
     """The caller's address; X-Forwarded-For is believed only from a configured trusted proxy."""
-    peer = request.remote or "unknown"
-    trusted = request.app.get(TRUSTED_PROXIES, ())
-    forwarded = request.headers.get("X-Forwarded-For")
-    if not forwarded or not trusted or not _within(peer, trusted):
-        return peer
-    # The right-most address no trusted proxy added is the client's.
-    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
-        if not _within(hop, trusted):
-            return hop if _is_address(hop) else peer
-    return peer
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _within(
-    address: str, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
-) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
-
-
-def trusted_networks(
-    cidrs: Iterable[str],
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """--trusted-proxy values as networks; a bad one is a ValueError with a sentence."""
-    nets = []
-    for cidr in cidrs:
-        try:
-            nets.append(ipaddress.ip_network(cidr.strip(), strict=False))
-        except ValueError:
-            raise ValueError(
-                f"{cidr!r} is not an address or network (such as 10.0.0.0/8)."
-            ) from None
-    return tuple(nets)
+    proxies = request.app.get(TRUSTED_PROXIES) or TrustedProxies()
+    return proxies.client_of(request.remote, request.headers.getall("X-Forwarded-For", []))

@@ -368,3 +368,27 @@ async def test_an_overlong_note_is_refused_by_its_rule_and_the_longest_valid_one
     assert r.status == 400 and "Feedback" in (await r.json())["error"]
     r = await visitor.api(f"/api/photos/{pid}/comments", {"text": "x" * 40_000})
     assert r.status == 413
+
+
+async def test_wrong_pins_are_kept_in_the_catalog_across_a_restart(
+    portal: Portal, tmp_path, imaging_executor
+):
+    """The single seat too: the lock is in the catalog, so a portal started again (a new
+    process on the same home) still refuses the PIN, the right one included."""
+    from app.bootstrap import close_services, open_services
+    from core.home import Home
+    from core.services.client import TooManyAttempts, WrongPin
+
+    made = await portal.services.links.create(portal.actor, "Wedding", pin="1357")
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            await portal.services.client.check_pin(made.id, "0000", "192.0.2.10")
+    with pytest.raises(TooManyAttempts):
+        await portal.services.client.check_pin(made.id, "0000", "192.0.2.10")
+    again = await open_services(Home(tmp_path / "home"), executor=imaging_executor, follow=False)
+    try:
+        with pytest.raises(TooManyAttempts) as refused:
+            await again.client.check_pin(made.id, "1357", "192.0.2.11")
+        assert 0 < refused.value.retry_after <= 15 * 60
+    finally:
+        await close_services(again)

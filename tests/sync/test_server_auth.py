@@ -6,12 +6,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from sync.server.auth import TRUSTED_PROXIES, client_address, trusted_networks
+from core.proxies import TrustedProxies
+from sync.server.auth import TRUSTED_PROXIES, client_address
 
 
 def _request(peer: str, forwarded: str | None, trusted: tuple[str, ...]) -> web.Request:
     app = web.Application()
-    app[TRUSTED_PROXIES] = trusted_networks(trusted)
+    app[TRUSTED_PROXIES] = TrustedProxies.parse(trusted)
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     request = make_mocked_request("POST", "/api/v1/sign-in", headers=headers, app=app)
     request._transport_peername = (peer, 5000)  # type: ignore[attr-defined]
@@ -33,5 +34,5 @@ def test_the_client_address(peer: str, forwarded: str, trusted: tuple[str, ...],
 
 
 def test_a_bad_proxy_network_is_a_sentence() -> None:
-    with pytest.raises(ValueError, match="is not an address or network"):
-        trusted_networks(["10.0.0.0/33"])
+    with pytest.raises(ValueError, match="is not an address or a network"):
+        TrustedProxies.parse(["10.0.0.0/33"])
