@@ -22,6 +22,8 @@ from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
+from core.services.replica import ReplicaService
+from core.services.sync import SyncService
 from core.services.sidecars import SidecarWriter
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
@@ -73,8 +75,12 @@ async def open_services(
         journal=JournalService(ctx),
         links=LinkService(ctx),
         client=ClientService(ctx),
+        sync=SyncService(ctx),
+        replica=ReplicaService(ctx),
         _close=close,
     )
+    services.sync.attach(services)
+    await services.replica.load()
     _contexts[services] = ctx
     return services
 

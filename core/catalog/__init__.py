@@ -10,20 +10,25 @@ from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
+from core.catalog.sync import AppliedCommand, OutboxCommand, PreviewBlob, SyncMark
 from core.catalog.tenancy import Tenant, User
 
 __all__ = [
     "Album",
+    "AppliedCommand",
     "AuditEvent",
     "Base",
     "Feedback",
     "IngestFailure",
     "JournalEntry",
     "JournalHead",
+    "OutboxCommand",
     "Photo",
     "PhotoVersion",
+    "PreviewBlob",
     "SentSelection",
     "ShareLink",
+    "SyncMark",
     "Tenant",
     "User",
 ]

@@ -10,6 +10,7 @@ no entry), and reaches this process's subscribers right after the commit.
 from __future__ import annotations
 
 import logging
+import contextvars
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.catalog import AuditEvent, Tenant, User
+from core.catalog import AppliedCommand, AuditEvent, OutboxCommand, Tenant, User
 from core.catalog.database import Database
 from core.changes import Change
 from core.errors import Conflict, NotPermitted, PhotoFlowError, Refused
@@ -40,6 +41,20 @@ Who = Actor | Guest | None
 
 
 @dataclass
+class Replay:
+    """A command from a desktop being replayed on the server: the first audited call that
+    commits records it as applied, in its own transaction."""
+
+    tenant_id: uuid.UUID
+    key: uuid.UUID
+    action: str
+    recorded: bool = False
+
+
+REPLAYING: contextvars.ContextVar[Replay | None] = contextvars.ContextVar("replaying", default=None)
+
+
+@dataclass
 class Call:
     """What a running service call knows; the service fills in its target for the audit."""
 
@@ -53,6 +68,12 @@ class Call:
     tenant_id: uuid.UUID | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    commands: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def command(self, action: str, **args: Any) -> None:
+        """Say how to replay this call elsewhere (ids, not names): a desktop connected to a
+        server keeps it in its outbox, written in this call's transaction."""
+        self.commands.append((action, args))
 
     def emit(
         self,
@@ -93,6 +114,8 @@ class ServiceContext:
         self.home = home
         self.events = events or EventHub()
         self.follower: JournalFollower | None = None  # set when this process follows the journal
+        # A desktop connected to a studio server keeps every replayable call in its outbox.
+        self.keep_commands = False
 
     @asynccontextmanager
     async def call(self, actor: Who, action: str, *, audit: bool = True) -> AsyncIterator[Call]:
@@ -112,6 +135,7 @@ class ServiceContext:
                     numbered = await record(session, call.events)
                 if audit:
                     session.add(_event(call, "ok", None, started))
+                    self._note_commands(call)
             if numbered and self.follower is not None:
                 self.follower.committed(numbered)
         except StaleDataError as exc:
@@ -131,6 +155,26 @@ class ServiceContext:
                 await self._audit_failure(call, actor, action, exc, started)
             raise
 
+    def _note_commands(self, call: Call) -> None:
+        replay = REPLAYING.get()
+        if replay is not None:
+            if not replay.recorded:
+                replay.recorded = True
+                call.session.add(
+                    AppliedCommand(
+                        tenant_id=replay.tenant_id,
+                        key=replay.key,
+                        action=replay.action,
+                        outcome="applied",
+                    )
+                )
+        elif self.keep_commands and call.commands:
+            label = call.actor.label if call.actor is not None else "system"
+            for action, args in call.commands:
+                call.session.add(
+                    OutboxCommand(key=uuid.uuid4(), action=action, args=_json(args), actor=label)
+                )
+
     async def _audit_failure(
         self, call: Call | None, actor: Who, action: str, exc: BaseException, started: float
     ) -> None:
@@ -144,6 +188,21 @@ class ServiceContext:
                 session.add(_event(call, _outcome(exc), _sentence(exc), started))
         except Exception:  # the audit must never hide the original error
             log.exception("could not write the audit event for %s", action)
+
+
+def _json(value: Any) -> Any:
+    """Command arguments as JSON keeps them: ids and times as text."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (int, float, str, bool)):
+        return value.value
+    return value
 
 
 def _sentence(exc: BaseException) -> str:

@@ -1,0 +1,1 @@
+"""The desktop's side of syncing with a studio server."""

@@ -1,0 +1,1 @@
+"""The studio server's sync API for desktops (mounted by the server's app)."""
