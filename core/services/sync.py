@@ -81,16 +81,39 @@ class SyncService:
         """The services commands are replayed through (the composition root attaches them)."""
         self._services = services
 
+    async def replay_batch(
+        self, actor: Actor, commands: list[tuple[str, str, dict[str, Any]]]
+    ) -> list[Answer]:
+        """(key, action, args) commands in the order a desktop made them; the ones answered
+        before are looked up at once and answered the same way again."""
+        keys = [_maybe_id(key) for key, _action, _args in commands]
+        async with self.ctx.call(actor, "sync.replayed", audit=False) as call:
+            rows = await call.session.scalars(
+                select(AppliedCommand).where(
+                    AppliedCommand.tenant_id == actor.tenant_id,
+                    AppliedCommand.key.in_([k for k in keys if k is not None]),
+                )
+            )
+            known = {r.key: Answer(str(r.key), r.outcome, r.message) for r in rows}
+        answers = []
+        for key_id, (key, action, args) in zip(keys, commands, strict=True):
+            if key_id is not None and key_id in known:
+                answers.append(known[key_id])
+            else:
+                answers.append(await self.replay(actor, key, action, args, fresh=True))
+        return answers
+
     async def replay(
-        self, actor: Actor, key: str, action: str, args: dict[str, Any]
+        self, actor: Actor, key: str, action: str, args: dict[str, Any], *, fresh: bool = False
     ) -> Answer:
-        """Apply one command of a desktop as `actor`, once whatever the retries."""
+        """Apply one command of a desktop as `actor`, once whatever the retries (`fresh`: the
+        caller has just seen that the key is new)."""
         assert self._services is not None, "SyncService.attach was not called"
         try:
             key_id = uuid.UUID(str(key))
         except ValueError:
             return Answer(str(key), "invalid", "A command needs a key that is a UUID.")
-        stored = await self._stored(actor, key_id)
+        stored = None if fresh else await self._stored(actor, key_id)
         if stored is not None:
             return stored
         command = COMMANDS.get(action)
@@ -100,18 +123,35 @@ class SyncService:
         try:
             await command(self._services, actor, args)
             return Answer(key, "applied")
-        except PhotoFlowError as exc:
+        except Conflict as exc:
+            # The same key committed by a concurrent retry (or a real clash): which one says
+            # the stored answer, if there is one.
             REPLAYING.reset(token)
             token = None
             stored = await self._stored(actor, key_id)
-            if stored is not None:  # a retry of the same key won the race: its answer holds
+            if stored is not None:
                 return stored
-            outcome, sentence = _outcome(exc), await self._sentence(actor, action, args, exc)
-            await self._record(actor, key_id, action, outcome, sentence)
-            return Answer(key, outcome, sentence, await self.state_of(actor, args))
+            return await self._refused(actor, key, key_id, action, args, exc)
+        except PhotoFlowError as exc:
+            REPLAYING.reset(token)
+            token = None
+            return await self._refused(actor, key, key_id, action, args, exc)
         finally:
             if token is not None:
                 REPLAYING.reset(token)
+
+    async def _refused(
+        self,
+        actor: Actor,
+        key: str,
+        key_id: uuid.UUID,
+        action: str,
+        args: dict[str, Any],
+        exc: PhotoFlowError,
+    ) -> Answer:
+        outcome, sentence = _outcome(exc), await self._sentence(actor, action, args, exc)
+        await self._record(actor, key_id, action, outcome, sentence)
+        return Answer(key, outcome, sentence, await self.state_of(actor, args))
 
     async def _stored(self, actor: Actor, key: uuid.UUID) -> Answer | None:
         async with self.ctx.call(actor, "sync.replayed", audit=False) as call:

@@ -21,7 +21,7 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-PUSH_BATCH = 200
+PUSH_BATCH = 100
 PULL_LIMIT = 1000
 
 
@@ -61,13 +61,15 @@ class SyncClient:
         interval: float = 1.0,
         max_pause: float = 30.0,
         timeout: float = 10.0,
+        read_timeout: float = 120.0,
     ) -> None:
         self.server_url = server_url.rstrip("/")
         self.token = token
         self.services = services
         self.interval = interval
         self.max_pause = max_pause
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        # Connecting fails fast when the server is away; a long batch may take a while to answer.
+        self.timeout = aiohttp.ClientTimeout(sock_connect=timeout, sock_read=read_timeout)
         self.state = SyncState(online=False, waiting=0, last_sync=None, conflicts=0)
         self._listeners: list[Callable[[SyncState], None]] = []
         self._wake = asyncio.Event()

@@ -71,7 +71,6 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
         commands = body.get("commands") if isinstance(body, dict) else None
         if not isinstance(commands, list) or len(commands) > MAX_BATCH:
             raise Invalid(f"Send {{'commands': [...]}} with at most {MAX_BATCH} commands.")
-        answers = []
         for command in commands:
             if not (
                 isinstance(command, dict)
@@ -80,12 +79,10 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
                 and isinstance(command.get("args"), dict)
             ):
                 raise Invalid("Each command has a key, an action and its args (an object).")
-        for command in commands:
-            answer = await services.sync.replay(
-                actor, command["key"], command["action"], command["args"]
-            )
-            answers.append(answer.as_json())
-        return web.json_response({"answers": answers})
+        answers = await services.sync.replay_batch(
+            actor, [(c["key"], c["action"], c["args"]) for c in commands]
+        )
+        return web.json_response({"answers": [a.as_json() for a in answers]})
 
     async def pull(request: web.Request, actor: Actor) -> web.Response:
         try:
