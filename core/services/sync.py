@@ -17,7 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit_words import describe
-from core.catalog import AppliedCommand, AuditEvent, Album, Photo, PreviewBlob, Tenant, User
+from core.catalog import (
+    Album,
+    AppliedCommand,
+    AuditEvent,
+    JournalEntry,
+    Photo,
+    PreviewBlob,
+    Tenant,
+    User,
+)
 from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotPermitted, PhotoFlowError, Refused
@@ -82,11 +91,11 @@ class SyncService:
         self._services = services
 
     async def replay_batch(
-        self, actor: Actor, commands: list[tuple[str, str, dict[str, Any]]]
+        self, actor: Actor, commands: list[tuple[str, str, dict[str, Any]]], seen: int | None
     ) -> list[Answer]:
-        """(key, action, args) commands in the order a desktop made them; the ones answered
-        before are looked up at once and answered the same way again."""
-        keys = [_maybe_id(key) for key, _action, _args in commands]
+        """(key, action, args) commands in the order a desktop made them, knowing the studio's
+        changes up to `seen`; the ones answered before are answered the same way again."""
+        keys = [_maybe_id(command[0]) for command in commands]
         async with self.ctx.call(actor, "sync.replayed", audit=False) as call:
             rows = await call.session.scalars(
                 select(AppliedCommand).where(
@@ -95,19 +104,36 @@ class SyncService:
                 )
             )
             known = {r.key: Answer(str(r.key), r.outcome, r.message) for r in rows}
+            made_at = None  # the desktop knew everything before this; who acted since is named
+            if seen is not None:
+                made_at = await call.session.scalar(
+                    select(JournalEntry.at).where(
+                        JournalEntry.tenant_id == actor.tenant_id, JournalEntry.seq == seen + 1
+                    )
+                )
+                made_at = made_at or utcnow()
         answers = []
         for key_id, (key, action, args) in zip(keys, commands, strict=True):
             if key_id is not None and key_id in known:
                 answers.append(known[key_id])
             else:
-                answers.append(await self.replay(actor, key, action, args, fresh=True))
+                answers.append(
+                    await self.replay(actor, key, action, args, made_at=made_at, fresh=True)
+                )
         return answers
 
     async def replay(
-        self, actor: Actor, key: str, action: str, args: dict[str, Any], *, fresh: bool = False
+        self,
+        actor: Actor,
+        key: str,
+        action: str,
+        args: dict[str, Any],
+        *,
+        made_at: datetime | None = None,
+        fresh: bool = False,
     ) -> Answer:
-        """Apply one command of a desktop as `actor`, once whatever the retries (`fresh`: the
-        caller has just seen that the key is new)."""
+        """Apply one command of a desktop as `actor`, once whatever the retries (`made_at`: when
+        the desktop made it; `fresh`: the caller has just seen that the key is new)."""
         assert self._services is not None, "SyncService.attach was not called"
         try:
             key_id = uuid.UUID(str(key))
@@ -131,11 +157,11 @@ class SyncService:
             stored = await self._stored(actor, key_id)
             if stored is not None:
                 return stored
-            return await self._refused(actor, key, key_id, action, args, exc)
+            return await self._refused(actor, key, key_id, action, args, made_at, exc)
         except PhotoFlowError as exc:
             REPLAYING.reset(token)
             token = None
-            return await self._refused(actor, key, key_id, action, args, exc)
+            return await self._refused(actor, key, key_id, action, args, made_at, exc)
         finally:
             if token is not None:
                 REPLAYING.reset(token)
@@ -147,9 +173,11 @@ class SyncService:
         key_id: uuid.UUID,
         action: str,
         args: dict[str, Any],
+        made_at: datetime | None,
         exc: PhotoFlowError,
     ) -> Answer:
-        outcome, sentence = _outcome(exc), await self._sentence(actor, action, args, exc)
+        sentence = await self._sentence(actor, action, args, made_at, exc)
+        outcome = _outcome(exc)
         await self._record(actor, key_id, action, outcome, sentence)
         return Answer(key, outcome, sentence, await self.state_of(actor, args))
 
@@ -178,14 +206,20 @@ class SyncService:
             pass
 
     async def _sentence(
-        self, actor: Actor, action: str, args: dict[str, Any], exc: PhotoFlowError
+        self,
+        actor: Actor,
+        action: str,
+        args: dict[str, Any],
+        made_at: datetime | None,
+        exc: PhotoFlowError,
     ) -> str:
         """"Ana moved Smith Wedding to Retouch 2 minutes ago; your selection change was not
-        applied": the last thing someone else did to the album, then what was refused and why."""
+        applied": the last thing someone else did to the album since the desktop made the
+        command (if anyone did), then what was refused and why."""
         what = WHAT.get(action, "change")
         reason = str(exc).rstrip(".")
         album_id = _maybe_id(args.get("album") or args.get("album_id"))
-        if album_id is None:
+        if album_id is None or made_at is None:
             return f"Your {what} was not applied: {reason}."
         async with self.ctx.call(actor, "sync.explain", audit=False) as call:
             last = await call.session.scalar(
@@ -195,6 +229,7 @@ class SyncService:
                     AuditEvent.album_id == album_id,
                     AuditEvent.outcome == "ok",
                     AuditEvent.actor_id != actor.user_id,
+                    AuditEvent.at >= made_at,
                 )
                 .order_by(AuditEvent.at.desc())
                 .limit(1)

@@ -125,7 +125,11 @@ class SyncClient:
             batch = await self.services.replica.waiting(PUSH_BATCH)
             if not batch:
                 return conflicts
-            body = {"commands": [{"key": c.key, "action": c.action, "args": c.args} for c in batch]}
+            body = {
+                # What this desktop knew of the studio: a conflict names who acted since.
+                "seen": await self.services.replica.pulled_seq(),
+                "commands": [{"key": c.key, "action": c.action, "args": c.args} for c in batch],
+            }
             answer = await self._call("POST", "/api/v1/commands", json=body)
             conflicts += await self.services.replica.answered(answer["answers"])
             await self._tell(online=True)

@@ -1,6 +1,6 @@
 """The sync API a desktop talks to: push commands, pull changes, send previews up.
 
-    POST /api/v1/commands      {"commands": [{"key", "action", "args"}, ...]} in the order made
+    POST /api/v1/commands      {"seen": SEQ?, "commands": [{"key", "action", "args"}, ...]} in the order made
                                -> {"answers": [{"key", "outcome", "message", "state"?}, ...]}
     GET  /api/v1/changes?after=SEQ&limit=N
                                -> {"entries", "albums", "photos", "gone", "newest", "next",
@@ -79,8 +79,11 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
                 and isinstance(command.get("args"), dict)
             ):
                 raise Invalid("Each command has a key, an action and its args (an object).")
+        seen = body.get("seen")
+        if seen is not None and (not isinstance(seen, int) or seen < 0):
+            raise Invalid("seen is the last change the desktop pulled: a whole number.")
         answers = await services.sync.replay_batch(
-            actor, [(c["key"], c["action"], c["args"]) for c in commands]
+            actor, [(c["key"], c["action"], c["args"]) for c in commands], seen
         )
         return web.json_response({"answers": [a.as_json() for a in answers]})
 
