@@ -27,7 +27,7 @@ async def server(
     )
     await seed_studio(services)
     port = free_port()
-    srv = Server(services, f"http://127.0.0.1:{port}")
+    srv = Server(services, port)
     await srv.start(port)
     try:
         yield srv

@@ -64,8 +64,12 @@ async def seed_studio(services: Services) -> None:
 @dataclass
 class Server:
     services: Services
-    url: str
+    port: int
     runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
         if self.runner is not None:
