@@ -3,9 +3,12 @@ and the desktop's copy is put right."""
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
 from core.workflow import Stage
+from tests.integration.cli import photoflow
 from tests.sync.catalogs import catalog, shoot
 
 
@@ -41,6 +44,18 @@ async def test_a_selection_after_anas_stage_move_is_a_conflict_in_plain_words(
     summary = await pia.services.albums.show(me, album.id)
     assert summary.stage is Stage.RETOUCH and summary.selected_count == 1
     assert pia.client.state.conflicts == 1
+
+    # The command line shows the same, from the desktop's home.
+    shown = await asyncio.to_thread(
+        photoflow, tmp_path / "pia", "sync", "status", "--json", as_user="pia@lumen.test"
+    )
+    assert shown.code == 0, shown.err
+    assert shown.json["waiting"] == 0 and shown.json["server"] == server.url
+    assert [c["message"] for c in shown.json["conflicts"]] == [conflict.message]
+    text = await asyncio.to_thread(
+        photoflow, tmp_path / "pia", "sync", "status", as_user="pia@lumen.test"
+    )
+    assert "Changes waiting: 0" in text.out and "Ana moved Smith Wedding" in text.out
     assert await pia.services.replica.dismiss_conflicts() == 1
 
 
