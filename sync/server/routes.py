@@ -58,6 +58,9 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
                 return await work(request, actor)
             except web.HTTPException:
                 raise
+            except ConnectionResetError:  # the desktop went away; its retry gets the answers
+                log.info("sync request %s %s: the desktop hung up", request.method, request.path)
+                raise
             except PhotoFlowError as exc:
                 return _problem(_status(exc), str(exc) or "The request was not done.")
             except Exception:
