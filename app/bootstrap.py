@@ -23,8 +23,8 @@ from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
-from core.services.sync import SyncService
 from core.services.sidecars import SidecarWriter
+from core.services.sync import SyncService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 

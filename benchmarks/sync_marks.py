@@ -99,8 +99,10 @@ async def run(marks: int, photos: int) -> None:
         finally:
             await conn.close()
         sync_time = pulled - started
-        print(f"push + pull of {marks} marks: {sync_time:.2f} s "
-              f"(push {pushed - started:.2f} s, pull {pulled - pushed:.2f} s)")
+        print(
+            f"push + pull of {marks} marks: {sync_time:.2f} s "
+            f"(push {pushed - started:.2f} s, pull {pulled - pushed:.2f} s)"
+        )
         print(f"the same {marks} UPDATEs straight to PostgreSQL (asyncpg): {direct:.2f} s")
         print(f"ratio: {sync_time / direct:.1f}x; per mark {1000 * sync_time / marks:.1f} ms")
 

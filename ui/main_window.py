@@ -29,7 +29,6 @@ from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
 from ui.new_album_dialog import NewAlbumDialog
-from ui.sync_panel import SyncPanel
 from ui.pane_memory import keep_panes, remember
 from ui.photo_menu import PhotoMenu
 from ui.picks_dialog import PicksDialog
@@ -38,6 +37,7 @@ from ui.settings_dialog import SettingsDialog
 from ui.stage_bar import StageBar
 from ui.studio import Studio
 from ui.switch_user_dialog import SwitchUserDialog
+from ui.sync_panel import SyncPanel
 from ui.users_dialog import UsersDialog
 from ui.view_modes import ViewModes
 

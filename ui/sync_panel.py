@@ -64,7 +64,11 @@ class SyncPanel(QDialog):
     def _show(self, status: SyncStatus) -> None:
         self.server.setText(f"Studio server: {status.server_url or 'none'}")
         self.waiting.setText(f"Changes waiting: {status.waiting}")
-        last = status.last_sync.astimezone().strftime("%Y-%m-%d %H:%M") if status.last_sync else "never"
+        last = (
+            status.last_sync.astimezone().strftime("%Y-%m-%d %H:%M")
+            if status.last_sync
+            else "never"
+        )
         self.last_sync.setText(f"Last sync: {last}")
         self.conflicts.clear()
         for conflict in status.conflicts:

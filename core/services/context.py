@@ -9,8 +9,8 @@ no entry), and reaches this process's subscribers right after the commit.
 
 from __future__ import annotations
 
-import logging
 import contextvars
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator

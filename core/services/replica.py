@@ -61,7 +61,9 @@ class ReplicaService:
     async def connect(self, server_url: str) -> None:
         """From now on every replayable call of this desktop goes to the outbox too."""
         if not server_url.startswith(("http://", "https://")):
-            raise Invalid(f"A studio server's address starts with http:// or https://: {server_url}")
+            raise Invalid(
+                f"A studio server's address starts with http:// or https://: {server_url}"
+            )
         async with self.ctx.call(None, "sync.connect", audit=False) as call:
             mark = await call.session.get(SyncMark, MARK)
             if mark is None:

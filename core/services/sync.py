@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from core.audit_words import describe
 from core.catalog import (
@@ -178,7 +177,12 @@ class SyncService:
     ) -> Answer:
         sentence = await self._sentence(actor, action, args, made_at, exc)
         outcome = _outcome(exc)
-        await self._record(actor, key_id, action, outcome, sentence)
+        if not await self._record(actor, key_id, action, outcome, sentence):
+            # The same key, sent again while this one ran (a desktop that hung up and retried),
+            # was answered first: its answer is the one that holds.
+            stored = await self._stored(actor, key_id)
+            if stored is not None:
+                return stored
         return Answer(key, outcome, sentence, await self.state_of(actor, args))
 
     async def _stored(self, actor: Actor, key: uuid.UUID) -> Answer | None:
@@ -190,7 +194,7 @@ class SyncService:
 
     async def _record(
         self, actor: Actor, key: uuid.UUID, action: str, outcome: str, message: str
-    ) -> None:
+    ) -> bool:
         try:
             async with self.ctx.call(actor, "sync.refused", audit=False) as call:
                 call.session.add(
@@ -202,8 +206,9 @@ class SyncService:
                         message=message,
                     )
                 )
+            return True
         except Conflict:  # recorded by a concurrent retry of the same key
-            pass
+            return False
 
     async def _sentence(
         self,
@@ -213,7 +218,7 @@ class SyncService:
         made_at: datetime | None,
         exc: PhotoFlowError,
     ) -> str:
-        """"Ana moved Smith Wedding to Retouch 2 minutes ago; your selection change was not
+        """ "Ana moved Smith Wedding to Retouch 2 minutes ago; your selection change was not
         applied": the last thing someone else did to the album since the desktop made the
         command (if anyone did), then what was refused and why."""
         what = WHAT.get(action, "change")
@@ -242,15 +247,16 @@ class SyncService:
             if album is not None:
                 did = did.replace("the album", album.name)
             return (
-                f"{who or last.actor} {did} {ago(last.at)}; your {what} was not applied"
-                f" ({reason})."
+                f"{who or last.actor} {did} {ago(last.at)}; your {what} was not applied ({reason})."
             )
 
     async def state_of(self, actor: Actor, args: dict[str, Any]) -> dict[str, Any]:
         """The server's current rows of the album and photo a command names."""
         album_id = _maybe_id(args.get("album") or args.get("album_id"))
         photo_ids = [_maybe_id(args.get("photo"))]
-        photo_ids += [_maybe_id(p.get("id")) for p in args.get("photos") or [] if isinstance(p, dict)]
+        photo_ids += [
+            _maybe_id(p.get("id")) for p in args.get("photos") or [] if isinstance(p, dict)
+        ]
         wanted = [p for p in photo_ids if p is not None]
         async with self.ctx.call(actor, "sync.state", audit=False) as call:
             albums = []
@@ -356,7 +362,9 @@ class SyncService:
             blob = await call.session.get(PreviewBlob, (tenant_id, content_hash, size))
             return blob.data if blob is not None else None
 
-    async def previews_missing(self, actor: Actor, wanted: list[tuple[str, str]]) -> list[list[str]]:
+    async def previews_missing(
+        self, actor: Actor, wanted: list[tuple[str, str]]
+    ) -> list[list[str]]:
         """Which of these (hash, size) previews the server does not have yet."""
         for content_hash, size in wanted:
             _check_preview(content_hash, size)

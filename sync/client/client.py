@@ -157,9 +157,9 @@ class SyncClient:
                 return sent
             wanted = [[h, str(size)] for h in hashes for size in (GRID, LOUPE)]
             wanted = [w for w in wanted if preview_path(root, w[0], w[1]).exists()]
-            missing = (await self._call("POST", "/api/v1/previews/missing", json={"previews": wanted}))[
-                "missing"
-            ]
+            missing = (
+                await self._call("POST", "/api/v1/previews/missing", json={"previews": wanted})
+            )["missing"]
             for content_hash, size in missing:
                 data = await asyncio.to_thread(_read, preview_path(root, content_hash, size))
                 if data is not None:

@@ -95,9 +95,7 @@ async def main(argv: list[str]) -> None:
     await desk.client.sync_once()
     owner = await s.users.actor_for("owner@lumen.test")
     made = [
-        e
-        for e in await s.audit.events(owner, outcome="ok", limit=100_000)
-        if e.action in COMMANDS
+        e for e in await s.audit.events(owner, outcome="ok", limit=100_000) if e.action in COMMANDS
     ]
     status = await s.replica.status()
     Path(report).write_text(

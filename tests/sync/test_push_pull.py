@@ -36,7 +36,11 @@ async def test_a_photographers_day_reaches_the_server_and_the_other_desktop(
     server_ana = await on_server.users.actor_for("ana@lumen.test")
     await ana.client.sync_once()
     here = await catalog(s, me)
-    assert here == await catalog(on_server, server_ana) == await catalog(ana.services, await ana.actor())
+    assert (
+        here
+        == await catalog(on_server, server_ana)
+        == await catalog(ana.services, await ana.actor())
+    )
     [(album_id, stage, _round, photos)] = here.values()
     assert album_id == str(album.id) and stage == Stage.STOCK.value
     by_id = {p[0]: p for p in photos}

@@ -52,12 +52,17 @@ async def test_the_same_batch_twice_applies_once(server, desktops, photos_dir, t
     assert answers[0] == answers[1]
     assert {a["outcome"] for a in answers[0]} == {"applied"}
     assert await _ratings(server, album.id) == len(photos)
-    newest = await server.services.journal.newest(await server.services.users.actor_for("pia@lumen.test"))
+    newest = await server.services.journal.newest(
+        await server.services.users.actor_for("pia@lumen.test")
+    )
     await pia.client.sync_once()  # the desktop's own retry of the same keys
     assert await _ratings(server, album.id) == len(photos)
-    assert await server.services.journal.newest(
-        await server.services.users.actor_for("pia@lumen.test")
-    ) == newest
+    assert (
+        await server.services.journal.newest(
+            await server.services.users.actor_for("pia@lumen.test")
+        )
+        == newest
+    )
     assert (await pia.services.replica.status()).waiting == 0
 
 

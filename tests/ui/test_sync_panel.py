@@ -59,9 +59,13 @@ def test_offline_changes_wait_and_a_refusal_shows_in_the_sync_panel(  # type: ig
             await until(lambda: window.sync_label.text() == "synced", what="the replay", timeout=30)
             await until(lambda: panel.conflicts.count() == 1, what="the conflict in the panel")
             assert panel.waiting.text() == "Changes waiting: 0"
-            assert panel.conflicts.item(0).text().endswith(
-                "Your new album was not applied: "
-                "An album named 'Shoot 3' already exists in this studio."
+            assert (
+                panel.conflicts.item(0)
+                .text()
+                .endswith(
+                    "Your new album was not applied: "
+                    "An album named 'Shoot 3' already exists in this studio."
+                )
             )
             # Nothing is lost: Pia's own album stays on her desktop under a name of its own.
             wanted = {"Shoot 3", "Shoot 3 (this desktop)", "Shoot 12"}
