@@ -5,8 +5,8 @@
 
 It joins the studio and prints "ready"; on "go" (stdin) it makes ACTIONS random culling moves,
 syncing in the background except between actions OFFLINE_FROM and OFFLINE_TO (no network);
-then it pushes everything and prints "pushed"; on "pull" it pulls once more, writes its catalog,
-its conflicts and how many commands it made to REPORT (JSON) and prints "done"."""
+then it pushes everything and prints "pushed"; on "pull" it syncs once more ("pulled"), writes
+its catalog, its conflicts and how many commands it made to REPORT (JSON) and prints "done"."""
 
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ async def main(argv: list[str]) -> None:
     print("pushed", flush=True)
     assert await _line() == "pull"
     await desk.client.sync_once()
+    print("pulled", flush=True)
     owner = await s.users.actor_for("owner@lumen.test")
     made = [
         e for e in await s.audit.events(owner, outcome="ok", limit=100_000) if e.action in COMMANDS

@@ -70,8 +70,9 @@ async def test_ten_desktops_converge_on_one_catalog(
         last_reconnect = time.monotonic()
         for proc in procs:
             say(proc, "pull")
-        await asyncio.to_thread(wait_for, b"done", 120)
+        await asyncio.to_thread(wait_for, b"pulled", 120)
         converged_in = time.monotonic() - last_reconnect
+        await asyncio.to_thread(wait_for, b"done", 120)
         for proc in procs:
             assert proc.wait(30) == 0
     finally:
@@ -108,6 +109,6 @@ async def test_ten_desktops_converge_on_one_catalog(
     assert all(c.endswith(".") for r in reports for c in r["conflicts"])
     print(
         f"\n{DESKTOPS} desktops, {made} commands: {applied} applied, {refused} refused as "
-        f"conflicts; converged {converged_in:.2f} s after the last push"
+        f"conflicts; all pulled {converged_in:.2f} s after the last push ended"
     )
-    assert converged_in <= 2.0 + 0.5 * DESKTOPS  # see the report: process start-up dominates
+    assert converged_in <= 2.0 * max(1, DESKTOPS / 4)  # 2 s on a machine with a core per 4

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from core.changes import Change
 from core.workflow import Stage
 from tests.sync.catalogs import catalog, shoot
 
@@ -47,10 +49,14 @@ async def test_a_photographers_day_reaches_the_server_and_the_other_desktop(
     assert by_id[str(first.id)][2:6] == (4, "pick", None, True)
     assert by_id[str(second.id)][2:6] == (0, "reject", "Red", False)
 
-    # And back: Ana's marks reach Pia.
+    # And back: Ana's marks reach Pia, and Pia's open album hears of them as they land.
     ana_actor = await ana.actor()
     await ana.services.photos.rate(ana_actor, album.id, str(second.id), 2)
     await ana.client.sync_once()
-    await pia.client.sync_once()
+    with s.events.subscription(me.tenant_id, album.id) as live:
+        await pia.client.sync_once()
+        event = await asyncio.wait_for(live.get(), 5)
+    assert event.kind is Change.PHOTO_MARKS and event.photo_id == second.id
+    assert event.data["stars"] == 2 and event.actor == "ana@lumen.test"
     rows = {r.id: r for r in await s.photos.list(me, album.id)}
     assert rows[second.id].stars == 2
