@@ -226,36 +226,46 @@ async def _put_rows(call: Call, albums: list[dict[str, Any]], photos: list[dict[
     session = call.session
     for row in albums:
         album_id = uuid.UUID(row["id"])
-        clash = await session.scalar(
-            select(Album).where(Album.name == row["name"], Album.id != album_id)
-        )
-        if clash is not None:
-            clash.name = f"{clash.name} (this desktop)"[:200]
-            await session.flush()
         album = await session.get(Album, album_id)
+        if album is None or album.name != row["name"]:
+            clash = await session.scalar(
+                select(Album).where(Album.name == row["name"], Album.id != album_id)
+            )
+            if clash is not None:
+                clash.name = f"{clash.name} (this desktop)"[:200]
+                await session.flush()
         if album is None:
             album = Album(id=album_id, tenant_id=call.tenant_id)
             session.add(album)
         fill_album(album, row)
         await session.flush()
-    for row in photos:
-        photo_id = uuid.UUID(row["id"])
-        clash = await session.scalar(
-            select(Photo).where(
-                Photo.album_id == uuid.UUID(row["album_id"]),
-                Photo.stem == row["stem"],
-                Photo.id != photo_id,
-            )
+    ids = [uuid.UUID(row["id"]) for row in photos]
+    known: dict[uuid.UUID, Photo] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        known.update(
+            {p.id: p for p in await session.scalars(select(Photo).where(Photo.id.in_(chunk)))}
         )
-        if clash is not None:
-            taken = dict.fromkeys(
-                await session.scalars(select(Photo.stem).where(Photo.album_id == clash.album_id))
-            )
-            clash.stem = unique_stem(clash.stem, taken)
-            await session.flush()
-        photo = await session.get(Photo, photo_id)
+    for photo_id, row in zip(ids, photos, strict=True):
+        photo = known.get(photo_id)
+        if photo is None or photo.stem != row["stem"]:
+            await _step_aside(session, photo_id, uuid.UUID(row["album_id"]), row["stem"])
         if photo is None:
             photo = Photo(id=photo_id, tenant_id=call.tenant_id)
             session.add(photo)
+            known[photo_id] = photo
         fill_photo(photo, row)
+    await session.flush()
+
+
+async def _step_aside(session: Any, photo_id: uuid.UUID, album_id: uuid.UUID, stem: str) -> None:
+    """A local photo with the stem the server's photo has takes another (both are kept)."""
+    clash = await session.scalar(
+        select(Photo).where(Photo.album_id == album_id, Photo.stem == stem, Photo.id != photo_id)
+    )
+    if clash is not None:
+        taken = dict.fromkeys(
+            await session.scalars(select(Photo.stem).where(Photo.album_id == clash.album_id))
+        )
+        clash.stem = unique_stem(clash.stem, taken)
         await session.flush()
