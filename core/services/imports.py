@@ -461,7 +461,6 @@ class ImportService:
                 photo = Photo(id=pid, tenant_id=album.tenant_id, album_id=album.id)
                 set_photo_facts(photo, facts)
                 call.session.add(photo)
-                await call.session.flush()
                 call.emit(
                     Change.PHOTO_VERSION,
                     photo_id=pid,

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 PUSH_BATCH = 100
 PULL_LIMIT = 1000
+# A round that moved nothing looks for new previews, and writes down the time of the last sync,
+# at most this often: a quiet desktop's round is two small reads and one request.
+QUIET_CHECKS = 30.0
 
 
 class ServerAway(Exception):
@@ -75,6 +79,7 @@ class SyncClient:
         self._wake = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._previews_after = ""
+        self._quiet_since = -QUIET_CHECKS  # monotonic time of the last full round
 
     def on_state(self, listener: Callable[[SyncState], None]) -> None:
         self._listeners.append(listener)
@@ -112,19 +117,23 @@ class SyncClient:
     async def sync_once(self) -> int:
         """Push everything waiting, then pull until up to date, then send new previews.
         Returns how many conflicts this round brought. Raises ServerAway."""
-        conflicts = await self.push()
-        await self.pull()
-        await self.upload_previews()
-        await self.services.replica.touch()
+        pushed, conflicts = await self.push()
+        pulled = await self.pull()
+        now = time.monotonic()
+        if pushed or pulled or now - self._quiet_since >= QUIET_CHECKS:
+            self._quiet_since = now
+            await self.upload_previews()
+            await self.services.replica.touch()
         await self._tell(online=True)
         return conflicts
 
-    async def push(self) -> int:
-        conflicts = 0
+    async def push(self) -> tuple[int, int]:
+        """Send the outbox in order; returns (commands answered, conflicts among them)."""
+        sent = conflicts = 0
         while True:
             batch = await self.services.replica.waiting(PUSH_BATCH)
             if not batch:
-                return conflicts
+                return sent, conflicts
             body = {
                 # What this desktop knew of the studio: a conflict names who acted since.
                 "seen": await self.services.replica.pulled_seq(),
@@ -132,6 +141,7 @@ class SyncClient:
             }
             answer = await self._call("POST", "/api/v1/commands", json=body)
             conflicts += await self.services.replica.answered(answer["answers"])
+            sent += len(batch)
             await self._tell(online=True)
 
     async def pull(self) -> int:
