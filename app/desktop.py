@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import errno
 import logging
 import os
@@ -161,9 +160,14 @@ async def _run_window(  # type: ignore[no-untyped-def]
         window.grid.close_album()
         await studio.jobs.cancel_all()
         if syncing is not None:
-            syncing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await syncing
+            client, task = syncing
+            client.stop()  # the round in progress ends its catalog write first
+            try:
+                await asyncio.wait_for(task, 10)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+            except Exception:
+                log.exception("the sync ended with an error")
         if portal is not None:
             await portal.stop()
         window.deleteLater()
@@ -183,7 +187,7 @@ async def _start_sync(services, window):  # type: ignore[no-untyped-def]
     client = SyncClient(url, token, services)
     await client.connect()
     client.on_state(lambda state: window.show_sync(state.words))
-    return asyncio.ensure_future(client.run())
+    return client, asyncio.ensure_future(client.run())
 
 
 async def _start_portal(services, actor, window, port: int | None):  # type: ignore[no-untyped-def]

@@ -77,6 +77,7 @@ class SyncClient:
         self.state = SyncState(online=False, waiting=0, last_sync=None, conflicts=0)
         self._listeners: list[Callable[[SyncState], None]] = []
         self._wake = asyncio.Event()
+        self._stopping = False
         self._session: aiohttp.ClientSession | None = None
         self._previews_after = ""
         self._quiet_since = -QUIET_CHECKS  # monotonic time of the last full round
@@ -97,17 +98,25 @@ class SyncClient:
             await self._session.close()
             self._session = None
 
+    def stop(self) -> None:
+        """End `run()` after the round in progress (cancelling it could cut a catalog write)."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Sync until cancelled; while the server is away, wait longer each time (with jitter)."""
+        """Sync until stopped; while the server is away, wait longer each time (with jitter)."""
         pause = self.interval
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 try:
                     await self.sync_once()
                     pause = self.interval
                 except ServerAway as exc:
                     await self._tell(online=False, error=str(exc))
                     pause = min(self.max_pause, pause * 2) * (0.8 + 0.4 * random.random())
+                if self._stopping:
+                    break
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), pause)

@@ -11,7 +11,6 @@ its catalog, its conflicts and how many commands it made to REPORT (JSON) and pr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import shutil
@@ -25,7 +24,7 @@ from core.services.commands import COMMANDS
 from core.workflow import Stage
 from sync.client.client import ServerAway
 from tests.sync.catalogs import catalog
-from tests.sync.harness import open_desktop
+from tests.sync.harness import free_port, open_desktop
 
 JPEGS = ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg", "Fujifilm_FinePix6900ZOOM.jpg")
 
@@ -40,18 +39,14 @@ async def main(argv: list[str]) -> None:
     pool = ThreadPoolExecutor(1)
     desk = await open_desktop(Path(home), url, email, pool)
     s, me = desk.services, await desk.actor()
+    dead = f"http://127.0.0.1:{free_port()}"
     print("ready", flush=True)
     assert await _line() == "go"
-    running: asyncio.Task[None] | None = None
+    running = asyncio.create_task(desk.client.run())
     for n in range(int(actions)):
+        # Offline: the server's address leads nowhere, as when the network is gone.
         online = not int(off_from) <= n < int(off_to)
-        if online and running is None:
-            running = asyncio.create_task(desk.client.run())
-        if not online and running is not None:
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
-            running = None
+        desk.client.server_url = url if online else dead
         albums = [a for a in await s.albums.list(me)]
         album = rng.choice(albums)
         photos = await s.photos.list(me, album.id)
@@ -79,10 +74,9 @@ async def main(argv: list[str]) -> None:
             pass  # refused here, as a photographer would see it: nothing to sync
         desk.client.nudge()
         await asyncio.sleep(rng.random() * 0.05)
-    if running is not None:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+    desk.client.server_url = url
+    desk.client.stop()
+    await running
     while True:
         try:
             await desk.client.sync_once()
