@@ -111,4 +111,4 @@ async def test_ten_desktops_converge_on_one_catalog(
         f"\n{DESKTOPS} desktops, {made} commands: {applied} applied, {refused} refused as "
         f"conflicts; all pulled {converged_in:.2f} s after the last push ended"
     )
-    assert converged_in <= 2.0 * max(1, DESKTOPS / 4)  # 2 s on a machine with a core per 4
+    assert converged_in <= 2.0
