@@ -37,7 +37,8 @@ class SyncMark(Base):
     server_url: Mapped[str] = mapped_column(String(1000), default="")
     pulled_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     synced_at: Mapped[datetime | None]
-    tenant_id: Mapped[uuid.UUID | None]
+    # Desktop-only, and not a tenant column: the studio this catalog mirrors.
+    studio_id: Mapped[uuid.UUID | None]
 
 
 class AppliedCommand(Base):

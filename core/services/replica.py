@@ -154,7 +154,7 @@ class ReplicaService:
                 session.add(mark)
             mark.pulled_seq = int(changes.get("next", mark.pulled_seq))
             mark.synced_at = utcnow()
-            mark.tenant_id = call.tenant_id
+            mark.studio_id = call.tenant_id
             return len(entries)
 
     async def pulled_seq(self) -> int:

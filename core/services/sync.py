@@ -30,7 +30,7 @@ from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotPermitted, PhotoFlowError, Refused
 from core.journal.store import entries_after, heads
-from core.policies import Actor, Permission, require
+from core.policies import Actor, Guest, Permission, require
 from core.services.commands import COMMANDS, WHAT
 from core.services.context import REPLAYING, Replay, ServiceContext
 from core.services.sync_rows import album_row, photo_row, studio_row, user_row
@@ -355,11 +355,12 @@ class SyncService:
         except Conflict:  # a second upload of the same preview committed first
             return False
 
-    async def preview(self, tenant_id: uuid.UUID, content_hash: str, size: str) -> bytes | None:
-        """A preview kept for the studio, for the portal of any server process."""
+    async def preview(self, who: Actor | Guest, content_hash: str, size: str) -> bytes | None:
+        """A preview kept for the studio of `who` (a guest of a link, or staff), for the portal
+        of any server process."""
         _check_preview(content_hash, size)
-        async with self.ctx.call(None, "sync.preview_read", audit=False) as call:
-            blob = await call.session.get(PreviewBlob, (tenant_id, content_hash, size))
+        async with self.ctx.call(who, "sync.preview_read", audit=False) as call:
+            blob = await call.session.get(PreviewBlob, (who.tenant_id, content_hash, size))
             return blob.data if blob is not None else None
 
     async def previews_missing(

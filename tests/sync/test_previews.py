@@ -24,9 +24,7 @@ async def test_previews_go_up_once_and_originals_stay(
         for size in (GRID, LOUPE):
             here = preview_path(pia.services.paths.previews, row.preview_hash, size)
             if here.exists():
-                there = await server.services.sync.preview(
-                    me.tenant_id, row.preview_hash, str(size)
-                )
+                there = await server.services.sync.preview(me, row.preview_hash, str(size))
                 assert there == here.read_bytes()
                 checked += 1
     assert checked >= len(rows)  # at least every grid preview is on the server

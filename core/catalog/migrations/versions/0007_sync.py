@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("server_url", sa.String(length=1000), nullable=False),
         sa.Column("pulled_seq", sa.BigInteger(), nullable=False),
         sa.Column("synced_at", WHEN, nullable=True),
-        sa.Column("tenant_id", sa.Uuid(), nullable=True),
+        sa.Column("studio_id", sa.Uuid(), nullable=True),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_sync_marks")),
     )
     op.create_table(
