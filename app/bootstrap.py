@@ -22,8 +22,10 @@ from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
+from core.services.replica import ReplicaService
 from core.services.sidecars import SidecarWriter
 from core.services.staff import StaffService
+from core.services.sync import SyncService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
@@ -92,8 +94,12 @@ async def open_services(
         links=LinkService(ctx),
         client=ClientService(ctx),
         staff=StaffService(ctx),
+        sync=SyncService(ctx),
+        replica=ReplicaService(ctx),
         _close=close,
     )
+    services.sync.attach(services)
+    await services.replica.load()
     _contexts[services] = ctx
     return services
 

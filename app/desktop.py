@@ -164,6 +164,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     studio.jobs.run(services.imports.warm())
     # Previews an import could not finish before the app last closed (or was killed).
     studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
+    syncing = await _start_sync(services, window)
     try:
         if opened is not None:
             opened(window, portal)
@@ -175,10 +176,35 @@ async def _run_window(  # type: ignore[no-untyped-def]
         # the socket); the caller closes the services, which disposes the engine, last.
         window.grid.close_album()
         await studio.jobs.cancel_all()
+        if syncing is not None:
+            client, task = syncing
+            client.stop()  # the round in progress ends its catalog write first
+            try:
+                await asyncio.wait_for(task, 10)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+            except Exception:
+                log.exception("the sync ended with an error")
         if portal is not None:
             await portal.stop()
         window.deleteLater()
     return 0
+
+
+async def _start_sync(services, window):  # type: ignore[no-untyped-def]
+    """Sync with the studio server, when this desktop has one. Until the server's sign-in keeps
+    the address and device token in the keyring, they come from PHOTOFLOW_SERVER_URL and
+    PHOTOFLOW_DEVICE_TOKEN."""
+    url = os.environ.get("PHOTOFLOW_SERVER_URL")
+    token = os.environ.get("PHOTOFLOW_DEVICE_TOKEN")
+    if not url or not token:
+        return None
+    from sync.client.client import SyncClient
+
+    client = SyncClient(url, token, services)
+    await client.connect()
+    client.on_state(lambda state: window.show_sync(state.words))
+    return client, asyncio.ensure_future(client.run())
 
 
 async def _start_portal(services, actor, window, port: int | None):  # type: ignore[no-untyped-def]

@@ -39,14 +39,14 @@ def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) ->
     from core.proxies import TrustedProxies
     from portal.app import create_app
     from sync.server.auth import SERVICES, TRUSTED_PROXIES, device_actor
+    from sync.server.routes import add_sync_routes
     from sync.server.staff_api import add_staff_routes
 
     def studio_routes(app: web.Application) -> None:
         app[SERVICES] = services
         app[TRUSTED_PROXIES] = TrustedProxies.parse(trusted_proxies)
         add_staff_routes(app, services, device_actor)
-        # MERGE: the sync helper's routes; enable with sync/server/routes.py:
-        # add_sync_routes(app, services, device_actor)
+        add_sync_routes(app, services, device_actor)
         app.router.add_get("/metrics", metrics)
 
     app = create_app(services, trusted_proxies=trusted_proxies, more_routes=studio_routes)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -36,6 +37,7 @@ from ui.settings_dialog import SettingsDialog
 from ui.stage_bar import StageBar
 from ui.studio import Studio
 from ui.switch_user_dialog import SwitchUserDialog
+from ui.sync_panel import SyncPanel
 from ui.users_dialog import UsersDialog
 from ui.view_modes import ViewModes
 
@@ -75,6 +77,12 @@ class MainWindow(QMainWindow):
         self.portal_label = QLabel(self)
         self.portal_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.user_label = QLabel(self)
+        # The sync with a studio server, when this desktop has one: "offline: 12 changes waiting".
+        self.sync_label = QPushButton(self)
+        self.sync_label.setFlat(True)
+        self.sync_label.setVisible(False)
+        self.sync_label.clicked.connect(self.open_sync)
+        self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.jobs_label)
         self.statusBar().addPermanentWidget(self.portal_label)
         self.statusBar().addPermanentWidget(self.user_label)
@@ -222,6 +230,19 @@ class MainWindow(QMainWindow):
         dialog.show()
         dialog.raise_()
         return dialog
+
+    def show_sync(self, words: str) -> None:
+        """The sync's state after each round (the app's sync client calls it)."""
+        self.sync_label.setText(words)
+        self.sync_label.setVisible(True)
+        panel = self.dialogs.get("sync")
+        if panel is not None and panel.isVisible():
+            panel.show_state(words)
+
+    def open_sync(self) -> SyncPanel:
+        panel = self._dialog("sync", lambda: SyncPanel(self.studio, self))
+        panel.show_state(self.sync_label.text() or "not connected")
+        return panel
 
     def new_album(self) -> None:
         dialog = self._dialog("new_album", lambda: NewAlbumDialog(self.studio, self))

@@ -311,6 +311,31 @@ async def audit(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     return data, text or "Nothing in the audit log yet."
 
 
+async def sync_status(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    status = await s.replica.status()
+    data = {
+        "server": status.server_url,
+        "waiting": status.waiting,
+        "last_sync": status.last_sync.isoformat() if status.last_sync else None,
+        "pulled_seq": status.pulled_seq,
+        "conflicts": [
+            {"at": c.at.isoformat(), "action": c.action, "message": c.message}
+            for c in status.conflicts
+        ],
+    }
+    if status.server_url is None:
+        return data, "This desktop is not connected to a studio server."
+    last = f"{status.last_sync:%Y-%m-%d %H:%M:%S} UTC" if status.last_sync else "never"
+    lines = [
+        f"Studio server: {status.server_url}",
+        f"Changes waiting: {status.waiting}",
+        f"Last sync: {last}",
+        f"Conflicts: {len(status.conflicts)}",
+    ]
+    lines += [f"  {c.at:%Y-%m-%d %H:%M}  {c.message}" for c in status.conflicts]
+    return data, "\n".join(lines)
+
+
 # --- client portal (issue 5) ---------------------------------------------------------------
 
 
@@ -414,6 +439,7 @@ async def _watch(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("sync", "status"): sync_status,
     ("tenant", "create"): tenant_create,
     ("tenant", "list"): tenant_list,
     ("tenant", "suspend"): tenant_suspend,

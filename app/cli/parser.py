@@ -260,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
     _common(p)
 
+    sync = sub.add_parser("sync", help="this desktop's sync with the studio server").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    _common(sync.add_parser("status", help="changes waiting, the last sync, conflicts"))
+
     p = sub.add_parser("audit", help="the audit log (admin)")
     p.add_argument("--album")
     p.add_argument("--action")

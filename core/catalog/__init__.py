@@ -12,10 +12,12 @@ from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
 from core.catalog.portal_state import PinFailure, PortalSecret
 from core.catalog.staff import Device, StaffInvite
+from core.catalog.sync import AppliedCommand, OutboxCommand, PreviewBlob, SyncMark
 from core.catalog.tenancy import Tenant, User
 
 __all__ = [
     "Album",
+    "AppliedCommand",
     "AuditEvent",
     "Base",
     "Device",
@@ -23,13 +25,16 @@ __all__ = [
     "IngestFailure",
     "JournalEntry",
     "JournalHead",
+    "OutboxCommand",
     "Photo",
     "PhotoVersion",
     "PinFailure",
     "PortalSecret",
+    "PreviewBlob",
     "SentSelection",
     "ShareLink",
     "StaffInvite",
+    "SyncMark",
     "Tenant",
     "User",
 ]

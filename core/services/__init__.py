@@ -18,7 +18,9 @@ from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
 from core.services.photos import PhotoService
+from core.services.replica import ReplicaService
 from core.services.staff import StaffService
+from core.services.sync import SyncService
 from core.services.tenants import StudioSettingsService, TenantService
 from core.services.users import UserService
 
@@ -52,6 +54,9 @@ class Services:
     client: ClientService
     # the studio server (issue 12): invitations, passwords, signed-in devices
     staff: StaffService
+    # desktop sync (issue 12): the server's side, and a desktop's
+    sync: SyncService
+    replica: ReplicaService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:

@@ -144,7 +144,9 @@ class AlbumService:
         client: str | None = None,
         min_select: int | None = None,
         max_select: int | None = None,
+        album_id: uuid.UUID | None = None,
     ) -> AlbumSummary:
+        """A new album in Raw; `album_id` is given when a desktop's album is replayed."""
         name = _album_name(name)
         _check_limits(min_select, max_select)
         async with self.ctx.call(actor, "album.create") as call:
@@ -163,7 +165,7 @@ class AlbumService:
             if taken is not None:
                 raise Conflict(f"An album named {name!r} already exists in this studio.")
             album = Album(
-                id=uuid.uuid4(),
+                id=album_id or uuid.uuid4(),
                 tenant_id=actor.tenant_id,
                 name=name,
                 client_name=(client or "").strip() or None,
@@ -177,6 +179,14 @@ class AlbumService:
             await call.session.flush()
             call.on("album", album.id, name)
             call.emit(Change.ALBUM_CREATED, name=name, client=album.client_name)
+            call.command(
+                "album.create",
+                album_id=album.id,
+                name=name,
+                client=album.client_name,
+                min_select=min_select,
+                max_select=max_select,
+            )
             return await summarise(call.session, album)
 
     async def list(self, actor: Actor, stage: Stage | None = None) -> list[AlbumSummary]:
@@ -243,6 +253,7 @@ class AlbumService:
                 album.name = name
                 album.updated_at = utcnow()
                 call.emit(Change.ALBUM_CHANGED, name=name)
+                call.command("album.rename", album=album.id, name=name)
             return await summarise(call.session, album)
 
     async def move_to_trash(self, actor: Actor, ref: str | uuid.UUID) -> AlbumSummary:
@@ -253,6 +264,7 @@ class AlbumService:
             call.on("album", album.id, album.name)
             album.trashed_at = utcnow()
             call.emit(Change.ALBUM_TRASHED)
+            call.command("album.trash", album=album.id)
             return await summarise(call.session, album)
 
     async def put_back(self, actor: Actor, ref: str | uuid.UUID) -> AlbumSummary:
@@ -262,6 +274,7 @@ class AlbumService:
             call.on("album", album.id, album.name)
             album.trashed_at = None
             call.emit(Change.ALBUM_RESTORED)
+            call.command("album.restore", album=album.id)
             return await summarise(call.session, album)
 
     async def in_trash(self, actor: Actor) -> list[tuple[uuid.UUID, str, datetime]]:
@@ -309,6 +322,9 @@ class AlbumService:
             album.min_select, album.max_select = min_select, max_select
             call.detail.update(min_select=min_select, max_select=max_select)
             call.emit(Change.ALBUM_CHANGED, min_select=min_select, max_select=max_select)
+            call.command(
+                "album.set_limits", album=album.id, min_select=min_select, max_select=max_select
+            )
             return await summarise(call.session, album)
 
     async def advance(
@@ -372,6 +388,12 @@ class AlbumService:
         call.emit(
             Change.ALBUM_STAGE, stage=plan.target.value, round=plan.round, move=plan.kind.value
         )
+        # Replayed with the stage it reached here, so that a move someone else made first on
+        # the server is refused (and told), not repeated one stage further.
+        if reason is None:
+            call.command("album.advance", album=album.id, to=plan.target.value)
+        else:
+            call.command("album.reopen", album=album.id, to=plan.target.value, reason=reason)
         await call.session.flush()
         return await summarise(call.session, album)
 

@@ -9,6 +9,7 @@ no entry), and reaches this process's subscribers right after the commit.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import uuid
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.catalog import AuditEvent, Tenant, User
+from core.catalog import AppliedCommand, AuditEvent, OutboxCommand, Tenant, User
 from core.catalog.database import Database
 from core.catalog.lookups import studio_of_user_id
 from core.catalog.rls import enter_studio
@@ -45,6 +46,20 @@ CallObserver = Callable[[str, str, float], None]
 
 
 @dataclass
+class Replay:
+    """A command from a desktop being replayed on the server: the first audited call that
+    commits records it as applied, in its own transaction."""
+
+    tenant_id: uuid.UUID
+    key: uuid.UUID
+    action: str
+    recorded: bool = False
+
+
+REPLAYING: contextvars.ContextVar[Replay | None] = contextvars.ContextVar("replaying", default=None)
+
+
+@dataclass
 class Call:
     """What a running service call knows; the service fills in its target for the audit."""
 
@@ -61,6 +76,12 @@ class Call:
     # The studio row the standing check loaded, held for the call: the session's identity map
     # keeps rows only while something refers to them, and a later get of it then costs no query.
     studio: Tenant | None = None
+    commands: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def command(self, action: str, **args: Any) -> None:
+        """Say how to replay this call elsewhere (ids, not names): a desktop connected to a
+        server keeps it in its outbox, written in this call's transaction."""
+        self.commands.append((action, args))
 
     def emit(
         self,
@@ -110,6 +131,8 @@ class ServiceContext:
         self.events = events or EventHub()
         self.follower: JournalFollower | None = None  # set when this process follows the journal
         self.on_call: list[CallObserver] = []  # set by the composition root
+        # A desktop connected to a studio server keeps every replayable call in its outbox.
+        self.keep_commands = False
 
     def call(
         self, actor: Who, action: str, *, audit: bool = True
@@ -162,6 +185,7 @@ class ServiceContext:
                 if audit:
                     await enter_studio(session, call.tenant_id)
                     session.add(_event(call, "ok", None, started))
+                    self._note_commands(call)
             if numbered and self.follower is not None:
                 self.follower.committed(numbered)
         except StaleDataError as exc:
@@ -181,6 +205,26 @@ class ServiceContext:
                 await self._audit_failure(call, actor, action, exc, started)
             raise
 
+    def _note_commands(self, call: Call) -> None:
+        replay = REPLAYING.get()
+        if replay is not None:
+            if not replay.recorded:
+                replay.recorded = True
+                call.session.add(
+                    AppliedCommand(
+                        tenant_id=replay.tenant_id,
+                        key=replay.key,
+                        action=replay.action,
+                        outcome="applied",
+                    )
+                )
+        elif self.keep_commands and call.commands:
+            label = call.actor.label if call.actor is not None else "system"
+            for action, args in call.commands:
+                call.session.add(
+                    OutboxCommand(key=uuid.uuid4(), action=action, args=_json(args), actor=label)
+                )
+
     async def _audit_failure(
         self, call: Call | None, actor: Who, action: str, exc: BaseException, started: float
     ) -> None:
@@ -196,6 +240,21 @@ class ServiceContext:
                 session.add(_event(call, _outcome(exc), _sentence(exc), started))
         except Exception:  # the audit must never hide the original error
             log.exception("could not write the audit event for %s", action)
+
+
+def _json(value: Any) -> Any:
+    """Command arguments as JSON keeps them: ids and times as text."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (int, float, str, bool)):
+        return value.value
+    return value
 
 
 def _sentence(exc: BaseException) -> str:

@@ -14,8 +14,9 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -352,6 +353,18 @@ class ImportService:
             call.detail.update(
                 kind=kind, round=round_, files=[Path(p.prepared.source).name for p in batch]
             )
+            if kind == "original":
+                # The catalog part of the import, for a studio server: the new photos' facts
+                # and marks under the ids they got here (their files stay on this desktop).
+                await session.flush()
+                photos = await session.scalars(
+                    select(Photo).where(Photo.id.in_([p.photo_id for p in batch]))
+                )
+                call.command(
+                    "album.import_files",
+                    album=state.album_id,
+                    photos=[photo_facts(photo) for photo in photos],
+                )
         for version_id, library_path, content_hash, source, pid in added:
             state.pending.append(
                 AwaitingPreviews(version_id, pid, library_path, content_hash, source)
@@ -426,6 +439,39 @@ class ImportService:
         call.emit(Change.PHOTO_VERSION, photo_id=pid, kind=kind, round=round_, filename=name)
         return version.id, library_path, staged.content_hash, source, pid
 
+    async def register(
+        self, actor: Actor, album_ref: str | uuid.UUID, photos: Sequence[dict[str, Any]]
+    ) -> int:
+        """Photos a desktop imported, entered by their facts under the desktop's ids (their files
+        stay there, their previews come up separately); the ones already here are left alone."""
+        async with self.ctx.call(actor, "album.import_files") as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            call.on("album", album.id, album.name)
+            if Stage(album.stage) is Stage.FINAL:
+                raise Invalid(f"{album.name} is final; an admin must reopen it before importing.")
+            wanted = {_photo_id(p): p for p in photos}
+            known = set(
+                await call.session.scalars(select(Photo.id).where(Photo.id.in_(list(wanted))))
+            )
+            added = 0
+            for pid, facts in wanted.items():
+                if pid in known:
+                    continue
+                photo = Photo(id=pid, tenant_id=album.tenant_id, album_id=album.id)
+                set_photo_facts(photo, facts)
+                call.session.add(photo)
+                call.emit(
+                    Change.PHOTO_VERSION,
+                    photo_id=pid,
+                    kind="original",
+                    round=0,
+                    filename=photo.filename,
+                )
+                added += 1
+            call.detail.update(kind="original", files=[p.get("filename") for p in photos])
+            return added
+
     async def _record_failure(
         self, actor: Actor, state: AlbumState, source: str, reason: str
     ) -> None:
@@ -443,6 +489,49 @@ class ImportService:
             call.album_id, call.tenant_id = state.album_id, state.tenant_id
             if await resolve_failure(call.session, state.album_id, source, how):
                 call.emit(Change.ALBUM_FAILURES, source=source, resolved=how)
+
+
+FACTS = ("stem", "filename", "width", "height", "camera", "lens", "gps_lat", "gps_lon", "exif")
+FACTS += ("preview_hash", "stars", "flag", "label", "has_stock")
+
+
+def photo_facts(photo: Photo) -> dict[str, Any]:
+    """What a studio server needs to know of a photo a desktop imported."""
+    facts = {name: getattr(photo, name) for name in FACTS}
+    facts["id"] = str(photo.id)
+    facts["taken_at"] = photo.taken_at.isoformat() if photo.taken_at else None
+    return facts
+
+
+def _photo_id(facts: dict[str, Any]) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(facts["id"]))
+    except (KeyError, ValueError):
+        raise Invalid("Each imported photo needs its id.") from None
+
+
+def set_photo_facts(photo: Photo, facts: dict[str, Any]) -> None:
+    """The inverse of photo_facts, checking what a desktop sent."""
+    stem, filename = str(facts.get("stem") or ""), str(facts.get("filename") or "")
+    if not stem or not filename or len(stem) > 255 or len(filename) > 255:
+        raise Invalid("Each imported photo needs a file name of at most 255 characters.")
+    stars = facts.get("stars") or 0
+    if not isinstance(stars, int) or not 0 <= stars <= 5:
+        raise Invalid("Stars go from 0 to 5.")
+    if facts.get("flag") not in (None, "pick", "reject"):
+        raise Invalid("A photo is picked, rejected or unflagged.")
+    for name in FACTS:
+        if name in facts:
+            setattr(photo, name, facts[name])
+    photo.stars = stars
+    photo.label = parse_label(facts.get("label"))
+    photo.exif = dict(facts.get("exif") or {})
+    photo.has_stock = bool(facts.get("has_stock"))
+    taken = facts.get("taken_at")
+    try:
+        photo.taken_at = datetime.fromisoformat(taken) if taken else None
+    except (TypeError, ValueError):
+        raise Invalid(f"{filename}: its capture time {taken!r} is not a date.") from None
 
 
 def describe(photo: Photo, prepared: Prepared, content_hash: str) -> None:

@@ -322,6 +322,13 @@ class PhotoService:
             marks = Marks(
                 photo.id, photo.filename, photo.stars, photo.flag, photo.label, photo.selected
             )
+            mark = {"stars": stars, "flag": flag, "label": label, "selected": selected}
+            call.command(
+                action,
+                album=album.id,
+                photo=photo.id,
+                **{k: v for k, v in mark.items() if v is not None},
+            )
             call.emit(
                 Change.PHOTO_MARKS,
                 photo_id=photo.id,

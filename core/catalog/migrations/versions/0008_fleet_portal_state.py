@@ -14,7 +14,7 @@ import core.catalog.base
 
 revision: str = "0008"
 # 0005 (rls), 0006 (server) and 0007 (sync) go between: at merge this becomes "0007".
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,104 @@
+"""The service calls a desktop may replay on a studio server: each one names the service method
+it calls and how its JSON arguments become that method's arguments. Anything else is refused."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from core.errors import Invalid
+from core.policies import Actor
+from core.workflow import Stage
+
+if TYPE_CHECKING:
+    from core.services import Services
+
+Args = Mapping[str, Any]
+Command = Callable[["Services", Actor, Args], Awaitable[object]]
+
+
+def _id(args: Args, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(args[name]))
+    except (KeyError, ValueError):
+        raise Invalid(f"The command needs the {name}'s id.") from None
+
+
+def _text(args: Args, name: str) -> str:
+    value = args.get(name)
+    if not isinstance(value, str):
+        raise Invalid(f"The command needs a {name} as text.")
+    return value
+
+
+def _stage(args: Args) -> Stage:
+    try:
+        return Stage(args["to"])
+    except (KeyError, ValueError):
+        raise Invalid("The command needs the stage the album moves to.") from None
+
+
+def _count(args: Args, name: str) -> int | None:
+    value = args.get(name)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise Invalid(f"The {name.replace('_', ' ')} must be a whole number.")
+    return value
+
+
+def _photos(args: Args) -> list[dict[str, Any]]:
+    photos = args.get("photos")
+    if not isinstance(photos, list) or not all(isinstance(p, dict) for p in photos):
+        raise Invalid("An import command needs the list of its photos.")
+    return photos
+
+
+COMMANDS: dict[str, Command] = {
+    "album.create": lambda s, a, x: s.albums.create(
+        a,
+        _text(x, "name"),
+        client=x.get("client"),
+        min_select=_count(x, "min_select"),
+        max_select=_count(x, "max_select"),
+        album_id=_id(x, "album_id"),
+    ),
+    "album.rename": lambda s, a, x: s.albums.rename(a, _id(x, "album"), _text(x, "name")),
+    "album.set_limits": lambda s, a, x: s.albums.set_limits(
+        a, _id(x, "album"), _count(x, "min_select"), _count(x, "max_select")
+    ),
+    "album.trash": lambda s, a, x: s.albums.move_to_trash(a, _id(x, "album")),
+    "album.restore": lambda s, a, x: s.albums.put_back(a, _id(x, "album")),
+    "album.advance": lambda s, a, x: s.albums.advance(a, _id(x, "album"), _stage(x)),
+    "album.reopen": lambda s, a, x: s.albums.reopen(
+        a, _id(x, "album"), _stage(x), _text(x, "reason")
+    ),
+    "album.import_files": lambda s, a, x: s.imports.register(a, _id(x, "album"), _photos(x)),
+    "photo.rate": lambda s, a, x: s.photos.rate(
+        a, _id(x, "album"), str(_id(x, "photo")), _count(x, "stars") or 0
+    ),
+    "photo.flag": lambda s, a, x: s.photos.flag(
+        a, _id(x, "album"), str(_id(x, "photo")), x.get("flag") or None
+    ),
+    "photo.label": lambda s, a, x: s.photos.label(
+        a, _id(x, "album"), str(_id(x, "photo")), x.get("label") or None
+    ),
+    "photo.select": lambda s, a, x: s.photos.select(
+        a, _id(x, "album"), str(_id(x, "photo")), bool(x.get("selected"))
+    ),
+}
+
+# What a refused command was, in the words of the sentence that tells the user.
+WHAT: dict[str, str] = {
+    "album.create": "new album",
+    "album.rename": "new name",
+    "album.set_limits": "change of selection limits",
+    "album.trash": "move to the trash",
+    "album.restore": "restore from the trash",
+    "album.advance": "stage move",
+    "album.reopen": "reopen",
+    "album.import_files": "import",
+    "photo.rate": "star rating",
+    "photo.flag": "pick or reject",
+    "photo.label": "colour label",
+    "photo.select": "selection change",
+}

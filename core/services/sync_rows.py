@@ -1,0 +1,71 @@
+"""Albums, photos and people as plain JSON for a studio server's answers, and back into a
+desktop's catalog. Only what the studio shares travels: files, paths and local preview states
+stay where they are."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from core.catalog import Album, Photo, Tenant, User
+
+ALBUM_FIELDS = ("name", "client_name", "stage", "round", "min_select", "max_select")
+PHOTO_FIELDS = ("album_id", "stem", "filename", "width", "height", "camera", "lens", "gps_lat")
+PHOTO_FIELDS += ("gps_lon", "exif", "preview_hash", "stars", "flag", "label", "selected")
+PHOTO_FIELDS += ("has_stock", "selected_by")
+TIMES = ("trashed_at", "taken_at", "selected_at", "created_at")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def album_row(album: Album) -> dict[str, Any]:
+    row = {name: getattr(album, name) for name in ALBUM_FIELDS}
+    row.update(id=str(album.id), trashed_at=_plain(album.trashed_at))
+    row["created_at"] = _plain(album.created_at)
+    return row
+
+
+def photo_row(photo: Photo) -> dict[str, Any]:
+    row = {name: _plain(getattr(photo, name)) for name in PHOTO_FIELDS}
+    row.update(id=str(photo.id), taken_at=_plain(photo.taken_at))
+    row["selected_at"] = _plain(photo.selected_at)
+    return row
+
+
+def studio_row(tenant: Tenant) -> dict[str, Any]:
+    return {"id": str(tenant.id), "name": tenant.name, "settings": dict(tenant.settings or {})}
+
+
+def user_row(user: User) -> dict[str, Any]:
+    return {
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "active": user.active,
+    }
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def fill_album(album: Album, row: dict[str, Any]) -> None:
+    for name in ALBUM_FIELDS:
+        setattr(album, name, row[name])
+    album.trashed_at = _time(row.get("trashed_at"))
+
+
+def fill_photo(photo: Photo, row: dict[str, Any]) -> None:
+    for name in PHOTO_FIELDS:
+        value = row[name]
+        setattr(photo, name, uuid.UUID(value) if name == "album_id" else value)
+    photo.taken_at = _time(row.get("taken_at"))
+    photo.selected_at = _time(row.get("selected_at"))

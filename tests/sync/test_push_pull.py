@@ -1,0 +1,62 @@
+"""A desktop's day goes to the studio server as commands and comes back to another desktop."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from core.changes import Change
+from core.workflow import Stage
+from tests.sync.catalogs import catalog, shoot
+
+
+async def test_a_photographers_day_reaches_the_server_and_the_other_desktop(
+    server, desktops, photos_dir: Path, tmp_path: Path
+) -> None:
+    pia = await desktops("pia", "pia@lumen.test")
+    ana = await desktops("ana", "ana@lumen.test")
+    me = await pia.actor()
+    s = pia.services
+    album = await s.albums.create(me, "Smith Wedding", client="The Smiths")
+    report = await s.imports.run(me, album.id, [shoot(photos_dir, tmp_path / "card")])
+    assert len(report.imported) == 4
+    first, second, *_ = await s.photos.list(me, album.id, order="name")
+    await s.photos.rate(me, album.id, str(first.id), 4)
+    await s.photos.flag(me, album.id, str(first.id), "pick")
+    await s.photos.label(me, album.id, str(second.id), "Red")
+    await s.photos.flag(me, album.id, str(second.id), "reject")
+    await s.photos.select(me, album.id, str(first.id))
+    await s.albums.advance(me, album.id)
+    await s.albums.rename(me, album.id, "Smith & Jones Wedding")
+    assert (await s.replica.status()).waiting >= 8
+
+    assert await pia.client.sync_once() == 0
+    status = await s.replica.status()
+    assert status.waiting == 0 and not status.conflicts and status.last_sync is not None
+
+    on_server = server.services
+    server_ana = await on_server.users.actor_for("ana@lumen.test")
+    await ana.client.sync_once()
+    here = await catalog(s, me)
+    assert (
+        here
+        == await catalog(on_server, server_ana)
+        == await catalog(ana.services, await ana.actor())
+    )
+    [(album_id, stage, _round, photos)] = here.values()
+    assert album_id == str(album.id) and stage == Stage.STOCK.value
+    by_id = {p[0]: p for p in photos}
+    assert by_id[str(first.id)][2:6] == (4, "pick", None, True)
+    assert by_id[str(second.id)][2:6] == (0, "reject", "Red", False)
+
+    # And back: Ana's marks reach Pia, and Pia's open album hears of them as they land.
+    ana_actor = await ana.actor()
+    await ana.services.photos.rate(ana_actor, album.id, str(second.id), 2)
+    await ana.client.sync_once()
+    with s.events.subscription(me.tenant_id, album.id) as live:
+        await pia.client.sync_once()
+        event = await asyncio.wait_for(live.get(), 5)
+    assert event.kind is Change.PHOTO_MARKS and event.photo_id == second.id
+    assert event.data["stars"] == 2 and event.actor == "ana@lumen.test"
+    rows = {r.id: r for r in await s.photos.list(me, album.id)}
+    assert rows[second.id].stars == 2

@@ -1,0 +1,98 @@
+"""The desktop says when it is offline and how many changes wait, and its sync panel lists what
+the studio server did not apply, in the server's own sentence."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from app.bootstrap import close_services, open_services
+from core.home import Home
+from tests.pgcluster import Cluster
+from tests.sync.harness import Server, free_port, open_desktop, seed_studio
+from tests.ui.conftest import until
+from ui.main_window import MainWindow
+from ui.studio import Studio
+
+
+def test_offline_changes_wait_and_a_refusal_shows_in_the_sync_panel(  # type: ignore[no-untyped-def]
+    loop: asyncio.AbstractEventLoop, qtbot, tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    async def scenario() -> None:
+        db = pg_cluster.create_database(f"ui_{uuid.uuid4().hex[:12]}")
+        pool = ThreadPoolExecutor(2)
+        on_server = await open_services(Home(tmp_path / "server"), database_url=db, executor=pool)
+        await seed_studio(on_server)
+        server = Server(on_server, free_port())
+        await server.start(server.port)
+        pia = await open_desktop(tmp_path / "pia", server.url, "pia@lumen.test", pool)
+        running = None
+        try:
+            me = await pia.actor()
+            window = MainWindow(Studio(pia.services, me))
+            qtbot.addWidget(window)
+            window.show()
+            pia.client.on_state(lambda state: window.show_sync(state.words))
+            running = asyncio.ensure_future(pia.client.run())
+            await until(lambda: window.sync_label.text() == "synced", what="the first sync")
+
+            await server.stop()
+            for n in range(1, 13):
+                await pia.services.albums.create(me, f"Shoot {n}")
+            ana = await on_server.users.actor_for("ana@lumen.test")
+            await on_server.albums.create(ana, "Shoot 3")
+            pia.client.nudge()
+            await until(
+                lambda: window.sync_label.text() == "offline: 12 changes waiting",
+                what="the status bar to say the changes wait",
+            )
+            qtbot.mouseClick(window.sync_label, qtbot_left())
+            panel = window.dialogs["sync"]
+            await until(lambda: panel.waiting.text() == "Changes waiting: 12", what="the panel")
+            assert panel.last_sync.text() != "Last sync: never"
+            assert panel.conflicts.count() == 0 and not panel.dismiss_button.isEnabled()
+
+            await server.start(server.port)
+            await until(lambda: window.sync_label.text() == "synced", what="the replay", timeout=30)
+            await until(lambda: panel.conflicts.count() == 1, what="the conflict in the panel")
+            assert panel.waiting.text() == "Changes waiting: 0"
+            assert (
+                panel.conflicts.item(0)
+                .text()
+                .endswith(
+                    "Your new album was not applied: "
+                    "An album named 'Shoot 3' already exists in this studio."
+                )
+            )
+            # Nothing is lost: Pia's own album stays on her desktop under a name of its own.
+            wanted = {"Shoot 3", "Shoot 3 (this desktop)", "Shoot 12"}
+            for _ in range(200):
+                names = {a.name for a in await pia.services.albums.list(me)}
+                if wanted <= names:
+                    break
+                await asyncio.sleep(0.05)
+            assert wanted <= names
+            panel.dismiss_button.click()
+            await until(lambda: panel.conflicts.count() == 0, what="the conflicts dismissed")
+            window.close()
+        finally:
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+            await pia.client.close()
+            await close_services(pia.services)
+            await server.stop()
+            await close_services(on_server)
+            pool.shutdown()
+
+    loop.run_until_complete(scenario())
+
+
+def qtbot_left():  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
