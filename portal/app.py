@@ -33,7 +33,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     state = PortalState(services, Sessions.unkeyed(), TrustedProxies.parse(trusted_proxies))
     app[STATE] = state
-    app[STORE] = PictureStore(services.paths.previews)
+    app[STORE] = PictureStore(services.paths.previews, stored=services.sync.preview)
     app[HUB] = LiveHub(state)
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_session_key)

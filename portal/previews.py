@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +27,16 @@ from core.errors import NotFound
 from core.imaging.atomic import write_bytes_atomically
 from core.imaging.cleaning import draw_watermark, metadata_segments, strip_metadata
 from core.imaging.previews import DEFAULT_SIZES, LOUPE, make_previews, preview_path
+from core.policies import Guest
 from core.services.client import PreviewSource
 from portal.middlewares import IMAGE_HEADERS
 from portal.picture_urls import SIZES, mark_for, picture_url, watermark_of
 from portal.state import STATE, GalleryGone, guest_name, guest_of, photo_id, state_of
 
 log = logging.getLogger(__name__)
+
+# A preview a desktop sent up to the studio server: (guest, content hash, size) -> its bytes.
+StoredPreviews = Callable[[Guest, str, str], Awaitable[bytes | None]]
 
 MEMORY_BUDGET = 96 * 1024 * 1024
 HELD_FILE_MAX = 4 * 1024 * 1024
@@ -56,8 +61,16 @@ class Picture:
 class PictureStore:
     """Makes sure the file asked for exists, is clean and (if asked) watermarked."""
 
-    def __init__(self, cache_root: Path, memory_budget: int = MEMORY_BUDGET) -> None:
+    def __init__(
+        self,
+        cache_root: Path,
+        memory_budget: int = MEMORY_BUDGET,
+        stored: StoredPreviews | None = None,
+    ) -> None:
         self.cache_root = cache_root
+        # On a studio server the originals stay on the desktops: the previews they sent up are
+        # kept in the studio's database, where every server process finds them.
+        self.stored = stored
         self.memory_budget = memory_budget
         self._locks: dict[Path, asyncio.Lock] = {}
         # The bytes themselves, by (content hash, size, watermark): what they are, not who asked,
@@ -73,12 +86,14 @@ class PictureStore:
             self._held.move_to_end(key)
         return held
 
-    async def picture(self, source: PreviewSource, size: int, watermark: str | None) -> Picture:
+    async def picture(
+        self, source: PreviewSource, size: int, watermark: str | None, guest: Guest | None = None
+    ) -> Picture:
         """The preview's bytes, from memory when it was served lately."""
         held = self.held(source, size, watermark)
         if held is not None:
             return held
-        path = await self.preview(source, size, watermark)
+        path = await self.preview(source, size, watermark, guest)
         data = await asyncio.to_thread(path.read_bytes)
         picture = Picture(data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"')
         key = self._key(source, size, watermark)
@@ -95,10 +110,12 @@ class PictureStore:
             self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         return self._locks.setdefault(path, asyncio.Lock())
 
-    async def preview(self, source: PreviewSource, size: int, watermark: str | None) -> Path:
+    async def preview(
+        self, source: PreviewSource, size: int, watermark: str | None, guest: Guest | None = None
+    ) -> Path:
         path = preview_path(self.cache_root, source.content_hash, size)
         async with self._lock(path):
-            if not path.exists():
+            if not path.exists() and not await self._from_studio(source, size, guest, path):
                 await asyncio.to_thread(
                     make_previews,
                     source.library_path,
@@ -117,6 +134,19 @@ class PictureStore:
                     await asyncio.to_thread(draw_watermark, path, marked, watermark)
             path = marked
         return path
+
+    async def _from_studio(
+        self, source: PreviewSource, size: int, guest: Guest | None, path: Path
+    ) -> bool:
+        """A preview a desktop sent up, when this machine has not the original: written into
+        the cache as made here would be. False when there is none."""
+        if self.stored is None or guest is None or source.library_path.exists():
+            return False
+        data = await self.stored(guest, source.content_hash, str(size))
+        if data is None:
+            return False
+        await asyncio.to_thread(write_bytes_atomically, path, data)
+        return True
 
     @staticmethod
     def _key(source: PreviewSource, size: int, watermark: str | None) -> tuple[str, int, str]:
@@ -150,7 +180,7 @@ async def picture(request: web.Request) -> web.StreamResponse:
     if session is None:
         raise GalleryGone()
     answer = state.recent(session.link_id) or await state.with_pictures(session.link_id)
-    guest_name(session, answer.access)
+    name = guest_name(session, answer.access)
     info = request.match_info
     source = answer.pictures.get(info["content_hash"]) if answer.pictures else None
     if source is None or info["mark"] != answer.mark:
@@ -158,7 +188,11 @@ async def picture(request: web.Request) -> web.StreamResponse:
     watermark = answer.watermark
     store = request.app[STORE]
     size = SIZES[info["size"]]
-    found = store.held(source, size, watermark) or await store.picture(source, size, watermark)
+    found = store.held(source, size, watermark)
+    if found is None:
+        access = answer.access
+        guest = Guest(access.tenant_id, access.album_id, access.link_id, name)
+        found = await store.picture(source, size, watermark, guest)
     match = request.headers.get(hdrs.IF_NONE_MATCH)
     if match is not None and found.etag in match:
         return web.Response(status=304, headers=found.not_modified)
@@ -188,9 +222,9 @@ async def download(request: web.Request) -> web.StreamResponse:
     pid = photo_id(request)
     source = await state_of(request).services.client.preview_source(guest, pid, "download")
     name = source.filename if access.show_filenames else f"photo-{str(pid)[:8]}.jpg"
-    data = await asyncio.to_thread(source.library_path.read_bytes)
-    if data[:2] != b"\xff\xd8":  # not a JPEG (a RAW): hand out the large preview instead
-        path = await request.app[STORE].preview(source, LOUPE, None)
+    data = await asyncio.to_thread(_original, source.library_path)
+    if data[:2] != b"\xff\xd8":  # a RAW, or a studio server without the original: the loupe preview
+        path = await request.app[STORE].preview(source, LOUPE, None, guest)
         data = await asyncio.to_thread(path.read_bytes)
         name = name.rsplit(".", 1)[0] + ".jpg"
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "photo.jpg"
@@ -202,3 +236,11 @@ async def download(request: web.Request) -> web.StreamResponse:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def _original(path: Path) -> bytes:
+    """The original's bytes; none where it is not kept (a studio server keeps previews only)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
