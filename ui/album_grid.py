@@ -225,6 +225,10 @@ class AlbumGrid(QWidget):
             lambda text, _: (self.message.emit(text), whole_album()),
         )
 
+    def _show_first_screen(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
+        if album_id == self.album_id and self.model.rowCount() == 0:
+            self._show_rows(album_id, rows)
+
     def _show_rows(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
         if album_id != self.album_id:
             return
