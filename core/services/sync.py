@@ -285,6 +285,12 @@ class SyncService:
                 "gone": gone,
             }
 
+    async def newest(self, actor: Actor) -> int:
+        """The number of the studio's newest change (0: none yet)."""
+        async with self.ctx.call(actor, "sync.newest", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            return (await heads(call.session)).get(actor.tenant_id, (0, 0))[0]
+
     async def changes(self, actor: Actor, after: int, limit: int = CHANGES_LIMIT) -> dict[str, Any]:
         """The studio's journal entries after `after`, and the current rows of what they touch
         (everything, when entries a desktop has not seen were compacted away)."""

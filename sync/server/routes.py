@@ -14,6 +14,8 @@ raises an HTTP error itself). Every answer is JSON; bad input gets a 4xx with a 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Authenticate = Callable[[web.Request], Awaitable[Actor]]
 MAX_BATCH = 500
+LONGEST_WAIT_S = 55.0  # below the usual 60 s idle timeout of proxies in front
 MAX_BODY = 16 * 1024 * 1024
 
 
@@ -98,6 +101,29 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
             raise Invalid("after and limit are whole numbers.") from None
         return web.json_response(await services.sync.changes(actor, after, limit))
 
+    async def newer(request: web.Request, actor: Actor) -> web.Response:
+        """GET /api/v1/changes/newer?after=N&timeout=S: answers as soon as the studio has a change
+        after N (or after S seconds, at most 55), so a desktop pulls a client's pick or a
+        colleague's move the moment it is made instead of at its next round."""
+        try:
+            after = int(request.query.get("after", "0"))
+            timeout = min(float(request.query.get("timeout", "25")), LONGEST_WAIT_S)
+        except ValueError:
+            raise Invalid("after is a whole number and timeout a number of seconds.") from None
+        if after < 0 or not timeout >= 0:
+            raise Invalid("after is 0 or more and timeout a number of seconds.")
+        # Listening first, then looking: a change made in between is heard, not missed.
+        with services.events.subscription(actor.tenant_id) as heard:
+            newest = await services.sync.newest(actor)
+            if newest <= after:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        async for event in heard:
+                            if event.seq is not None and event.seq > after:
+                                newest = event.seq
+                                break
+        return web.json_response({"newest": newest})
+
     async def missing(request: web.Request, actor: Actor) -> web.Response:
         body = await _json_body(request)
         wanted = body.get("previews") if isinstance(body, dict) else None
@@ -118,6 +144,7 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
 
     app.router.add_post("/api/v1/commands", handler(push))
     app.router.add_get("/api/v1/changes", handler(pull))
+    app.router.add_get("/api/v1/changes/newer", handler(newer))
     app.router.add_post("/api/v1/previews/missing", handler(missing))
     app.router.add_put("/api/v1/previews/{hash}", handler(put_preview))
 
