@@ -30,6 +30,7 @@ class Waiting:
     key: str
     action: str
     args: dict[str, Any]
+    made_at: datetime
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class ReplicaService:
                 .order_by(OutboxCommand.position)
                 .limit(limit)
             )
-            return [Waiting(str(r.key), r.action, dict(r.args)) for r in rows]
+            return [Waiting(str(r.key), r.action, dict(r.args), r.created_at) for r in rows]
 
     async def answered(self, answers: list[dict[str, Any]]) -> int:
         """The server's answers: applied commands leave the outbox, refused ones stay as

@@ -174,7 +174,15 @@ class SyncClient:
             body = {
                 # What this desktop knew of the studio: a conflict names who acted since.
                 "seen": await self.services.replica.pulled_seq(),
-                "commands": [{"key": c.key, "action": c.action, "args": c.args} for c in batch],
+                "commands": [
+                    {
+                        "key": c.key,
+                        "action": c.action,
+                        "args": c.args,
+                        "made_at": c.made_at.isoformat(),
+                    }
+                    for c in batch
+                ],
             }
             answer = await self._call("POST", "/api/v1/commands", json=body)
             conflicts += await self.services.replica.answered(answer["answers"])

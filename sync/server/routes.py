@@ -18,14 +18,17 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from aiohttp import web
 
 from core.errors import Invalid, NotFound, NotPermitted, PhotoFlowError
 from core.policies import Actor
 from core.services import Services
+from sync.server.metrics import set_sync_queue
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,40 @@ def _status(exc: PhotoFlowError) -> int:
     if isinstance(exc, Invalid):
         return 400
     return 409
+
+
+class Replaying:
+    """The batches being replayed in this process, for /metrics: how many commands wait, and the
+    sync's lag: how long before its arrival the oldest command of the latest batch was made on
+    its desktop (a desktop back from a day offline shows a day)."""
+
+    batches: ClassVar[dict[int, int]] = {}
+    lag_s: ClassVar[float] = 0.0
+
+    def __init__(self, commands: list[dict[str, Any]]) -> None:
+        now = time.time()
+        made = [m for m in (_made_at(c.get("made_at")) for c in commands) if m is not None]
+        Replaying.lag_s = max(0.0, now - min(made)) if made else 0.0
+        Replaying.batches[id(self)] = len(commands)
+        self._tell()
+
+    def done(self) -> None:
+        Replaying.batches.pop(id(self), None)
+        self._tell()
+
+    @staticmethod
+    def _tell() -> None:
+        set_sync_queue(sum(Replaying.batches.values()), Replaying.lag_s)
+
+
+def _made_at(value: Any) -> float | None:
+    """When a command was made on its desktop (ISO 8601), as a POSIX time; None if unsaid."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
 
 
 def add_sync_routes(app: web.Application, services: Services, authenticate: Authenticate) -> None:
@@ -88,9 +125,13 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
         seen = body.get("seen")
         if seen is not None and (not isinstance(seen, int) or seen < 0):
             raise Invalid("seen is the last change the desktop pulled: a whole number.")
-        answers = await services.sync.replay_batch(
-            actor, [(c["key"], c["action"], c["args"]) for c in commands], seen
-        )
+        replaying = Replaying(commands)
+        try:
+            answers = await services.sync.replay_batch(
+                actor, [(c["key"], c["action"], c["args"]) for c in commands], seen
+            )
+        finally:
+            replaying.done()
         return web.json_response({"answers": [a.as_json() for a in answers]})
 
     async def pull(request: web.Request, actor: Actor) -> web.Response:

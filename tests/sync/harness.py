@@ -91,3 +91,8 @@ async def open_desktop(
     await client.connect()
     await client.sync_once()
     return Desktop(services, client, email)
+
+
+async def device_token(server_url: str, email: str, device: str = "script") -> str:
+    """Sign `email` in to the server as a desktop does; its new device token."""
+    return (await StudioServer(server_url).sign_in(email, PASSWORD, device)).token
