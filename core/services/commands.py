@@ -85,6 +85,11 @@ COMMANDS: dict[str, Command] = {
     "photo.select": lambda s, a, x: s.photos.select(
         a, _id(x, "album"), str(_id(x, "photo")), bool(x.get("selected"))
     ),
+    "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
+    "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),
+    "link.unlock": lambda s, a, x: s.links.unlock(
+        a, _id(x, "link"), x.get("guest") if isinstance(x.get("guest"), str) else None
+    ),
 }
 
 # What a refused command was, in the words of the sentence that tells the user.
@@ -101,4 +106,7 @@ WHAT: dict[str, str] = {
     "photo.flag": "pick or reject",
     "photo.label": "colour label",
     "photo.select": "selection change",
+    "link.create": "new client link",
+    "link.revoke": "revoke of a client link",
+    "link.unlock": "reopening of a sent selection",
 }
