@@ -145,8 +145,14 @@ def _sent_row(s: SentSelection) -> dict[str, Any]:
 async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[str, Any]) -> None:
     """A pull's links, then its feedback rows in place of this catalog's rows of the same
     photos and albums (rows of photos or links this catalog does not have are left out)."""
-    albums_here = set(await session.scalars(select(Album.id)))
-    for row in changes.get("links") or []:
+    links = changes.get("links") or []
+    wanted_albums = {uuid.UUID(row["album_id"]) for row in links}
+    albums_here = set(
+        await session.scalars(select(Album.id).where(Album.id.in_(wanted_albums)))
+        if wanted_albums
+        else []
+    )
+    for row in links:
         album_id = uuid.UUID(row["album_id"])
         if album_id not in albums_here:
             continue
@@ -170,7 +176,9 @@ async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[s
     rows = payload.get("rows") or []
     wanted = {uuid.UUID(r["photo_id"]) for r in rows}
     photos_here = set(await session.scalars(select(Photo.id).where(Photo.id.in_(wanted))))
-    links_here = set(await session.scalars(select(ShareLink.id)))
+    sent = payload.get("sent") or []
+    named = {uuid.UUID(r["link_id"]) for r in [*rows, *sent] if r.get("link_id")}
+    links_here = set(await session.scalars(select(ShareLink.id).where(ShareLink.id.in_(named))))
     users_here = set(await session.scalars(select(User.id)))
     for r in rows:
         link_id, user_id = _uuid(r.get("link_id")), _uuid(r.get("user_id"))
@@ -191,7 +199,7 @@ async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[s
             if r.get(name) or name != "created_at":
                 setattr(fb, name, _time(r.get(name)))
         session.add(fb)
-    for r in payload.get("sent") or []:
+    for r in sent:
         if uuid.UUID(r["link_id"]) not in links_here:
             continue
         session.add(
