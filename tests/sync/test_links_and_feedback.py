@@ -147,3 +147,46 @@ async def test_link_commands_apply_once_and_a_revoke_of_an_unknown_link_is_expla
     )
     assert stray.outcome == "refused"
     assert stray.message is not None and "revoke of a client link was not applied" in stray.message
+
+
+async def test_a_sent_selection_reaches_the_desktop_and_the_desktop_reopens_it(
+    server, desktops, photos_dir: Path, tmp_path: Path
+) -> None:
+    pia = await desktops("pia", "pia@lumen.test")
+    me = await pia.actor()
+    s = pia.services
+    album = await s.albums.create(me, "Lee Family")
+    await s.imports.run(me, album.id, [shoot(photos_dir, tmp_path / "card")])
+    await s.albums.advance(me, album.id)
+    await s.albums.advance(me, album.id)
+    made = await s.links.create(me, album.id, pin=PIN)
+    await pia.client.sync_once()
+
+    visitor = Visitor(server.url)
+    try:
+        gallery = await visitor.enter(made.token, "Dana")
+        first = gallery["photos"][0]["id"]
+        assert (await visitor.api(f"/api/photos/{first}/pick", {"picked": True})).status == 200
+        assert (await visitor.api("/api/submit", {})).status == 200
+        await pia.client.sync_once()
+        rows = {str(r.id): r for r in await s.photos.list(me, album.id)}
+        assert rows[first].selected and rows[first].client_picks == 1
+        [link] = await s.links.list(me, album.id)
+        assert link.sent_by == ("Dana",) and link.submitted_at is not None
+
+        # Sent: the portal keeps the picks as they are until the studio reopens them.
+        r = await visitor.api(f"/api/photos/{first}/pick", {"picked": False})
+        assert r.status == 409
+        reopened = await s.links.unlock(me, made.id)
+        assert reopened.guests == ("Dana",)
+        await pia.client.sync_once()
+        assert not (await s.replica.status()).conflicts
+        r = await visitor.api(f"/api/photos/{first}/pick", {"picked": False})
+        assert r.status == 200, await r.text()
+        await pia.client.sync_once()
+        [link] = await s.links.list(me, album.id)
+        assert link.sent_by == ()
+        rows = {str(r.id): r for r in await s.photos.list(me, album.id)}
+        assert rows[first].client_picks == 0
+    finally:
+        await visitor.close()
