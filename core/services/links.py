@@ -334,8 +334,9 @@ class LinkService:
                 raise Invalid(f"Link {str(link.id)[:8]} no longer works; publish a new one.")
             if link.token_sealed is None:
                 raise Invalid(
-                    f"Link {str(link.id)[:8]} was made before links could be shown again; "
-                    "revoke it and publish a new one."
+                    f"Link {str(link.id)[:8]} was published on another computer of the studio, "
+                    "or before links could be shown again; only where it was made can it be "
+                    "shown. Revoke it and publish a new one here."
                 )
             try:
                 token = self.seal.open(link.id, link.token_sealed)

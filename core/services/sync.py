@@ -288,7 +288,8 @@ class SyncService:
 
     async def changes(self, actor: Actor, after: int, limit: int = CHANGES_LIMIT) -> dict[str, Any]:
         """The studio's journal entries after `after`, and the current rows of what they touch
-        (everything, when entries a desktop has not seen were compacted away)."""
+        (everything, when entries a desktop has not seen were compacted away): albums, photos,
+        client links and what clients said (see sync_feedback)."""
         if after < 0 or not 1 <= limit <= 10_000:
             raise Invalid("Ask for changes after a sequence number of 0 or more, 1 to 10000.")
         async with self.ctx.call(actor, "sync.changes", audit=False) as call:
