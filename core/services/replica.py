@@ -18,6 +18,7 @@ from core.errors import Invalid
 from core.events import Event
 from core.ingest.matching import unique_stem
 from core.services.context import Call, ServiceContext
+from core.services.sync_feedback import put_feedback
 from core.services.sync_rows import fill_album, fill_photo
 
 MARK = "server"
@@ -135,6 +136,8 @@ class ReplicaService:
             if gone:
                 await session.execute(delete(Photo).where(Photo.id.in_(gone)))
                 await session.execute(delete(Album).where(Album.id.in_(gone)))
+            if call.tenant_id is not None:
+                await put_feedback(session, call.tenant_id, changes)
             entries = changes.get("entries") or []
             for e in entries:
                 if call.tenant_id is None or e["kind"] not in Change._value2member_map_:
