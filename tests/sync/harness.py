@@ -43,7 +43,8 @@ async def seed_studio(services: Services) -> None:
     owner = await services.users.actor_for("owner@lumen.test")
     for email, role, name in STAFF:
         await services.users.add(owner, email, role, name)
-    for email, role, _ in STAFF:  # each sets a password with the code an admin gave them
+    staff = [(owner.email, owner.role), *((email, role) for email, role, _ in STAFF)]
+    for email, role in staff:  # each sets a password with the code an admin gave them
         invitation = await services.staff.invite(owner, email, role)
         await services.staff.accept(invitation.code, PASSWORD)
 
