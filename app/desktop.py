@@ -164,7 +164,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     studio.jobs.run(services.imports.warm())
     # Previews an import could not finish before the app last closed (or was killed).
     studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
-    syncing = await _start_sync(services, window)
+    syncing = await _start_sync(services, window, device_admin)
     try:
         if opened is not None:
             opened(window, portal)
@@ -191,17 +191,14 @@ async def _run_window(  # type: ignore[no-untyped-def]
     return 0
 
 
-async def _start_sync(services, window):  # type: ignore[no-untyped-def]
-    """Sync with the studio server, when this desktop has one. Until the server's sign-in keeps
-    the address and device token in the keyring, they come from PHOTOFLOW_SERVER_URL and
-    PHOTOFLOW_DEVICE_TOKEN."""
-    url = os.environ.get("PHOTOFLOW_SERVER_URL")
-    token = os.environ.get("PHOTOFLOW_DEVICE_TOKEN")
-    if not url or not token:
+async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]
+    """Sync with the studio server this desktop signed in to (`photoflow connect`: its address
+    and device token in the keyring), when it has one."""
+    if server is None or not server.token:
         return None
     from sync.client.client import SyncClient
 
-    client = SyncClient(url, token, services)
+    client = SyncClient(server.url, server.token, services)
     await client.connect()
     client.on_state(lambda state: window.show_sync(state.words))
     return client, asyncio.ensure_future(client.run())

@@ -85,6 +85,18 @@ COMMANDS: dict[str, Command] = {
     "photo.select": lambda s, a, x: s.photos.select(
         a, _id(x, "album"), str(_id(x, "photo")), bool(x.get("selected"))
     ),
+    "photo.decide": lambda s, a, x: s.photos.decide(
+        a,
+        _id(x, "album"),
+        str(_id(x, "photo")),
+        bool(x.get("approve")),
+        x.get("note") if isinstance(x.get("note"), str) else None,
+    ),
+    "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
+    "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),
+    "link.unlock": lambda s, a, x: s.links.unlock(
+        a, _id(x, "link"), x.get("guest") if isinstance(x.get("guest"), str) else None
+    ),
 }
 
 # What a refused command was, in the words of the sentence that tells the user.
@@ -101,4 +113,8 @@ WHAT: dict[str, str] = {
     "photo.flag": "pick or reject",
     "photo.label": "colour label",
     "photo.select": "selection change",
+    "photo.decide": "approval or change request",
+    "link.create": "new client link",
+    "link.revoke": "revoke of a client link",
+    "link.unlock": "reopening of a sent selection",
 }

@@ -15,6 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,6 +161,50 @@ class PickList:
         return "\n".join(self.filenames)
 
 
+LINK_FIELDS = ("token_hash", "pin_hash", "max_select", "allow_download", "show_filenames")
+LINK_FIELDS += ("watermark", "guest_name")
+LINK_TIMES = ("expires_at", "revoked_at", "submitted_at")
+
+
+def link_args(link: ShareLink) -> dict[str, Any]:
+    """A link as JSON, for a studio server or a desktop: never its token, nor its seal."""
+    row: dict[str, Any] = {name: getattr(link, name) for name in LINK_FIELDS}
+    row.update({name: _iso(getattr(link, name)) for name in LINK_TIMES})
+    row["link"] = str(link.id)
+    return row
+
+
+def fill_link(link: ShareLink, row: dict[str, Any]) -> None:
+    """The fields `link_args` carries, back onto a link (its seal, if any, stays)."""
+    try:
+        link.id = uuid.UUID(str(row["link"]))
+        for name in LINK_FIELDS:
+            setattr(link, name, row.get(name))
+        for name in LINK_TIMES:
+            value = row.get(name)
+            setattr(link, name, datetime.fromisoformat(value) if value else None)
+    except (KeyError, ValueError, TypeError):
+        raise Invalid("A link needs its id, and its times as ISO dates.") from None
+    if not isinstance(link.token_hash, str) or len(link.token_hash) != 64:
+        raise Invalid("A link needs the SHA-256 of its token.")
+    if link.pin_hash is not None and (
+        not isinstance(link.pin_hash, str) or "$" not in link.pin_hash
+    ):
+        raise Invalid("A link's PIN travels as its scrypt hash.")
+    if link.guest_name is not None:
+        link.guest_name = " ".join(str(link.guest_name).split())[:200] or None
+    for name in ("allow_download", "show_filenames", "watermark"):
+        setattr(link, name, bool(getattr(link, name)))
+    if link.max_select is not None and (
+        not isinstance(link.max_select, int) or link.max_select < 1
+    ):
+        raise Invalid("The selection limit must be at least 1.")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/g/{token}"
 
@@ -224,9 +269,28 @@ class LinkService:
                 guest=guest,
             )
             call.emit(Change.LINK_CREATED, link_id=str(link.id))
+            # The studio server gets the link as it is here, found by the same token's hash, so
+            # the address shown here opens the server's portal too; the token never travels.
+            call.command("link.create", album=album.id, **link_args(link))
             return PublishedLink(
                 LinkView.of(link, album.name), token, link_url(settings.portal_base_url, token)
             )
+
+    async def copy(self, actor: Actor, album_ref: str | uuid.UUID, row: dict[str, Any]) -> LinkView:
+        """A link published on a desktop, kept here as it is there (same id, same token's hash,
+        PIN hash and expiry): the address the desktop shows opens this portal too."""
+        async with self.ctx.call(actor, "link.create") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            album = await find_album(call.session, actor, album_ref)
+            link = ShareLink(tenant_id=actor.tenant_id, album_id=album.id, created_by=actor.user_id)
+            fill_link(link, row)
+            call.session.add(link)
+            await call.session.flush()
+            call.on("link", link.id, f"{album.name} link {str(link.id)[:8]}")
+            call.album_id = album.id
+            call.detail.update(pin=link.pin_hash is not None, guest=link.guest_name, copy=True)
+            call.emit(Change.LINK_CREATED, link_id=str(link.id))
+            return LinkView.of(link, album.name)
 
     async def list(self, actor: Actor, album_ref: str | uuid.UUID) -> list[LinkView]:
         async with self.ctx.call(actor, "link.list", audit=False) as call:
@@ -256,6 +320,7 @@ class LinkService:
             if link.revoked_at is None:
                 link.revoked_at = utcnow()
             call.emit(Change.LINK_REVOKED, link_id=str(link.id))
+            call.command("link.revoke", link=link.id)
             return LinkView.of(link, name)
 
     async def show(self, actor: Actor, link_ref: str | uuid.UUID) -> PublishedLink:
@@ -269,8 +334,9 @@ class LinkService:
                 raise Invalid(f"Link {str(link.id)[:8]} no longer works; publish a new one.")
             if link.token_sealed is None:
                 raise Invalid(
-                    f"Link {str(link.id)[:8]} was made before links could be shown again; "
-                    "revoke it and publish a new one."
+                    f"Link {str(link.id)[:8]} was published on another computer of the studio, "
+                    "or before links could be shown again; only where it was made can it be "
+                    "shown. Revoke it and publish a new one here."
                 )
             try:
                 token = self.seal.open(link.id, link.token_sealed)
@@ -309,6 +375,7 @@ class LinkService:
             guests = sorted({s.guest_name for s in sendings})
             call.detail["guests"] = guests
             call.emit(Change.SELECTION_UNLOCKED, link_id=str(link.id), guests=guests)
+            call.command("link.unlock", link=link.id, guest=guest)
             return Reopened(LinkView.of(link, name), tuple(guests))
 
     async def picks(self, actor: Actor, album_ref: str | uuid.UUID) -> PickList:

@@ -368,6 +368,9 @@ class PhotoService:
                 call.detail["note"] = note
             kind = "approval" if approve else "change_request"
             await record_decision(call, album, photo, actor, kind, note)
+            # On a connected desktop the decision goes to the studio server too: the server's
+            # feedback rows of this photo come back in every pull and replace the ones here.
+            call.command("photo.decide", album=album.id, photo=photo.id, approve=approve, note=note)
             return Marks(
                 photo.id, photo.filename, photo.stars, photo.flag, photo.label, photo.selected
             )

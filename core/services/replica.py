@@ -18,6 +18,7 @@ from core.errors import Invalid
 from core.events import Event
 from core.ingest.matching import unique_stem
 from core.services.context import Call, ServiceContext
+from core.services.sync_feedback import put_feedback
 from core.services.sync_rows import fill_album, fill_photo
 
 MARK = "server"
@@ -30,6 +31,7 @@ class Waiting:
     key: str
     action: str
     args: dict[str, Any]
+    made_at: datetime
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class ReplicaService:
                 .order_by(OutboxCommand.position)
                 .limit(limit)
             )
-            return [Waiting(str(r.key), r.action, dict(r.args)) for r in rows]
+            return [Waiting(str(r.key), r.action, dict(r.args), r.created_at) for r in rows]
 
     async def answered(self, answers: list[dict[str, Any]]) -> int:
         """The server's answers: applied commands leave the outbox, refused ones stay as
@@ -134,6 +136,8 @@ class ReplicaService:
             if gone:
                 await session.execute(delete(Photo).where(Photo.id.in_(gone)))
                 await session.execute(delete(Album).where(Album.id.in_(gone)))
+            if call.tenant_id is not None:
+                await put_feedback(session, call.tenant_id, changes)
             entries = changes.get("entries") or []
             for e in entries:
                 if call.tenant_id is None or e["kind"] not in Change._value2member_map_:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.audit_words import describe
 from core.catalog import (
@@ -33,6 +33,7 @@ from core.journal.store import entries_after, heads
 from core.policies import Actor, Guest, Permission, require
 from core.services.commands import COMMANDS, WHAT
 from core.services.context import REPLAYING, Replay, ServiceContext
+from core.services.sync_feedback import albums_to_resend, feedback_payload
 from core.services.sync_rows import album_row, photo_row, studio_row, user_row
 
 if TYPE_CHECKING:
@@ -285,9 +286,16 @@ class SyncService:
                 "gone": gone,
             }
 
+    async def newest(self, actor: Actor) -> int:
+        """The number of the studio's newest change (0: none yet)."""
+        async with self.ctx.call(actor, "sync.newest", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            return (await heads(call.session)).get(actor.tenant_id, (0, 0))[0]
+
     async def changes(self, actor: Actor, after: int, limit: int = CHANGES_LIMIT) -> dict[str, Any]:
         """The studio's journal entries after `after`, and the current rows of what they touch
-        (everything, when entries a desktop has not seen were compacted away)."""
+        (everything, when entries a desktop has not seen were compacted away): albums, photos,
+        client links and what clients said (see sync_feedback)."""
         if after < 0 or not 1 <= limit <= 10_000:
             raise Invalid("Ask for changes after a sequence number of 0 or more, 1 to 10000.")
         async with self.ctx.call(actor, "sync.changes", audit=False) as call:
@@ -298,13 +306,15 @@ class SyncService:
             events = await entries_after(session, tenant, max(after, compacted), limit=limit)
             album_ids = {e.album_id for e in events if e.album_id is not None}
             photo_ids = {e.photo_id for e in events if e.photo_id is not None}
+            whole = albums_to_resend(events)  # a sent selection changes its album's photos
             albums = select(Album).where(Album.tenant_id == tenant)
             photos = select(Photo).where(Photo.tenant_id == tenant)
             if not reset:
                 albums = albums.where(Album.id.in_(album_ids))
-                photos = photos.where(Photo.id.in_(photo_ids))
+                photos = photos.where(or_(Photo.id.in_(photo_ids), Photo.album_id.in_(whole)))
             album_rows = list(await session.scalars(albums)) if reset or album_ids else []
-            photo_rows = list(await session.scalars(photos)) if reset or photo_ids else []
+            wanted = reset or photo_ids or whole
+            photo_rows = list(await session.scalars(photos)) if wanted else []
             found = {a.id for a in album_rows} | {p.id for p in photo_rows}
             out: dict[str, Any] = {
                 "entries": [
@@ -325,6 +335,7 @@ class SyncService:
                 "newest": newest,
                 "next": events[-1].seq if events else max(after, compacted),
                 "reset": reset,
+                **await feedback_payload(session, tenant, events, reset),
             }
             if after == 0 or reset or any(e.kind in _PEOPLE for e in events):
                 studio = await session.get(Tenant, tenant)

@@ -27,6 +27,7 @@ PULL_LIMIT = 1000
 # A round that moved nothing looks for new previews, and writes down the time of the last sync,
 # at most this often: a quiet desktop's round is two small reads and one request.
 QUIET_CHECKS = 30.0
+HEAR_WAIT_S = 25  # how long one wait for the studio's next change may last on the server
 
 
 class ServerAway(Exception):
@@ -107,6 +108,7 @@ class SyncClient:
         """Sync until stopped; while the server is away, wait longer each time (with jitter)."""
         pause = self.interval
         self._stopping = False
+        hearing = asyncio.create_task(self._hear(), name="sync-hear")
         try:
             while not self._stopping:
                 try:
@@ -121,7 +123,33 @@ class SyncClient:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), pause)
         finally:
+            hearing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hearing
             await self.close()
+
+    async def _hear(self) -> None:
+        """Wait on the server for the studio's next change and sync the moment it comes (a
+        client's pick, a colleague's move), not at the next round. Quiet while the server is
+        away: the rounds find out when it is back."""
+        heard, pause = 0, self.interval
+        while not self._stopping:
+            after = max(await self.services.replica.pulled_seq(), heard)
+            try:
+                answer = await self._call(
+                    "GET",
+                    "/api/v1/changes/newer",
+                    params={"after": after, "timeout": HEAR_WAIT_S},
+                )
+            except ServerAway:
+                await asyncio.sleep(pause)
+                pause = min(self.max_pause, pause * 2)
+                continue
+            pause = self.interval
+            newest = int(answer.get("newest", 0))
+            if newest > after:
+                heard = newest
+                self.nudge()
 
     async def sync_once(self) -> int:
         """Push everything waiting, then pull until up to date, then send new previews.
@@ -146,7 +174,15 @@ class SyncClient:
             body = {
                 # What this desktop knew of the studio: a conflict names who acted since.
                 "seen": await self.services.replica.pulled_seq(),
-                "commands": [{"key": c.key, "action": c.action, "args": c.args} for c in batch],
+                "commands": [
+                    {
+                        "key": c.key,
+                        "action": c.action,
+                        "args": c.args,
+                        "made_at": c.made_at.isoformat(),
+                    }
+                    for c in batch
+                ],
             }
             answer = await self._call("POST", "/api/v1/commands", json=body)
             conflicts += await self.services.replica.answered(answer["answers"])

@@ -14,7 +14,7 @@ SYNC_QUEUE = Gauge(
 )
 SYNC_LAG = Gauge(
     "photoflow_sync_lag_seconds",
-    "Age of the oldest command waiting to be applied (0 when none waits)",
+    "How long before it reached the server the oldest command of the latest batch was made",
 )
 
 

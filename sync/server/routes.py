@@ -14,21 +14,27 @@ raises an HTTP error itself). Every answer is JSON; bad input gets a 4xx with a 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from aiohttp import web
 
 from core.errors import Invalid, NotFound, NotPermitted, PhotoFlowError
 from core.policies import Actor
 from core.services import Services
+from sync.server.metrics import set_sync_queue
 
 log = logging.getLogger(__name__)
 
 Authenticate = Callable[[web.Request], Awaitable[Actor]]
 MAX_BATCH = 500
+LONGEST_WAIT_S = 55.0  # below the usual 60 s idle timeout of proxies in front
 MAX_BODY = 16 * 1024 * 1024
 
 
@@ -44,6 +50,40 @@ def _status(exc: PhotoFlowError) -> int:
     if isinstance(exc, Invalid):
         return 400
     return 409
+
+
+class Replaying:
+    """The batches being replayed in this process, for /metrics: how many commands wait, and the
+    sync's lag: how long before its arrival the oldest command of the latest batch was made on
+    its desktop (a desktop back from a day offline shows a day)."""
+
+    batches: ClassVar[dict[int, int]] = {}
+    lag_s: ClassVar[float] = 0.0
+
+    def __init__(self, commands: list[dict[str, Any]]) -> None:
+        now = time.time()
+        made = [m for m in (_made_at(c.get("made_at")) for c in commands) if m is not None]
+        Replaying.lag_s = max(0.0, now - min(made)) if made else 0.0
+        Replaying.batches[id(self)] = len(commands)
+        self._tell()
+
+    def done(self) -> None:
+        Replaying.batches.pop(id(self), None)
+        self._tell()
+
+    @staticmethod
+    def _tell() -> None:
+        set_sync_queue(sum(Replaying.batches.values()), Replaying.lag_s)
+
+
+def _made_at(value: Any) -> float | None:
+    """When a command was made on its desktop (ISO 8601), as a POSIX time; None if unsaid."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
 
 
 def add_sync_routes(app: web.Application, services: Services, authenticate: Authenticate) -> None:
@@ -85,9 +125,13 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
         seen = body.get("seen")
         if seen is not None and (not isinstance(seen, int) or seen < 0):
             raise Invalid("seen is the last change the desktop pulled: a whole number.")
-        answers = await services.sync.replay_batch(
-            actor, [(c["key"], c["action"], c["args"]) for c in commands], seen
-        )
+        replaying = Replaying(commands)
+        try:
+            answers = await services.sync.replay_batch(
+                actor, [(c["key"], c["action"], c["args"]) for c in commands], seen
+            )
+        finally:
+            replaying.done()
         return web.json_response({"answers": [a.as_json() for a in answers]})
 
     async def pull(request: web.Request, actor: Actor) -> web.Response:
@@ -97,6 +141,29 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
         except ValueError:
             raise Invalid("after and limit are whole numbers.") from None
         return web.json_response(await services.sync.changes(actor, after, limit))
+
+    async def newer(request: web.Request, actor: Actor) -> web.Response:
+        """GET /api/v1/changes/newer?after=N&timeout=S: answers as soon as the studio has a change
+        after N (or after S seconds, at most 55), so a desktop pulls a client's pick or a
+        colleague's move the moment it is made instead of at its next round."""
+        try:
+            after = int(request.query.get("after", "0"))
+            timeout = min(float(request.query.get("timeout", "25")), LONGEST_WAIT_S)
+        except ValueError:
+            raise Invalid("after is a whole number and timeout a number of seconds.") from None
+        if after < 0 or not timeout >= 0:
+            raise Invalid("after is 0 or more and timeout a number of seconds.")
+        # Listening first, then looking: a change made in between is heard, not missed.
+        with services.events.subscription(actor.tenant_id) as heard:
+            newest = await services.sync.newest(actor)
+            if newest <= after:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        async for event in heard:
+                            if event.seq is not None and event.seq > after:
+                                newest = event.seq
+                                break
+        return web.json_response({"newest": newest})
 
     async def missing(request: web.Request, actor: Actor) -> web.Response:
         body = await _json_body(request)
@@ -118,6 +185,7 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
 
     app.router.add_post("/api/v1/commands", handler(push))
     app.router.add_get("/api/v1/changes", handler(pull))
+    app.router.add_get("/api/v1/changes/newer", handler(newer))
     app.router.add_post("/api/v1/previews/missing", handler(missing))
     app.router.add_put("/api/v1/previews/{hash}", handler(put_preview))
 

@@ -31,9 +31,18 @@ HOST = "127.0.0.1"
 
 
 def fleet_argv(database_url: str, home: Path, port: int) -> list[str]:
-    """One process of the fleet. `photoflow server --db URL --home DIR --host H --port P` will
-    mount the same portal: then this is the one line to change."""
-    return ["portal", "--host", HOST, "--port", str(port)]
+    """One process of the fleet: the studio server, which serves the portal with the sync API."""
+    return [
+        "server",
+        "--db",
+        database_url,
+        "--home",
+        str(home),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
 
 
 @dataclass

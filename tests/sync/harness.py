@@ -43,7 +43,8 @@ async def seed_studio(services: Services) -> None:
     owner = await services.users.actor_for("owner@lumen.test")
     for email, role, name in STAFF:
         await services.users.add(owner, email, role, name)
-    for email, role, _ in STAFF:  # each sets a password with the code an admin gave them
+    staff = [(owner.email, owner.role), *((email, role) for email, role, _ in STAFF)]
+    for email, role in staff:  # each sets a password with the code an admin gave them
         invitation = await services.staff.invite(owner, email, role)
         await services.staff.accept(invitation.code, PASSWORD)
 
@@ -91,3 +92,8 @@ async def open_desktop(
     await client.connect()
     await client.sync_once()
     return Desktop(services, client, email)
+
+
+async def device_token(server_url: str, email: str, device: str = "script") -> str:
+    """Sign `email` in to the server as a desktop does; its new device token."""
+    return (await StudioServer(server_url).sign_in(email, PASSWORD, device)).token

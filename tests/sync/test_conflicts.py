@@ -10,6 +10,7 @@ import aiohttp
 from core.workflow import Stage
 from tests.integration.cli import photoflow
 from tests.sync.catalogs import catalog, shoot
+from tests.sync.harness import device_token
 
 
 async def test_a_selection_after_anas_stage_move_is_a_conflict_in_plain_words(
@@ -76,7 +77,7 @@ async def test_an_editor_cannot_cull_through_sync_whatever_the_desktop_sends(
         "commands": [{"key": command.key, "action": command.action, "args": command.args}],
     }
     async with (
-        aiohttp.ClientSession(headers={"Authorization": "Bearer ed@lumen.test"}) as http,
+        aiohttp.ClientSession(headers=await _bearer(server, "ed@lumen.test")) as http,
         http.post(server.url + "/api/v1/commands", json=body) as response,
     ):
         [answer] = (await response.json())["answers"]
@@ -88,7 +89,7 @@ async def test_an_editor_cannot_cull_through_sync_whatever_the_desktop_sends(
 
 
 async def test_bad_requests_get_a_sentence_not_a_trace(server) -> None:
-    headers = {"Authorization": "Bearer pia@lumen.test"}
+    headers = await _bearer(server, "pia@lumen.test")
     async with aiohttp.ClientSession(headers=headers) as http:
         for method, path, kw in [
             ("POST", "/api/v1/commands", {"data": b"not json"}),
@@ -113,3 +114,7 @@ async def test_bad_requests_get_a_sentence_not_a_trace(server) -> None:
         http.get(server.url + "/api/v1/changes") as response,
     ):
         assert response.status == 401
+
+
+async def _bearer(server, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {await device_token(server.url, email)}"}

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
+
+import aiohttp
 
 from tests.sync.catalogs import catalog, shoot
 
@@ -32,6 +35,7 @@ async def test_edits_queue_offline_and_replay_in_order_when_the_server_returns(
     running = asyncio.create_task(pia.client.run())
     try:
         await server.stop()
+        first_edit = time.time()
         for stars in (1, 2, 3, 4, 5):
             await pia.services.photos.rate(me, album.id, str(photo.id), stars)
         await pia.services.albums.rename(me, album.id, "Garcia Christening")
@@ -45,7 +49,7 @@ async def test_edits_queue_offline_and_replay_in_order_when_the_server_returns(
         assert (await pia.services.replica.status()).waiting == 7
 
         await server.start(server.port)
-        reconnected = time.monotonic()
+        reconnected, back = time.monotonic(), time.time()
 
         async def drained() -> bool:
             return bool(seen) and seen[-1] == "synced"
@@ -62,3 +66,16 @@ async def test_edits_queue_offline_and_replay_in_order_when_the_server_returns(
     assert await catalog(server.services, owner) == await catalog(pia.services, me)
     assert (await server.services.albums.show(owner, album.id)).name == "Garcia Family Christening"
     assert (await pia.services.replica.status()).waiting == 0
+
+    # The server's /metrics: nothing left to replay, and the lag of what arrived is at least how
+    # long the desktop was cut off.
+    async with aiohttp.ClientSession() as http, http.get(f"{server.url}/metrics") as r:
+        figures = await r.text()
+    assert _figure(figures, "photoflow_sync_queue_commands") == 0
+    assert back - first_edit <= _figure(figures, "photoflow_sync_lag_seconds") < 60
+
+
+def _figure(text: str, name: str) -> float:
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert found is not None, f"{name} is not in /metrics"
+    return float(found.group(1))

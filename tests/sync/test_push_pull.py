@@ -60,3 +60,31 @@ async def test_a_photographers_day_reaches_the_server_and_the_other_desktop(
     assert event.data["stars"] == 2 and event.actor == "ana@lumen.test"
     rows = {r.id: r for r in await s.photos.list(me, album.id)}
     assert rows[second.id].stars == 2
+
+
+async def test_a_running_desktop_hears_a_colleagues_change_at_once(
+    server, desktops, photos_dir: Path, tmp_path: Path
+) -> None:
+    """Rounds 30 s apart: what brings Ana's mark to Pia's open album within a second is the
+    wait on the server for the studio's next change, not the next round."""
+    pia = await desktops("pia", "pia@lumen.test")
+    ana = await desktops("ana", "ana@lumen.test")
+    me, s = await pia.actor(), pia.services
+    album = await s.albums.create(me, "Lee Portraits")
+    await s.imports.run(me, album.id, [shoot(photos_dir, tmp_path / "card")])
+    await pia.client.sync_once()
+    await ana.client.sync_once()
+    [first, *_] = await s.photos.list(me, album.id, order="name")
+
+    pia.client.interval = 30.0
+    running = asyncio.create_task(pia.client.run())
+    try:
+        await asyncio.sleep(0.5)  # Pia's first round is over; the next is 30 s away
+        with s.events.subscription(me.tenant_id, album.id) as live:
+            await ana.services.photos.rate(await ana.actor(), album.id, str(first.id), 5)
+            await ana.client.sync_once()
+            event = await asyncio.wait_for(live.get(), 1.0)
+        assert event.kind is Change.PHOTO_MARKS and event.data["stars"] == 5
+    finally:
+        pia.client.stop()
+        await asyncio.wait_for(running, 10)

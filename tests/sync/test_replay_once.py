@@ -42,7 +42,7 @@ async def test_the_same_batch_twice_applies_once(server, desktops, photos_dir, t
         for c in await pia.services.replica.waiting()
     ]
     assert len(batch) == len(photos)
-    headers = {"Authorization": "Bearer pia@lumen.test"}
+    headers = {"Authorization": f"Bearer {pia.client.token}"}
     async with aiohttp.ClientSession(headers=headers) as http:
         answers = []
         for _ in range(2):

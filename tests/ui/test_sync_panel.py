@@ -96,3 +96,59 @@ def qtbot_left():  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_the_app_syncs_with_the_server_it_signed_in_to(  # type: ignore[no-untyped-def]
+    loop: asyncio.AbstractEventLoop, qtbot, tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    """The desktop app, given the server and device token `photoflow connect` kept, syncs on its
+    own: the status bar says so, and a colleague's new album shows up while it is open."""
+    from app.desktop import _run_window
+    from sync.client.studio_server import StudioServer
+
+    async def scenario() -> None:
+        db = pg_cluster.create_database(f"ui_{uuid.uuid4().hex[:12]}")
+        pool = ThreadPoolExecutor(2)
+        on_server = await open_services(Home(tmp_path / "server"), database_url=db, executor=pool)
+        await seed_studio(on_server)
+        server = Server(on_server, free_port())
+        await server.start(server.port)
+        pia = await open_desktop(tmp_path / "pia", server.url, "pia@lumen.test", pool)
+        await pia.client.close()
+        signed_in = StudioServer(server.url, pia.client.token)
+        seen: dict[str, object] = {}
+
+        def opened(window, _portal) -> None:  # type: ignore[no-untyped-def]
+            seen["task"] = asyncio.ensure_future(colleague(window))
+
+        async def colleague(window) -> None:  # type: ignore[no-untyped-def]
+            try:
+                await until(lambda: window.sync_label.text() == "synced", what="the first sync")
+                ana = await on_server.users.actor_for("ana@lumen.test")
+                await on_server.albums.create(ana, "Ana's Engagement Shoot")
+                me = await pia.actor()
+                for _ in range(100):
+                    names = {a.name for a in await pia.services.albums.list(me)}
+                    if "Ana's Engagement Shoot" in names:
+                        seen["heard"] = True
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                window.close()
+
+        try:
+            me = await pia.actor()
+            assert (
+                await _run_window(
+                    pia.services, me, portal_port=0, opened=opened, device_admin=signed_in
+                )
+                == 0
+            )
+            assert seen.get("heard"), "the colleague's album did not reach the open app"
+        finally:
+            await close_services(pia.services)
+            await server.stop()
+            await close_services(on_server)
+            pool.shutdown()
+
+    loop.run_until_complete(scenario())
