@@ -11,7 +11,6 @@ import contextlib
 import getpass
 import os
 import socket
-from typing import Any
 
 from app.cli.output import emit, error
 from core.errors import NotSignedIn, PhotoFlowError
@@ -96,23 +95,12 @@ def _signed_in(home: Home) -> Credentials:
     return credentials
 
 
-def _device_json(d: DeviceView) -> dict[str, Any]:
-    return {
-        "id": str(d.id),
-        "name": d.name,
-        "email": d.email,
-        "created_at": d.created_at.isoformat(),
-        "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
-        "revoked": d.revoked,
-    }
-
-
 async def devices(home: Home, args: argparse.Namespace, as_json: bool) -> int:
     credentials = _signed_in(home)
     server = StudioServer.signed_in(credentials)
     if getattr(args, "action", None) == "revoke":
         d = await server.revoke_device(args.device)
-        emit(_device_json(d), f"{d.name} ({d.email}) is signed out.", as_json)
+        emit(d.as_json(), f"{d.name} ({d.email}) is signed out.", as_json)
         return 0
     rows = await server.devices()
     text = "\n".join(
@@ -121,7 +109,7 @@ async def devices(home: Home, args: argparse.Namespace, as_json: bool) -> int:
         + ("  (this device)" if str(d.id) == credentials.device_id else "")
         for d in rows
     )
-    emit([_device_json(d) for d in rows], text or "No devices are signed in.", as_json)
+    emit([d.as_json() for d in rows], text or "No devices are signed in.", as_json)
     return 0
 
 

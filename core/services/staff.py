@@ -31,7 +31,7 @@ from core.errors import Conflict, Invalid, NotFound, NotSignedIn, PhotoFlowError
 from core.policies import Actor, Permission, Role, require
 from core.services.client_state import PinLimiter
 from core.services.context import Call, ServiceContext
-from core.services.users import as_role, check_email
+from core.services.users import as_role, check_email, user_and_studio
 
 INVITE_DAYS = 7
 SIGN_IN_LIMIT = 10  # wrong passwords per e-mail, and per address, in SIGN_IN_WINDOW_S
@@ -97,6 +97,17 @@ class DeviceView:
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def as_json(self) -> dict[str, Any]:
+        """As the studio server's API and `photoflow devices --json` give it."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "email": self.email,
+            "created_at": self.created_at.isoformat(),
+            "last_seen_at": self.last_seen_at.isoformat() if self.last_seen_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -253,18 +264,8 @@ class StaffService:
         counted = await self._count_try(keys)
         try:
             async with self.ctx.call(None, "staff.sign_in_lookup", audit=False) as call:
-                home = await studio_of_user(call.session, email)
-                row = None
-                if home is not None:
-                    await _enter(call, home)
-                    row = (
-                        await call.session.execute(
-                            select(User, Tenant)
-                            .join(Tenant, Tenant.id == User.tenant_id)
-                            .where(User.email == email)
-                        )
-                    ).first()
-                user, tenant = row if row is not None else (None, None)
+                found = await user_and_studio(call, email)
+                user, tenant = found if found is not None else (None, None)
                 stored = user.password_hash if user is not None else None
             right = await asyncio.to_thread(_verify, stored, password[:1000])
         except BaseException:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -21,6 +20,7 @@ from core.catalog import Album, Feedback, Photo, SentSelection, ShareLink, User
 from core.changes import Change
 from core.events import Event
 from core.services.links import fill_link, link_args
+from core.services.sync_rows import plain, when
 
 # Entries after which a photo's feedback rows travel again.
 PHOTO_FEEDBACK = {
@@ -35,18 +35,6 @@ ALBUM_FEEDBACK = {Change.SELECTION_SUBMITTED, Change.SELECTION_UNLOCKED}
 LINK_CHANGES = {Change.LINK_CREATED, Change.LINK_REVOKED, Change.LINK_CHANGED}
 FEEDBACK_FIELDS = ("guest_name", "kind", "round", "stars", "text")
 FEEDBACK_TIMES = ("retracted_at", "resolved_at", "created_at")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -105,7 +93,7 @@ async def feedback_payload(
     link_rows = list(await session.scalars(links)) if reset or link_ids else []
     return {
         "links": [
-            {**link_args(k), "album_id": str(k.album_id), "created_at": _plain(k.created_at)}
+            {**link_args(k), "album_id": str(k.album_id), "created_at": plain(k.created_at)}
             for k in link_rows
         ],
         "feedback": {
@@ -119,13 +107,13 @@ async def feedback_payload(
 
 def _feedback_row(f: Feedback) -> dict[str, Any]:
     row = {name: getattr(f, name) for name in FEEDBACK_FIELDS}
-    row.update({name: _plain(getattr(f, name)) for name in FEEDBACK_TIMES})
+    row.update({name: plain(getattr(f, name)) for name in FEEDBACK_TIMES})
     row.update(
         id=str(f.id),
         album_id=str(f.album_id),
         photo_id=str(f.photo_id),
-        link_id=_plain(f.link_id),
-        user_id=_plain(f.user_id),
+        link_id=plain(f.link_id),
+        user_id=plain(f.user_id),
     )
     return row
 
@@ -136,9 +124,9 @@ def _sent_row(s: SentSelection) -> dict[str, Any]:
         "album_id": str(s.album_id),
         "link_id": str(s.link_id),
         "guest_name": s.guest_name,
-        "sent_at": _plain(s.sent_at),
+        "sent_at": plain(s.sent_at),
         "picks": s.picks,
-        "reopened_at": _plain(s.reopened_at),
+        "reopened_at": plain(s.reopened_at),
     }
 
 
@@ -160,7 +148,7 @@ async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[s
         if link is None:
             link = ShareLink(tenant_id=tenant, album_id=album_id)
             if row.get("created_at"):
-                link.created_at = _time(row["created_at"])
+                link.created_at = when(row["created_at"])
             session.add(link)
         fill_link(link, row)  # the seal of a link published here stays
     await session.flush()
@@ -197,7 +185,7 @@ async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[s
         )
         for name in FEEDBACK_TIMES:
             if r.get(name) or name != "created_at":
-                setattr(fb, name, _time(r.get(name)))
+                setattr(fb, name, when(r.get(name)))
         session.add(fb)
     for r in sent:
         if uuid.UUID(r["link_id"]) not in links_here:
@@ -209,9 +197,9 @@ async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[s
                 album_id=uuid.UUID(r["album_id"]),
                 link_id=uuid.UUID(r["link_id"]),
                 guest_name=r["guest_name"],
-                sent_at=_time(r["sent_at"]),
+                sent_at=when(r["sent_at"]),
                 picks=r["picks"],
-                reopened_at=_time(r.get("reopened_at")),
+                reopened_at=when(r.get("reopened_at")),
             )
         )
     await session.flush()

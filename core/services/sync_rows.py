@@ -17,7 +17,7 @@ PHOTO_FIELDS += ("has_stock", "selected_by")
 TIMES = ("trashed_at", "taken_at", "selected_at", "created_at")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -27,15 +27,15 @@ def _plain(value: Any) -> Any:
 
 def album_row(album: Album) -> dict[str, Any]:
     row = {name: getattr(album, name) for name in ALBUM_FIELDS}
-    row.update(id=str(album.id), trashed_at=_plain(album.trashed_at))
-    row["created_at"] = _plain(album.created_at)
+    row.update(id=str(album.id), trashed_at=plain(album.trashed_at))
+    row["created_at"] = plain(album.created_at)
     return row
 
 
 def photo_row(photo: Photo) -> dict[str, Any]:
-    row = {name: _plain(getattr(photo, name)) for name in PHOTO_FIELDS}
-    row.update(id=str(photo.id), taken_at=_plain(photo.taken_at))
-    row["selected_at"] = _plain(photo.selected_at)
+    row = {name: plain(getattr(photo, name)) for name in PHOTO_FIELDS}
+    row.update(id=str(photo.id), taken_at=plain(photo.taken_at))
+    row["selected_at"] = plain(photo.selected_at)
     return row
 
 
@@ -53,19 +53,19 @@ def user_row(user: User) -> dict[str, Any]:
     }
 
 
-def _time(value: Any) -> datetime | None:
+def when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
 def fill_album(album: Album, row: dict[str, Any]) -> None:
     for name in ALBUM_FIELDS:
         setattr(album, name, row[name])
-    album.trashed_at = _time(row.get("trashed_at"))
+    album.trashed_at = when(row.get("trashed_at"))
 
 
 def fill_photo(photo: Photo, row: dict[str, Any]) -> None:
     for name in PHOTO_FIELDS:
         value = row[name]
         setattr(photo, name, uuid.UUID(value) if name == "album_id" else value)
-    photo.taken_at = _time(row.get("taken_at"))
-    photo.selected_at = _time(row.get("selected_at"))
+    photo.taken_at = when(row.get("taken_at"))
+    photo.selected_at = when(row.get("selected_at"))

@@ -13,7 +13,7 @@ from core.catalog.lookups import first_superadmin, studio_named, studio_of_user
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, NotPermitted
 from core.policies import Actor, Permission, Role, require
-from core.services.context import ServiceContext
+from core.services.context import Call, ServiceContext
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -51,6 +51,23 @@ class UserView:
         )
 
 
+async def user_and_studio(call: Call, email: str) -> tuple[User, Tenant] | None:
+    """The user with this (normalised) e-mail and their studio, in whichever studio they work:
+    the call enters that studio (see core/catalog/rls.py)."""
+    home = await studio_of_user(call.session, email)
+    if home is None:
+        return None
+    await call.enter(home)
+    row = (
+        await call.session.execute(
+            select(User, Tenant)
+            .join(Tenant, Tenant.id == User.tenant_id)
+            .where(User.email == email)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 class UserService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -59,20 +76,10 @@ class UserService:
         """The Actor for a user; a superadmin may work in another studio by name."""
         email = email.strip().lower()
         async with self.ctx.call(None, "user.sign_in", audit=False) as call:
-            home = await studio_of_user(call.session, email)
-            if home is None:
+            found = await user_and_studio(call, email)
+            if found is None:
                 raise NotFound(f"No user {email} in this PhotoFlow home.")
-            await call.enter(home)
-            row = (
-                await call.session.execute(
-                    select(User, Tenant)
-                    .join(Tenant, Tenant.id == User.tenant_id)
-                    .where(User.email == email)
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"No user {email} in this PhotoFlow home.")
-            user, tenant = row
+            user, tenant = found
             if not user.active:
                 raise NotPermitted(f"{email} has been deactivated.")
             tenant_id = tenant.id

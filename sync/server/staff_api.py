@@ -23,7 +23,6 @@ from core.errors import (
 )
 from core.policies import Actor
 from core.services import Services
-from core.services.staff import DeviceView
 from sync.server.auth import bearer_token, client_address
 
 log = logging.getLogger(__name__)
@@ -85,17 +84,6 @@ async def body_of(request: web.Request, *fields: str) -> dict[str, str]:
     return data
 
 
-def device_json(d: DeviceView) -> dict[str, Any]:
-    return {
-        "id": str(d.id),
-        "name": d.name,
-        "email": d.email,
-        "created_at": d.created_at.isoformat(),
-        "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
-        "revoked_at": d.revoked_at.isoformat() if d.revoked_at else None,
-    }
-
-
 def actor_json(actor: Actor) -> dict[str, Any]:
     return {
         "user_id": str(actor.user_id),
@@ -122,7 +110,7 @@ def add_staff_routes(app: web.Application, services: Services, authenticate: Aut
         return web.json_response(
             {
                 "token": signed.token,
-                "device": device_json(signed.device),
+                "device": signed.device.as_json(),
                 **actor_json(signed.actor),
             }
         )
@@ -151,12 +139,12 @@ def add_staff_routes(app: web.Application, services: Services, authenticate: Aut
 
     async def devices(request: web.Request) -> web.Response:
         actor = await authenticate(request)
-        return web.json_response([device_json(d) for d in await staff.devices(actor)])
+        return web.json_response([d.as_json() for d in await staff.devices(actor)])
 
     async def revoke(request: web.Request) -> web.Response:
         actor = await authenticate(request)
         device = await staff.revoke_device(actor, request.match_info["device_id"])
-        return web.json_response(device_json(device))
+        return web.json_response(device.as_json())
 
     router = app.router
     router.add_post(f"{API}/invites/accept", answered(accept))
