@@ -78,7 +78,9 @@ class Cluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://photoflow@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database (a copy of `template`, when given: no connection may be open to it)."""
+        like = f' TEMPLATE "{template}"' if template else ""
         self._run(
             str(BIN.parent / "bin" / "psql") if (BIN / "psql").exists() else "psql",
             "-h",
@@ -90,6 +92,6 @@ class Cluster:
             "-d",
             "postgres",
             "-c",
-            f'CREATE DATABASE "{name}"',
+            f'CREATE DATABASE "{name}"{like}',
         )
         return self.url(name)

@@ -123,10 +123,20 @@ class SyncClient:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), pause)
         finally:
+            await self._stop_hearing(hearing)
+            await self.close()
+
+    async def _stop_hearing(self, hearing: asyncio.Task[None]) -> None:
+        """End the wait for the server's next change without cutting a catalog read short:
+        closing the HTTP session ends the wait itself; only a task still waiting on the server
+        after that is cancelled (that costs nothing here)."""
+        self._stopping = True
+        await self.close()
+        done, _ = await asyncio.wait([hearing], timeout=2.0)
+        if not done:
             hearing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await hearing
-            await self.close()
 
     async def _hear(self) -> None:
         """Wait on the server for the studio's next change and sync the moment it comes (a
@@ -135,6 +145,8 @@ class SyncClient:
         heard, pause = 0, self.interval
         while not self._stopping:
             after = max(await self.services.replica.pulled_seq(), heard)
+            if self._stopping:
+                return
             try:
                 answer = await self._call(
                     "GET",
@@ -142,6 +154,8 @@ class SyncClient:
                     params={"after": after, "timeout": HEAR_WAIT_S},
                 )
             except ServerAway:
+                if self._stopping:
+                    return
                 await asyncio.sleep(pause)
                 pause = min(self.max_pause, pause * 2)
                 continue

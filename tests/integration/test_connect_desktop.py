@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import server_database
 from tests.integration.cli import Result, env_for
 from tests.integration.test_studio_server import PASSWORD, pf, start_server
 from tests.pgcluster import Cluster
@@ -47,7 +48,7 @@ def ok(result: Result) -> Any:
 
 
 def test_connect_devices_revoke_disconnect(tmp_path: Path, pg_cluster: Cluster) -> None:
-    url = pg_cluster.create_database("connect_desktop")
+    url = server_database(pg_cluster)
     admin_home = tmp_path / "studio"
     pf(admin_home, url, "init", "--studio", "Lumen", "--admin", "owner@lumen.test")
     owner_code = pf(admin_home, url, "user", "invite", "owner@lumen.test")["code"]

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.conftest import server_database
 from tests.integration.cli import env_for, photoflow
 from tests.pgcluster import Cluster
 from tests.portal.conftest import Visitor
@@ -71,7 +72,7 @@ class Desk:
 async def test_staff_sign_in_devices_metrics_and_sigterm(
     tmp_path: Path, pg_cluster: Cluster
 ) -> None:
-    url = pg_cluster.create_database("studio_server")
+    url = server_database(pg_cluster)
     desk_home = tmp_path / "desk"
     pf(desk_home, url, "init", "--studio", "Lumen", "--admin", "owner@lumen.test")
     pf(desk_home, url, "album", "create", "Wedding")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -9,13 +8,14 @@ import pytest
 
 from app.bootstrap import close_services, open_services
 from core.home import Home
+from tests.conftest import server_database
 from tests.pgcluster import Cluster
 from tests.sync.harness import Desktop, Server, free_port, open_desktop, seed_studio
 
 
 @pytest.fixture
 def server_db(pg_cluster: Cluster) -> str:
-    return pg_cluster.create_database(f"sync_{uuid.uuid4().hex[:12]}")
+    return server_database(pg_cluster)
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.bootstrap import context_of
 from core.catalog import AppliedCommand
 from core.services.commands import COMMANDS
+from tests.conftest import in_studio
 from tests.integration.processes import read_until
 from tests.sync.catalogs import catalog, shoot
 
@@ -92,7 +92,7 @@ async def test_ten_desktops_converge_on_one_catalog(
     await seed.client.sync_once()
     assert json.loads(json.dumps(await catalog(seed.services, owner), default=str)) == truth
 
-    async with context_of(server.services).db.session() as session:
+    async with in_studio(server.services, owner.tenant_id) as session:
         applied = await session.scalar(
             select(func.count()).where(AppliedCommand.outcome == "applied")
         )

@@ -4,13 +4,12 @@ the studio server did not apply, in the server's own sentence."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.bootstrap import close_services, open_services
 from core.home import Home
+from tests.conftest import server_database
 from tests.pgcluster import Cluster
 from tests.sync.harness import Server, free_port, open_desktop, seed_studio
 from tests.ui.conftest import until
@@ -22,7 +21,7 @@ def test_offline_changes_wait_and_a_refusal_shows_in_the_sync_panel(  # type: ig
     loop: asyncio.AbstractEventLoop, qtbot, tmp_path: Path, pg_cluster: Cluster
 ) -> None:
     async def scenario() -> None:
-        db = pg_cluster.create_database(f"ui_{uuid.uuid4().hex[:12]}")
+        db = server_database(pg_cluster)
         pool = ThreadPoolExecutor(2)
         on_server = await open_services(Home(tmp_path / "server"), database_url=db, executor=pool)
         await seed_studio(on_server)
@@ -80,9 +79,8 @@ def test_offline_changes_wait_and_a_refusal_shows_in_the_sync_panel(  # type: ig
             window.close()
         finally:
             if running is not None:
-                running.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await running
+                pia.client.stop()  # after the round in progress, as the app stops it
+                await asyncio.wait_for(running, 30)
             await pia.client.close()
             await close_services(pia.services)
             await server.stop()
@@ -107,7 +105,7 @@ def test_the_app_syncs_with_the_server_it_signed_in_to(  # type: ignore[no-untyp
     from sync.client.studio_server import StudioServer
 
     async def scenario() -> None:
-        db = pg_cluster.create_database(f"ui_{uuid.uuid4().hex[:12]}")
+        db = server_database(pg_cluster)
         pool = ThreadPoolExecutor(2)
         on_server = await open_services(Home(tmp_path / "server"), database_url=db, executor=pool)
         await seed_studio(on_server)
