@@ -29,9 +29,11 @@ def test_offline_changes_wait_and_a_refusal_shows_in_the_sync_panel(  # type: ig
         await server.start(server.port)
         pia = await open_desktop(tmp_path / "pia", server.url, "pia@lumen.test", pool)
         running = None
+        studio = None
         try:
             me = await pia.actor()
-            window = MainWindow(Studio(pia.services, me))
+            studio = Studio(pia.services, me)
+            window = MainWindow(studio)
             qtbot.addWidget(window)
             window.show()
             pia.client.on_state(lambda state: window.show_sync(state.words))
@@ -82,6 +84,8 @@ def test_offline_changes_wait_and_a_refusal_shows_in_the_sync_panel(  # type: ig
                 pia.client.stop()  # after the round in progress, as the app stops it
                 await asyncio.wait_for(running, 30)
             await pia.client.close()
+            if studio is not None:  # as the app does: the window's own reads end first
+                await studio.jobs.cancel_all()
             await close_services(pia.services)
             await server.stop()
             await close_services(on_server)
