@@ -116,6 +116,8 @@ class PictureStore:
         path = preview_path(self.cache_root, source.content_hash, size)
         async with self._lock(path):
             if not path.exists() and not await self._from_studio(source, size, guest, path):
+                if source.library_path is None:
+                    raise NotFound("This picture has not reached the studio server yet.")
                 await asyncio.to_thread(
                     make_previews,
                     source.library_path,
@@ -140,7 +142,8 @@ class PictureStore:
     ) -> bool:
         """A preview a desktop sent up, when this machine has not the original: written into
         the cache as made here would be. False when there is none."""
-        if self.stored is None or guest is None or source.library_path.exists():
+        here = source.library_path is not None and source.library_path.exists()
+        if self.stored is None or guest is None or here:
             return False
         data = await self.stored(guest, source.content_hash, str(size))
         if data is None:
@@ -238,8 +241,10 @@ async def download(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _original(path: Path) -> bytes:
+def _original(path: Path | None) -> bytes:
     """The original's bytes; none where it is not kept (a studio server keeps previews only)."""
+    if path is None:
+        return b""
     try:
         return path.read_bytes()
     except FileNotFoundError:

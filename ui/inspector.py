@@ -134,7 +134,9 @@ class Inspector(QWidget):
         if detail.row.id != self._showing:
             return  # the photographer has moved on
         kinds = [
-            f"{v.kind} r{v.round}" if v.kind == "retouched" else v.kind for v in detail.versions
+            (f"{v.kind} r{v.round}" if v.kind == "retouched" else v.kind)
+            + ("" if v.path else " (elsewhere)")  # known from the studio, its file not here
+            for v in detail.versions
         ]
         self.values["versions"].set_full_text(", ".join(kinds) or "—")
         exif = detail.exif

@@ -100,7 +100,7 @@ class PreviewSource:
     """Where the pixels of one photo's preview come from (the portal never sees a request path)."""
 
     content_hash: str
-    library_path: Path
+    library_path: Path | None  # None: the file is on a desktop (a studio server keeps previews)
     filename: str
 
 
@@ -284,8 +284,9 @@ class GalleryViews:
             return found
 
     def _source(self, content_hash: str, version: VersionFacts) -> PreviewSource:
+        path = version.library_path
         return PreviewSource(
-            content_hash, self.ctx.home.library / version.library_path, version.filename
+            content_hash, self.ctx.home.library / path if path else None, version.filename
         )
 
 

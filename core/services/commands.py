@@ -53,6 +53,13 @@ def _photos(args: Args) -> list[dict[str, Any]]:
     return photos
 
 
+def _versions(args: Args) -> list[dict[str, Any]]:
+    versions = args.get("versions")
+    if not isinstance(versions, list) or not all(isinstance(v, dict) for v in versions):
+        raise Invalid("A command that adds versions needs the list of them.")
+    return versions
+
+
 COMMANDS: dict[str, Command] = {
     "album.create": lambda s, a, x: s.albums.create(
         a,
@@ -73,6 +80,9 @@ COMMANDS: dict[str, Command] = {
         a, _id(x, "album"), _stage(x), _text(x, "reason")
     ),
     "album.import_files": lambda s, a, x: s.imports.register(a, _id(x, "album"), _photos(x)),
+    "album.import_versions": lambda s, a, x: s.imports.register_versions(
+        a, _id(x, "album"), _versions(x)
+    ),
     "photo.rate": lambda s, a, x: s.photos.rate(
         a, _id(x, "album"), str(_id(x, "photo")), _count(x, "stars") or 0
     ),
@@ -109,6 +119,7 @@ WHAT: dict[str, str] = {
     "album.advance": "stage move",
     "album.reopen": "reopen",
     "album.import_files": "import",
+    "album.import_versions": "import of stock or retouched files",
     "photo.rate": "star rating",
     "photo.flag": "pick or reject",
     "photo.label": "colour label",

@@ -185,6 +185,7 @@ class ServiceContext:
                 if audit:
                     await enter_studio(session, call.tenant_id)
                     session.add(_event(call, "ok", None, started))
+                if audit or call.commands:  # an unaudited step may still be one to replay
                     self._note_commands(call)
             if numbered and self.follower is not None:
                 self.follower.committed(numbered)

@@ -29,6 +29,7 @@ from core.services.import_state import (
     ImportReport,
     note_failure,
 )
+from core.services.sync_rows import NOT_HERE, version_row
 
 T = TypeVar("T")
 
@@ -123,6 +124,11 @@ class PreviewPass:
                     update(Feedback)
                     .where(*requests_answered_by(version.photo_id, version.round))
                     .values(resolved_at=utcnow())
+                )
+            if version.kind != "original":  # originals went with their photos' facts
+                # Its pixels are good: the studio server may know of it (the file stays here).
+                call.command(
+                    "album.import_versions", album=version.album_id, versions=[version_row(version)]
                 )
             call.emit(Change.PHOTO_PREVIEWS, photo_id=version.photo_id, kind=version.kind)
 
@@ -223,7 +229,7 @@ async def left_without_previews(
             (PhotoVersion.kind == "retouched") & answer_due,
         )
         .join(Photo, Photo.id == PhotoVersion.photo_id)
-        .where(PhotoVersion.album_id == album_id)
+        .where(PhotoVersion.album_id == album_id, PhotoVersion.library_path != NOT_HERE)
         .where(or_(PhotoVersion.kind != "original", Photo.previews_ready.is_(False)))
     )
     return [

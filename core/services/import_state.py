@@ -96,6 +96,8 @@ class AlbumState:
     hashes: set[str]
     # Files in the library still waiting for their real previews.
     pending: list[AwaitingPreviews] = field(default_factory=list)
+    # Originals known here whose files are on another machine: photo id -> content hash.
+    originals_elsewhere: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ from core.services.import_state import (
     resolve_failure,
 )
 from core.services.photos import LABELS, parse_label
+from core.services.shared_versions import enter_versions
+from core.services.sync_rows import NOT_HERE, version_row
 from core.workflow import Stage
 
 if TYPE_CHECKING:
@@ -272,21 +274,28 @@ class ImportService:
                 select(Photo.stem, Photo.id).where(Photo.album_id == album.id)
             )
             stems = {stem: pid for stem, pid in rows}
-            with_original = set(
-                await call.session.scalars(
-                    select(PhotoVersion.photo_id).where(
-                        PhotoVersion.album_id == album.id, PhotoVersion.kind == "original"
-                    )
-                )
-            )
-            hashes = set(
-                await call.session.scalars(
-                    select(PhotoVersion.content_hash).where(PhotoVersion.album_id == album.id)
-                )
-            )
+            # Versions whose files are on another machine do not count: the same file brought
+            # in here fills their row in; another file with an original's stem is a new photo.
+            with_original, hashes, elsewhere = set(), set(), {}
+            for pid, kind, content_hash, path in await call.session.execute(
+                select(
+                    PhotoVersion.photo_id,
+                    PhotoVersion.kind,
+                    PhotoVersion.content_hash,
+                    PhotoVersion.library_path,
+                ).where(PhotoVersion.album_id == album.id)
+            ):
+                if path == NOT_HERE:
+                    if kind == "original":
+                        elsewhere[pid] = content_hash
+                    continue
+                hashes.add(content_hash)
+                if kind == "original":
+                    with_original.add(pid)
             state = AlbumState(
                 album.id, album.tenant_id, album.name, album.round, stems, with_original, hashes
             )
+            state.originals_elsewhere = elsewhere
             state.pending += await left_without_previews(call.session, album.id, self.ctx.home)
             return state
 
@@ -310,7 +319,10 @@ class ImportService:
         new_photo = False
         if kind == "original":
             pid = state.stems.get(stem)
-            if pid is not None and pid in state.with_original:
+            elsewhere = state.originals_elsewhere.get(pid) if pid is not None else None
+            if pid is not None and (
+                pid in state.with_original or elsewhere not in (None, staged.content_hash)
+            ):
                 stem = unique_stem(stem, state.stems)
                 pid = None
             if pid is None:
@@ -364,6 +376,17 @@ class ImportService:
                     "album.import_files",
                     album=state.album_id,
                     photos=[photo_facts(photo) for photo in photos],
+                )
+                versions = await session.scalars(
+                    select(PhotoVersion).where(
+                        PhotoVersion.photo_id.in_([p.photo_id for p in batch]),
+                        PhotoVersion.kind == "original",
+                    )
+                )
+                call.command(
+                    "album.import_versions",
+                    album=state.album_id,
+                    versions=[version_row(v) for v in versions],
                 )
         for version_id, library_path, content_hash, source, pid in added:
             state.pending.append(
@@ -470,6 +493,21 @@ class ImportService:
                 )
                 added += 1
             call.detail.update(kind="original", files=[p.get("filename") for p in photos])
+            return added
+
+    async def register_versions(
+        self, actor: Actor, album_ref: str | uuid.UUID, versions: Sequence[dict[str, Any]]
+    ) -> int:
+        """Versions a desktop imported (their facts; the files stay there), checked by the rules
+        of an import; the ones known already are left alone."""
+        async with self.ctx.call(actor, "album.import_versions") as call:
+            album = await find_album(call.session, actor, album_ref)
+            call.on("album", album.id, album.name)
+            added = await enter_versions(call, album, versions)
+            call.detail.update(
+                kinds=sorted({str(v.get("kind")) for v in versions if isinstance(v, dict)}),
+                files=[v.get("filename") for v in versions if isinstance(v, dict)][:50],
+            )
             return added
 
     async def _record_failure(

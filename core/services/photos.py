@@ -139,7 +139,7 @@ class VersionInfo:
     round: int
     filename: str
     content_hash: str
-    path: Path
+    path: Path | None  # None: the file is on another machine (and in Drive)
     added_at: datetime
 
 
@@ -228,8 +228,11 @@ class PhotoService:
                 .order_by(Feedback.created_at)
             )
             library = self.ctx.home.library
-            vs = tuple(VersionInfo(k, r, f, h, library / p, at) for k, r, f, h, p, at in versions)
-            original = next((v.path for v in vs if v.kind == "original"), None)
+            vs = tuple(
+                VersionInfo(k, r, f, h, library / p if p else None, at)
+                for k, r, f, h, p, at in versions
+            )
+            original = next((v.path for v in vs if v.kind == "original" and v.path), None)
             return PhotoDetail(
                 row=row,
                 exif=dict(photo.exif or {}),

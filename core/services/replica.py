@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 
-from core.catalog import Album, OutboxCommand, Photo, SyncMark, Tenant, User
+from core.catalog import Album, OutboxCommand, Photo, PhotoVersion, SyncMark, Tenant, User
 from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Invalid
 from core.events import Event
 from core.ingest.matching import unique_stem
 from core.services.context import Call, ServiceContext
+from core.services.shared_versions import put_versions
 from core.services.sync_feedback import put_feedback
-from core.services.sync_rows import fill_album, fill_photo
+from core.services.sync_rows import NOT_HERE, fill_album, fill_photo
 
 MARK = "server"
 
@@ -137,6 +138,7 @@ class ReplicaService:
                 await session.execute(delete(Photo).where(Photo.id.in_(gone)))
                 await session.execute(delete(Album).where(Album.id.in_(gone)))
             if call.tenant_id is not None:
+                await put_versions(session, call.tenant_id, changes.get("versions") or [])
                 await put_feedback(session, call.tenant_id, changes)
             entries = changes.get("entries") or []
             for e in entries:
@@ -204,14 +206,20 @@ class ReplicaService:
             return result.rowcount or 0
 
     async def preview_hashes(self, after: str = "", limit: int = 500) -> list[str]:
-        """Content hashes of photos whose previews are made here, in order, after `after`."""
+        """Content hashes of the pictures whose previews are made here, in order, after `after`:
+        photos' previews, and those of the stock and retouched files imported here."""
         async with self.ctx.call(None, "sync.previews", audit=False) as call:
+            photos = select(Photo.preview_hash.label("hash")).where(
+                Photo.previews_ready, Photo.preview_hash > after
+            )
+            versions = select(PhotoVersion.content_hash.label("hash")).where(
+                PhotoVersion.kind.in_(("stock", "retouched")),
+                PhotoVersion.library_path != NOT_HERE,
+                PhotoVersion.content_hash > after,
+            )
+            both = union(photos, versions).subquery()
             rows = await call.session.scalars(
-                select(Photo.preview_hash)
-                .where(Photo.previews_ready, Photo.preview_hash > after)
-                .distinct()
-                .order_by(Photo.preview_hash)
-                .limit(limit)
+                select(both.c.hash).order_by(both.c.hash).limit(limit)
             )
             return [h for h in rows if h]
 

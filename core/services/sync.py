@@ -33,6 +33,7 @@ from core.journal.store import entries_after, heads
 from core.policies import Actor, Guest, Permission, require
 from core.services.commands import COMMANDS, WHAT
 from core.services.context import REPLAYING, Replay, ServiceContext
+from core.services.shared_versions import versions_payload
 from core.services.sync_feedback import albums_to_resend, feedback_payload
 from core.services.sync_rows import album_row, photo_row, studio_row, user_row
 
@@ -336,6 +337,7 @@ class SyncService:
                 "next": events[-1].seq if events else max(after, compacted),
                 "reset": reset,
                 **await feedback_payload(session, tenant, events, reset),
+                **await versions_payload(session, tenant, events, reset),
             }
             if after == 0 or reset or any(e.kind in _PEOPLE for e in events):
                 studio = await session.get(Tenant, tenant)
@@ -353,7 +355,8 @@ class SyncService:
             raise Invalid("A preview must be a JPEG.")
         try:
             async with self.ctx.call(actor, "sync.preview", audit=False) as call:
-                require(actor, Permission.MANAGE_ALBUMS)
+                # Whoever may bring files in sends their previews: editors their retouches.
+                require(actor, Permission.ADD_RETOUCHES)
                 key = (actor.tenant_id, content_hash, size)
                 if await call.session.get(PreviewBlob, key) is not None:
                     return False

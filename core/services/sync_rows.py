@@ -8,12 +8,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from core.catalog import Album, Photo, Tenant, User
+from core.catalog import Album, Photo, PhotoVersion, Tenant, User
 
 ALBUM_FIELDS = ("name", "client_name", "stage", "round", "min_select", "max_select")
 PHOTO_FIELDS = ("album_id", "stem", "filename", "width", "height", "camera", "lens", "gps_lat")
 PHOTO_FIELDS += ("gps_lon", "exif", "preview_hash", "stars", "flag", "label", "selected")
 PHOTO_FIELDS += ("has_stock", "selected_by")
+NOT_HERE = ""  # the library path of a version whose file is on another machine
+# A version travels without its file: the file stays on the desktops and in Drive.
+VERSION_FIELDS = ("album_id", "photo_id", "kind", "round", "filename", "content_hash")
+VERSION_FIELDS += ("size_bytes", "is_raw")
 TIMES = ("trashed_at", "taken_at", "selected_at", "created_at")
 
 
@@ -36,6 +40,12 @@ def photo_row(photo: Photo) -> dict[str, Any]:
     row = {name: plain(getattr(photo, name)) for name in PHOTO_FIELDS}
     row.update(id=str(photo.id), taken_at=plain(photo.taken_at))
     row["selected_at"] = plain(photo.selected_at)
+    return row
+
+
+def version_row(version: PhotoVersion) -> dict[str, Any]:
+    row = {name: plain(getattr(version, name)) for name in VERSION_FIELDS}
+    row["id"] = str(version.id)
     return row
 
 
