@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.policies import Actor
 from core.services import Services
+from core.services.commands import COMMANDS
 
 JPEGS = ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg", "Fujifilm_FinePix6900ZOOM.jpg")
 
@@ -32,3 +33,10 @@ def shoot(photos_dir: Path, into: Path, names: tuple[str, ...] = JPEGS) -> Path:
     for name in names:
         shutil.copy2(photos_dir / name, into / name)
     return into
+
+
+async def commands_made(services: Services, actor: Actor) -> int:
+    """How many commands this catalog's service calls sent to the server, from its audit log:
+    one per call, and an import of originals sends its photos and their versions apart."""
+    events = await services.audit.events(actor, outcome="ok", limit=100_000)
+    return sum(2 if e.action == "album.import_files" else 1 for e in events if e.action in COMMANDS)

@@ -20,10 +20,9 @@ from pathlib import Path
 
 from app.bootstrap import close_services
 from core.errors import PhotoFlowError
-from core.services.commands import COMMANDS
 from core.workflow import Stage
 from sync.client.client import ServerAway
-from tests.sync.catalogs import catalog
+from tests.sync.catalogs import catalog, commands_made
 from tests.sync.harness import free_port, open_desktop
 
 JPEGS = ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg", "Fujifilm_FinePix6900ZOOM.jpg")
@@ -89,15 +88,13 @@ async def main(argv: list[str]) -> None:
     await desk.client.sync_once()
     print("pulled", flush=True)
     owner = await s.users.actor_for("owner@lumen.test")
-    made = [
-        e for e in await s.audit.events(owner, outcome="ok", limit=100_000) if e.action in COMMANDS
-    ]
+    made = await commands_made(s, owner)
     status = await s.replica.status()
     Path(report).write_text(
         json.dumps(
             {
                 "catalog": await catalog(s, me),
-                "made": len(made),
+                "made": made,
                 "conflicts": [c.message for c in status.conflicts],
                 "waiting": status.waiting,
             },

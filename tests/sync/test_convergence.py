@@ -15,10 +15,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.catalog import AppliedCommand
-from core.services.commands import COMMANDS
 from tests.conftest import in_studio
 from tests.integration.processes import read_until
-from tests.sync.catalogs import catalog, shoot
+from tests.sync.catalogs import catalog, commands_made, shoot
 
 REPO = Path(__file__).resolve().parents[2]
 DESKTOPS = int(os.environ.get("PHOTOFLOW_SYNC_DESKTOPS", "10"))
@@ -101,9 +100,7 @@ async def test_ten_desktops_converge_on_one_catalog(
         )
     made = sum(r["made"] for r in reports)
     conflicts = sum(len(r["conflicts"]) for r in reports)
-    seed_commands = len(
-        [e for e in await seed.services.audit.events(owner, outcome="ok") if e.action in COMMANDS]
-    )
+    seed_commands = await commands_made(seed.services, owner)
     assert applied + refused == made + seed_commands  # every change made reached the server once
     assert refused == conflicts  # and every refusal is a conflict a desktop shows
     assert all(c.endswith(".") for r in reports for c in r["conflicts"])
