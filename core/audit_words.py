@@ -26,6 +26,12 @@ def _import(d: Detail) -> str:
     return f"imported {_plural(n, what)}"
 
 
+def _shared_versions(d: Detail) -> str:
+    kinds = [k for k in d.get("kinds") or () if isinstance(k, str)]
+    what = f"{kinds[0]} version" if len(kinds) == 1 else "version"
+    return f"added {_plural(_count(d.get('files')), what)} imported on another computer"
+
+
 def _move(d: Detail) -> str:
     to = str(d.get("to") or "").capitalize()
     if d.get("new_round"):
@@ -57,6 +63,7 @@ WORDS: dict[str, Callable[[Detail], str]] = {
     ),
     "album.import": lambda d: f"started an import of {_plural(_count(d.get('files')), 'file')}",
     "album.import_files": _import,
+    "album.import_versions": _shared_versions,
     "album.resolve_failures": lambda d: (
         f"marked {_plural(_count(d.get('resolved')), 'import failure')} as dealt with"
     ),

@@ -9,6 +9,9 @@ def test_actions_in_words() -> None:
     assert describe("album.import_files", {"kind": "original", "files": ["a.jpg"] * 35}) == (
         "imported 35 photos"
     )
+    assert describe("album.import_versions", {"kinds": ["retouched"], "files": ["a.jpg"] * 2}) == (
+        "added 2 retouched versions imported on another computer"
+    )
     assert describe("album.advance", {"from": "raw", "to": "stock"}) == "moved the album to Stock"
     assert describe("album.advance", {"to": "retouch"}, "refused") == (
         "tried to move the album to Retouch"
