@@ -196,10 +196,15 @@ async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]
     and device token in the keyring), when it has one."""
     if server is None or not server.token:
         return None
+    from core.errors import PhotoFlowError
     from sync.client.client import SyncClient
 
     client = SyncClient(server.url, server.token, services)
-    await client.connect()
+    try:
+        await client.connect()
+    except PhotoFlowError as exc:  # a catalog of its own: it stays single-seat, and says why
+        window.show_sync(f"Not syncing with {server.url}: {exc}")
+        return None
     client.on_state(lambda state: window.show_sync(state.words))
     return client, asyncio.ensure_future(client.run())
 

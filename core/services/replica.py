@@ -70,6 +70,7 @@ class ReplicaService:
         async with self.ctx.call(None, "sync.connect", audit=False) as call:
             mark = await call.session.get(SyncMark, MARK)
             if mark is None:
+                await _refuse_a_catalog_of_its_own(call)
                 call.session.add(SyncMark(name=MARK, server_url=server_url, pulled_seq=0))
             else:
                 mark.server_url = server_url
@@ -222,6 +223,19 @@ class ReplicaService:
                 select(both.c.hash).order_by(both.c.hash).limit(limit)
             )
             return [h for h in rows if h]
+
+
+async def _refuse_a_catalog_of_its_own(call: Call) -> None:
+    """A catalog that never synced joins a studio server only empty: its albums would not be the
+    studio's (another studio id, its own users), and nothing merges them yet."""
+    albums = await call.session.scalar(select(func.count()).select_from(Album))
+    if albums:
+        raise Invalid(
+            f"This catalog already holds {albums} album{'s' if albums != 1 else ''} made on this "
+            "computer alone, and PhotoFlow cannot merge them into a studio server's catalog yet. "
+            "Nothing was changed. Give the studio a home of its own (start PhotoFlow with "
+            "--home FOLDER or PHOTOFLOW_HOME=FOLDER and connect there); this one stays as it is."
+        )
 
 
 async def _tenant(call: Call) -> uuid.UUID | None:
