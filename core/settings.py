@@ -8,6 +8,8 @@ from typing import Any
 from core.errors import Invalid
 from core.workflow import StageRules
 
+DOWNLOAD_SIZES = ("web", "full")
+
 
 @dataclass(frozen=True)
 class StudioSettings:
@@ -21,6 +23,9 @@ class StudioSettings:
     portal_base_url: str = "http://127.0.0.1:8470"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8470
+    # Gallery downloads (issue 14, gallery-zip): the size a new link lets clients download in
+    # Final when it allows downloads: "web" (the web preset's finals) or "full".
+    link_download_size: str = "full"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
@@ -46,6 +51,8 @@ class StudioSettings:
             raise Invalid("The maximum selection must be at least the minimum, and at least 1.")
         if self.link_expiry_days < 1:
             raise Invalid("Links must stay valid for at least one day.")
+        if self.link_download_size not in DOWNLOAD_SIZES:
+            raise Invalid("Links let clients download web size or full size finals.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
         scheme, _, rest = self.portal_base_url.partition("://")
