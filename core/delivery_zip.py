@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from core.fsutil import fsync_dir, temp_path_for
 
@@ -239,3 +240,51 @@ class FinalsZip:
             raise
         fsync_dir(path.parent)
         return written
+
+
+class FinalLike(Protocol):
+    """What the studio's finals (services.delivery's FinalView) tell about one file."""
+
+    preset: str
+    filename: str
+    path: Path
+    size_bytes: int
+
+
+def studio_members(finals: Iterable[FinalLike]) -> list[Member]:
+    """The studio's finals as archive members: by their own names, each preset in a folder of
+    its name when there are several (a print and a web final may share a name)."""
+    given = list(finals)
+    several = len({f.preset for f in given}) > 1
+    return [
+        Member(f"{_folder(f.preset)}/{f.filename}" if several else f.filename, f.path, f.size_bytes)
+        for f in given
+    ]
+
+
+def _folder(preset: str) -> str:
+    return "".join("_" if c in '\\/:*?"<>|' or ord(c) < 32 else c for c in preset).strip(". ")
+
+
+def export_folder(members: Iterable[Member], folder: Path) -> list[Path]:
+    """Copy the members into `folder` under their names, each file whole or not at all (temp
+    file, fsync, rename); an existing file of the same name is replaced."""
+    written = []
+    for m in FinalsZip(members).members:  # the same unique, contained names as in a zip
+        dest = folder / m.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_path_for(dest)
+        try:
+            with m.path.open("rb") as src, tmp.open("wb") as out:
+                shutil.copyfileobj(src, out, CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        written.append(dest)
+    for parent in {p.parent for p in written}:
+        fsync_dir(parent)
+    return written

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.cli.output import album_json, album_text, plain
+from core.delivery_zip import FinalsZip, export_folder, studio_members
+from core.errors import Invalid
 from core.policies import Actor, Role
 from core.portal_address import lan_base_url, unreachable_reason
 from core.workflow import Stage
@@ -356,6 +360,8 @@ async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         watermark=a.watermark,
         show_filenames=a.show_filenames,
         guest_name=a.guest,
+        download_size=a.download_size,
+        download_pin=a.download_pin,
     )
     return _address(made)
 
@@ -398,7 +404,8 @@ async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         extras = [
             "pin" if v.has_pin else "",
             f"max {v.max_select}" if v.max_select else "",
-            "download" if v.allow_download else "",
+            f"download {v.download_size}" if v.allow_download else "",
+            "download pin" if v.has_download_pin else "",
             "watermark" if v.watermark else "",
             f"guest {v.guest_name}" if v.guest_name else "",
             f"selection sent by {', '.join(v.sent_by)}" if v.sent_by else "",
@@ -436,6 +443,31 @@ async def _watch(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     from app.cli.watch import watch
 
     return await watch(s, me, a)
+
+
+# --- delivery (issue 14): the studio's copy of an album's finals ---------------------------------
+
+
+async def album_export(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    album = await s.albums.show(me, a.album)
+    finals = [f for f in await s.delivery.finals(me, album.id) if a.preset in (None, f.preset)]
+    if not finals:
+        which = f" through preset {a.preset!r}" if a.preset else ""
+        raise Invalid(
+            f"{album.name} has no finals{which} yet; make them with: "
+            f"photoflow album deliver {album.name!r}"
+        )
+    members = studio_members(finals)
+    target = Path(a.to).expanduser()
+    if a.zip:
+        if target.suffix.lower() != ".zip":
+            target = target / f"{album.name}.zip"
+        size = await asyncio.to_thread(FinalsZip(members).save, target)
+        data = {"zip": str(target), "files": len(members), "bytes": size}
+        return data, f"Saved {len(members)} finals of {album.name} as {target} ({size:,} bytes)."
+    written = await asyncio.to_thread(export_folder, members, target)
+    data = {"folder": str(target), "files": [str(p) for p in written]}
+    return data, f"Copied {len(written)} finals of {album.name} into {target}."
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
@@ -480,4 +512,6 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("album", "picks"): album_picks,
     ("portal", None): portal,
     ("watch", None): _watch,
+    # delivery (issue 14)
+    ("album", "export"): album_export,
 }
