@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from core.errors import Invalid
+from core.finals.presets import presets_from
 from core.workflow import StageRules
 
 DOWNLOAD_SIZES = ("web", "full")
@@ -23,6 +24,9 @@ class StudioSettings:
     portal_base_url: str = "http://127.0.0.1:8470"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8470
+    # Delivery (issue 14): the export presets finals are made through, as plain dicts (see
+    # core/finals/presets.py); None: the defaults, "Print (full size)" and "Web (2048 px)".
+    export_presets: list[dict[str, Any]] | None = None
     # Gallery downloads (issue 14, gallery-zip): the size a new link lets clients download in
     # Final when it allows downloads: "web" (the web preset's finals) or "full".
     link_download_size: str = "full"
@@ -61,6 +65,7 @@ class StudioSettings:
                 "The portal address is a web address such as https://photos.example.com "
                 "or http://192.168.1.20:8470."
             )
+        presets_from(self.export_presets)
 
     def rules(self, album_min: int | None = None, album_max: int | None = None) -> StageRules:
         """The album's own limits win over the studio's."""
