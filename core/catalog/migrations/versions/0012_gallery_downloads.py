@@ -1,7 +1,7 @@
 """gallery downloads: which size a link lets its guests download, and an optional download PIN
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02 03:50:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-# 0009 (drive), 0010 (finals) and 0011 (replies) go between: at merge this becomes "0011".
-down_revision: str | None = "0008"
+# 0011 (replies) goes between: at merge this becomes "0011".
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
