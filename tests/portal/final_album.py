@@ -34,8 +34,10 @@ async def carry_to_final(
     await s.albums.advance(actor, album.id)  # Feedback
     for i in range(1, n + 1):
         await s.photos.decide(actor, album.id, f"IMG_{i:04d}.jpg", approve=True)
+    have = {p.name for p in await s.delivery.presets(actor)}
     for preset in (FULL, WEB):
-        await s.delivery.save_preset(actor, preset)
+        if preset.name not in have:
+            await s.delivery.save_preset(actor, preset)
     await s.delivery.choose_presets(actor, album.id, [FULL.name, WEB.name])
     assert (await s.albums.advance(actor, album.id)).stage is Stage.FINAL
     done = await s.delivery.deliver(actor, album.id)

@@ -7,7 +7,12 @@ services.delivery through a full-size TIFF preset and a 600 px web JPEG preset.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import signal
+import subprocess
+import sys
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -19,15 +24,19 @@ import pytest
 import pytest_asyncio
 from PIL import Image
 from playwright.async_api import async_playwright, expect
+from sqlalchemy import update
 
-from app.bootstrap import close_services, open_services
+from app.bootstrap import close_services, context_of, open_services
+from core.catalog import Final
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
 from core.services.client import PIN_LIMIT
 from portal.server import PortalHandle, start_portal
+from tests.integration.cli import env_for
 from tests.portal.conftest import ARGS, CHROMIUM, PHONE, Visitor, enter_page
-from tests.portal.final_album import SIZE, WEB, carry_to_final
+from tests.portal.final_album import FULL, SIZE, WEB, carry_to_final
+from tests.portal.test_standalone import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 NAMES_FULL = [f"Wedding-{i:03}.tif" for i in range(1, 5)]
@@ -202,7 +211,7 @@ async def test_the_client_downloads_the_zip_in_chromium(delivered: Delivered, tm
 
 
 async def test_wrong_download_pins_lock_like_the_gallery_pin(delivered: Delivered):
-    """Last in the module: it locks this address out of PINs for a while."""
+    """After the other PIN tests of the module: it locks this address out of PINs a while."""
     guesser, _ = await delivered.guest("Ed", allow_download=True, download_pin="9753")
     try:
         codes = [
@@ -217,3 +226,89 @@ async def test_wrong_download_pins_lock_like_the_gallery_pin(delivered: Delivere
         assert r.status == 429  # locked: even the right PIN waits
     finally:
         await guesser.close()
+
+
+BIG = 512 * 1024 * 1024  # four finals of this size: a 2 GiB zip
+RSS_GROWTH_MAX = 50 * 1024 * 1024
+
+
+def rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+async def make_finals_big(delivered: Delivered, album: uuid.UUID, folder: Path) -> None:
+    """The album's full-size finals become 512 MiB each, cheaply: one sparse file (no disk
+    blocks, read back as zeros at memory speed) hard-linked in place of each TIFF final, and
+    the finals' recorded sizes set to match, in the catalog, as a test may seed it."""
+    big = folder / "big.tif"
+    with big.open("wb") as f:
+        f.truncate(BIG)
+    paths = [
+        f.path for f in await delivered.services.delivery.finals(delivered.actor, album)
+        if f.preset == FULL.name
+    ]  # fmt: skip
+    for path in paths:
+        path.unlink()
+        os.link(big, path)
+    async with context_of(delivered.services).db.session() as session:
+        await session.execute(
+            update(Final)
+            .where(Final.album_id == album, Final.preset == FULL.name)
+            .values(size_bytes=BIG)
+        )
+        await session.commit()
+
+
+async def test_a_2_gb_zip_streams_with_flat_memory(delivered: Delivered, tmp_path: Path):
+    """`photoflow portal` as its own process sends a 2 GiB zip; its resident memory, read from
+    /proc while the client reads, grows by less than 50 MB."""
+    s, actor = delivered.services, delivered.actor
+    album = await carry_to_final(s, actor, tmp_path / "shoot", "Big Day", n=4)
+    await make_finals_big(delivered, album, tmp_path)
+    made = await s.links.create(actor, album, allow_download=True, guest_name="Gus")
+    home = s.paths.root
+    port = free_port()
+    command = [sys.executable, "-m", "app.main", "--home", str(home), "--as", "admin@x.test"]
+    proc = subprocess.Popen(
+        [*command, "portal", "--host", "127.0.0.1", "--port", str(port)],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    visitor = Visitor(f"http://127.0.0.1:{port}")
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 60)  # type: ignore[union-attr]
+        assert "PhotoFlow portal on" in line, (line, proc.stderr.read() if proc.poll() else "")  # type: ignore[union-attr]
+        await visitor.enter("/g/" + made.token)
+        before = rss(proc.pid)
+        peak, got = before, 0
+        async with visitor.http.get(visitor.base + "/api/downloads/finals.zip") as r:
+            assert r.status == 200
+            announced = int(r.headers["Content-Length"])
+            tail = b""
+            async for piece in r.content.iter_chunked(1024 * 1024):
+                got += len(piece)
+                tail = (tail + piece)[-4096:]
+                if got % (64 * 1024 * 1024) < len(piece):
+                    peak = max(peak, rss(proc.pid))
+        peak = max(peak, rss(proc.pid))
+        assert got == announced > 4 * BIG
+        assert tail[-22:-18] == b"PK\x05\x06"  # the archive's end record came last
+        print(f"portal RSS {before / 2**20:.1f} MiB before, {peak / 2**20:.1f} MiB at most")
+        assert peak - before < RSS_GROWTH_MAX, (before, peak)
+    finally:
+        await visitor.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
