@@ -84,3 +84,20 @@ def test_names_inside_stay_inside():
     assert unique_names(["../../etc/passwd", "a\\b.jpg", "", "x", "X"]) == [
         "etc/passwd", "a/b.jpg", "photo", "x", "X-2"
     ]  # fmt: skip
+
+
+def test_a_file_rewritten_in_place_gets_its_new_crc(tmp_path: Path):
+    """CRCs are remembered per file identity, so a second zip skips the CRC pass; a file
+    changed since (same size, new bytes) is not taken for the one remembered."""
+    (path,) = _files(tmp_path, [4096])
+    members = [Member("a.jpg", path, 4096)]
+    for _ in range(2):
+        out = io.BytesIO()
+        FinalsZip(members).write_to(out)
+        with zipfile.ZipFile(out) as zf:
+            assert zf.testzip() is None
+    path.write_bytes(os.urandom(4096))
+    out = io.BytesIO()
+    FinalsZip(members).write_to(out)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None and zf.read("a.jpg") == path.read_bytes()
