@@ -33,7 +33,7 @@ from core.policies import Actor
 from core.services import Services
 from core.services.client import PIN_LIMIT
 from portal.server import PortalHandle, start_portal
-from tests.integration.cli import env_for
+from tests.integration.cli import env_for, photoflow
 from tests.portal.conftest import ARGS, CHROMIUM, PHONE, Visitor, enter_page
 from tests.portal.final_album import FULL, SIZE, WEB, carry_to_final
 from tests.portal.test_standalone import free_port
@@ -226,6 +226,38 @@ async def test_wrong_download_pins_lock_like_the_gallery_pin(delivered: Delivere
         assert r.status == 429  # locked: even the right PIN waits
     finally:
         await guesser.close()
+
+
+async def test_the_studio_exports_the_finals_from_the_command_line(
+    delivered: Delivered, tmp_path: Path
+):
+    """`photoflow album export`: every preset's finals, each preset in its folder, as loose
+    files or one zip made by the same writer as the gallery's."""
+    home = delivered.services.paths.root
+    out = tmp_path / "out"
+    r = await asyncio.to_thread(
+        photoflow, home, "album", "export", "Wedding", "--to", str(out), "--json",
+        as_user="admin@x.test",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    names = sorted(str(Path(p).relative_to(out)) for p in r.json["files"])
+    assert names == sorted(
+        [f"{FULL.name}/{n}" for n in NAMES_FULL] + [f"{WEB.name}/{n}" for n in NAMES_WEB]
+    )
+    with Image.open(out / WEB.name / NAMES_WEB[0]) as im:
+        assert im.size == (600, 400)
+    r = await asyncio.to_thread(
+        photoflow, home, "album", "export", "Wedding", "--to", str(out), "--zip",
+        "--preset", WEB.name, as_user="admin@x.test",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    check_zip((out / "Wedding.zip").read_bytes(), NAMES_WEB, (600, 400), "JPEG")
+    r = await asyncio.to_thread(
+        photoflow, home, "album", "export", "Wedding", "--to", str(out), "--preset", "Nope",
+        as_user="admin@x.test",
+    )  # fmt: skip
+    assert r.code != 0 and "has no finals through preset 'Nope'" in r.err
+    assert "Traceback" not in r.err
 
 
 BIG = 512 * 1024 * 1024  # four finals of this size: a 2 GiB zip
