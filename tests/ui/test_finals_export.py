@@ -6,9 +6,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from tests.portal.final_album import FULL, WEB, carry_to_final
 from tests.ui.conftest import Desk, until
 from tests.ui.test_studio_habits import click_menu, open_window, right_click
+from ui.publish_dialog import PublishDialog
 
 
 def test_save_finals_as_zip_and_export_them_to_a_folder(desk: Desk, qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -49,6 +52,22 @@ def test_save_finals_as_zip_and_export_them_to_a_folder(desk: Desk, qtbot, tmp_p
         )
         assert (folder / WEB.name / "Harbour-002-web.jpg").stat().st_size > 0
         assert (folder / FULL.name / "Harbour-001.tif").stat().st_size > 0
+
+        # Publishing it: the link lets the client download web-size finals after a PIN.
+        dialog = PublishDialog(studio, await desk.services.albums.show(desk.admin, "Harbour"))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        await until(lambda: dialog.expires_days.value() == 30, what="the defaults")
+        assert not dialog.download_size.isEnabled()
+        dialog.allow_download.setChecked(True)
+        assert dialog.download_size.isEnabled() and dialog.download_pin.isEnabled()
+        dialog.download_size.setCurrentIndex(dialog.download_size.findData("web"))
+        qtbot.keyClicks(dialog.download_pin, "4321")
+        qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+        await until(lambda: dialog.url.text(), what="the new link")
+        (link,) = await desk.services.links.list(desk.admin, "Harbour")
+        assert (link.downloads, link.has_download_pin, link.has_pin) == ("web", True, False)
+        dialog.close()
         window.close()
         await studio.jobs.cancel_all()
 
