@@ -82,6 +82,22 @@ async def finals_by_photo(
     return found
 
 
+async def web_finals(
+    call: Call,
+    library: Path,
+    album_id: uuid.UUID,
+    photo_ids: Iterable[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, Final]:
+    """Each photo's web-size final, the picture a Final gallery shows, where its file is on
+    this machine (a studio server without the desktop's library shows the retouch instead)."""
+    found = {}
+    for pid, finals in (await finals_by_photo(call, album_id, photo_ids)).items():
+        final = pick_size(finals, "web")
+        if (library / final.library_path).is_file():
+            found[pid] = final
+    return found
+
+
 class GalleryDownloads:
     """The client's downloads (mixed into ClientService)."""
 

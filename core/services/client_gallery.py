@@ -16,7 +16,7 @@ from core.catalog import Feedback, Photo, PhotoVersion
 from core.errors import NotFound
 from core.policies import Guest
 from core.services.client_access import guest_link, open_sending, photo_uuid, seen_by_clients
-from core.services.client_downloads import finals_by_photo, pick_size
+from core.services.client_downloads import web_finals
 from core.services.client_words import ClientStage, client_stage
 from core.services.context import ServiceContext
 from core.workflow import Stage
@@ -197,10 +197,7 @@ class GalleryViews:
             # In Final the client is shown the finals: each photo's web-size one.
             web = {}
             if stage is Stage.FINAL:
-                web = {
-                    pid: pick_size(finals, "web")
-                    for pid, finals in (await finals_by_photo(call, album.id)).items()
-                }
+                web = await web_finals(call, self.ctx.home.library, album.id)
             sending = await call.session.scalar(open_sending(link.id, guest.name))
             sent_at = sending.sent_at if sending is not None else None
             sent = sent_at is not None
@@ -289,8 +286,8 @@ class GalleryViews:
                     by_photo.setdefault(v.photo_id, []).append(v)
             found: dict[str, PreviewSource] = {}
             if Stage(album.stage) is Stage.FINAL:  # the finals first: the web-size one of each
-                for finals in (await finals_by_photo(call, album.id, photos)).values():
-                    final = pick_size(finals, "web")
+                library = self.ctx.home.library
+                for final in (await web_finals(call, library, album.id, photos)).values():
                     found[final.content_hash] = PreviewSource(
                         final.content_hash,
                         self.ctx.home.library / final.library_path,
