@@ -6,7 +6,7 @@ import argparse
 
 # Spelled out here, not imported: building the parser (for --help, --version and shell
 # completion) must not load the services. tests/app check them against the services' own lists.
-KINDS = ["original", "stock", "retouched", "final"]
+KINDS = ["original", "stock", "retouched"]  # finals are made (album deliver), not imported
 STAGES = ["raw", "stock", "rate", "retouch", "feedback", "final"]
 ROLES = ["photographer", "editor", "admin", "superadmin"]
 
@@ -271,4 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", choices=["ok", "refused", "denied", "failed"])
     p.add_argument("--limit", type=int, default=50)
     _common(p)
+
+    # delivery (issue 14): export presets, an album's choice of them, making its finals
+    from app.cli.delivery import add_arguments as delivery_arguments
+
+    delivery_arguments(sub, album)
     return parser

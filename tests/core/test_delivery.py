@@ -87,8 +87,13 @@ async def test_presets_refuse_what_makes_no_sense(studio: Studio) -> None:
         assert words in str(err.value), (bad, str(err.value))
     await s.delivery.delete_preset(ada, "Web (2048 px)")
     assert [p.name for p in await s.delivery.presets(ada)] == ["Print (full size)"]
+    album_id = await _album(s, ada)
     with pytest.raises(Invalid, match="No export preset named 'Web'"):
-        await s.delivery.choose_presets(ada, await _album(s, ada), ["Web"])
+        await s.delivery.choose_presets(ada, album_id, ["Web"])
+    with pytest.raises(Invalid, match="Finals are not imported"):
+        await s.imports.run(ada, album_id, [], kind="final")
+    with pytest.raises(Invalid, match="finals are made once it moves to Final"):
+        await s.delivery.deliver(ada, album_id)
 
 
 async def _album(s, actor):  # type: ignore[no-untyped-def]
