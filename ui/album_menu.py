@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox
 
 from core.policies import Permission
 from core.services.albums import AlbumSummary
+from core.workflow import Stage
 from ui.album_browser import ALBUM_ROLE, TRASH_ROLE
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ class AlbumMenu:
         if w.studio.may(Permission.PUBLISH_LINKS):
             menu.addAction("Publish to the client…").triggered.connect(w.open_publish)
         menu.addAction("Client picks for Lightroom…").triggered.connect(w.open_picks)
+        presets = menu.addAction(  # delivery (issue 14)
+            "Export presets and finals…" if album.stage is Stage.FINAL else "Export presets…"
+        )
+        presets.setEnabled(manage)
+        presets.triggered.connect(lambda: w.open_album_presets(album))
         menu.addSeparator()
         trash = menu.addAction("Move to the trash…")
         trash.setEnabled(manage)

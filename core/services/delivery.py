@@ -74,6 +74,8 @@ class DeliveryView:
     presets: tuple[str, ...] = ()
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    album_name: str = ""
+    stalled: bool = False  # delivering, but no process is making it any more (killed)
 
     @property
     def delivering(self) -> bool:
@@ -88,9 +90,9 @@ class _Task:
     library_path: str
 
 
-def _view(album_id: uuid.UUID, job: Delivery | None) -> DeliveryView:
+def _view(album_id: uuid.UUID, job: Delivery | None, album_name: str = "") -> DeliveryView:
     if job is None:
-        return DeliveryView(album_id, None)
+        return DeliveryView(album_id, None, album_name=album_name)
     return DeliveryView(
         album_id,
         job.state,
@@ -100,6 +102,8 @@ def _view(album_id: uuid.UUID, job: Delivery | None) -> DeliveryView:
         tuple(job.presets or ()),
         job.started_at,
         job.finished_at,
+        album_name,
+        job.state == "delivering" and runner_gone(job.runner),
     )
 
 
@@ -206,14 +210,15 @@ class DeliveryService:
         async with self.ctx.call(actor, "album.delivery", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
-            return _view(album.id, await latest_delivery(call.session, album.id))
+            return _view(album.id, await latest_delivery(call.session, album.id), album.name)
 
     async def unfinished(self, actor: Actor) -> list[DeliveryView]:
-        """Deliveries of the studio still to finish (a desktop carries them on at start-up)."""
+        """Deliveries of the studio still under way; a desktop carries on the `stalled` ones (no
+        process is making them any more) at start-up."""
         async with self.ctx.call(actor, "album.deliveries", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
-            jobs = await call.session.scalars(
-                select(Delivery)
+            rows = await call.session.execute(
+                select(Delivery, Album.name)
                 .join(Album, Album.id == Delivery.album_id)
                 .where(
                     Delivery.tenant_id == actor.tenant_id,
@@ -222,7 +227,7 @@ class DeliveryService:
                 )
                 .order_by(Delivery.started_at)
             )
-            return [_view(j.album_id, j) for j in jobs if runner_gone(j.runner)]
+            return [_view(job.album_id, job, name) for job, name in rows]
 
     async def deliver(
         self,
@@ -452,7 +457,7 @@ class DeliveryService:
                 )[:2000]
             call.detail.update(state=job.state, done=job.done, total=job.total)
             call.emit(Change.ALBUM_DELIVERY, state=job.state, done=job.done, total=job.total)
-            return _view(job.album_id, job)
+            return _view(job.album_id, job, album.name if album else "")
 
 
 def _names(names: Sequence[str] | None) -> list[str] | None:

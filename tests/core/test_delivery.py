@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
-from core.errors import Invalid
+from core.catalog import Delivery, Final, Photo
+from core.errors import Invalid, NotFound
 from core.finals.presets import ExportPreset
 from core.workflow import Stage
-from tests.conftest import Studio
+from tests.conftest import Studio, in_studio
 from tests.core.delivery_album import COPYRIGHT, CREATOR, album_in_feedback
 
 
@@ -98,3 +101,29 @@ async def test_presets_refuse_what_makes_no_sense(studio: Studio) -> None:
 
 async def _album(s, actor):  # type: ignore[no-untyped-def]
     return (await s.albums.create(actor, "Empty")).id
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_another_studio_sees_no_finals_or_deliveries(studio: Studio) -> None:
+    s, ada = studio.services, studio.studio_admin
+    album_id = await _album(s, ada)
+    photo_id = uuid.uuid4()
+    async with in_studio(s, ada.tenant_id) as session:
+        session.add(Photo(id=photo_id, tenant_id=ada.tenant_id, album_id=album_id, stem="a",
+                          filename="a.jpg"))  # fmt: skip
+        await session.flush()
+        session.add(Final(tenant_id=ada.tenant_id, album_id=album_id, photo_id=photo_id,
+                          preset="Web", filename="a.jpg", library_path="x/a.jpg",
+                          content_hash="0" * 64, size_bytes=1, width=1, height=1))  # fmt: skip
+        session.add(Delivery(tenant_id=ada.tenant_id, album_id=album_id, presets=["Web"]))
+        await session.commit()
+    await s.tenants.create(studio.admin, "Other Studio", "boss@other.test")
+    other = await s.users.actor_for("boss@other.test")
+    async with in_studio(s, other.tenant_id) as session:
+        assert (await session.scalars(select(Final))).all() == []
+        assert (await session.scalars(select(Delivery))).all() == []
+    async with in_studio(s, ada.tenant_id) as session:
+        assert len((await session.scalars(select(Final))).all()) == 1
+    with pytest.raises(NotFound):
+        await s.delivery.finals(other, album_id)
+    assert len(await s.delivery.finals(ada, album_id)) == 1
