@@ -35,6 +35,7 @@ from core.services.context import ServiceContext
 from core.services.delivery_jobs import (
     Source,
     album_presets,
+    close_deliveries,
     delivery_sources,
     latest_delivery,
     open_delivery,
@@ -277,7 +278,12 @@ class DeliveryService:
                 and job.state == "delivering"
                 and (chosen is None or [p.name for p in chosen] == list(job.presets))
             )
-            if job is not None and job.state == "delivering" and not runner_gone(job.runner):
+            ours = job is not None and job.runner == this_runner()  # cancelled here before
+            if (
+                job is not None
+                and job.state == "delivering"
+                and not (ours or runner_gone(job.runner))
+            ):
                 raise Conflict(
                     f"{album.name} is being delivered by another PhotoFlow ({job.runner})."
                 )
@@ -287,9 +293,7 @@ class DeliveryService:
                 every = await studio_presets(call.session, actor.tenant_id)
                 chosen = [p for p in every if p.name in set(job.presets)]
             else:
-                if job is not None and job.state == "delivering":
-                    job.state, job.finished_at = "failed", utcnow()
-                    job.problem = "Replaced by a new delivery."
+                await close_deliveries(call.session, album.id, "Replaced by a new delivery.")
                 chosen = chosen if chosen is not None else await album_presets(call.session, album)
                 job = open_delivery(album, chosen, len(sources))
                 call.session.add(job)
