@@ -32,7 +32,7 @@ async def test_final_makes_every_preset(studio: Studio, tmp_path: Path) -> None:
     s, pia, ada = studio.services, studio.photographer, studio.studio_admin
     await s.delivery.save_preset(
         ada,
-        ExportPreset("Archive TIFF", 600, "tiff", srgb=True, rename="{stem}-{preset}"),
+        ExportPreset("Archive TIFF", 600, "tiff", rename="{stem}-{preset}", keep_gps=True),
     )
     album_id = await album_in_feedback(studio, tmp_path, "Smith Wedding", n=3)
     await s.delivery.choose_presets(
@@ -48,6 +48,7 @@ async def test_final_makes_every_preset(studio: Studio, tmp_path: Path) -> None:
     assert seen[0] == (0, 9) and seen[-1] == (9, 9)
 
     finals = await s.delivery.finals(pia, album_id)
+    before = {(f.preset, f.filename): f.path.stat().st_mtime_ns for f in finals}
     by_preset: dict[str, list[str]] = {}
     for f in finals:
         by_preset.setdefault(f.preset, []).append(f.filename)
@@ -67,11 +68,23 @@ async def test_final_makes_every_preset(studio: Studio, tmp_path: Path) -> None:
         assert tags.get("IFD0:Copyright") == COPYRIGHT
         assert tags.get("IFD0:Artist") == CREATOR
         assert "sRGB" in str(tags.get("ICC_Profile:ProfileDescription"))
-        assert not [k for k in tags if k.startswith("GPS:")]
+        gps = [k for k in tags if k.startswith("GPS:")]
+        assert bool(gps) == (final.preset == "Archive TIFF"), gps  # kept only where it says so
         assert "ExifIFD:SerialNumber" not in tags and "ExifIFD:LensSerialNumber" not in tags
         assert tags.get("IFD0:Model") == "Canon EOS R5"
 
+    # Delivered again through one preset: only its finals are made anew, the others stay.
+    again = await s.delivery.deliver(pia, album_id, ["Web (2048 px)"])
+    assert (again.state, again.done, again.presets) == ("done", 3, ("Web (2048 px)",))
+    remade = {
+        (f.preset, f.filename): f.path.stat().st_mtime_ns
+        for f in await s.delivery.finals(pia, album_id)
+    }
+    assert remade.keys() == before.keys()
+    assert {k[0] for k in before if remade[k] != before[k]} == {"Web (2048 px)"}
 
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_presets_refuse_what_makes_no_sense(studio: Studio) -> None:
     s, ada = studio.services, studio.studio_admin
     names = [p.name for p in await s.delivery.presets(ada)]
