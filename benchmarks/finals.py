@@ -61,7 +61,7 @@ async def album_in_final(s: Services, sources: list[Path], tmp: Path) -> tuple[o
     retouched = tmp / "retouched"
     retouched.mkdir()
     for i, source in enumerate(sources, start=1):
-        Image.new("RGB", (64, 48), (i, 80, 120)).save(card / f"IMG_{i:04d}.jpg")
+        Image.new("RGB", (64, 48), (i * 20 % 256, 80 + i * 7, 120)).save(card / f"IMG_{i:04d}.jpg")
         os.link(source, retouched / f"IMG_{i:04d}_retouched.jpg")
     await s.imports.run(me, album.id, [card])
     await s.albums.advance(me, album.id, Stage.RATE)
