@@ -57,6 +57,11 @@ class AlbumMenu:
         if w.studio.may(Permission.PUBLISH_LINKS):
             menu.addAction("Publish to the client…").triggered.connect(w.open_publish)
         menu.addAction("Client picks for Lightroom…").triggered.connect(w.open_picks)
+        presets = menu.addAction(  # delivery (issue 14)
+            "Export presets and finals…" if album.stage is Stage.FINAL else "Export presets…"
+        )
+        presets.setEnabled(manage)
+        presets.triggered.connect(lambda: w.open_album_presets(album))
         final = album.stage is Stage.FINAL
         for text, ask in (
             ("Export finals to folder…", self.finals.ask_folder),

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.settings import StudioSettings
+from ui.presets_editor import PresetsEditor
 from ui.studio import Studio
 
 
@@ -59,6 +60,9 @@ class SettingsDialog(QDialog):
         form.addRow("Portal address for clients", self.portal_base_url)
         form.addRow("Portal listens on", self.portal_host)
         form.addRow("Portal port", self.portal_port)
+        # delivery (issue 14): the export presets, saved one at a time by the editor itself
+        self.presets = PresetsEditor(studio, self)
+        form.addRow("Export presets", self.presets)
         form.addRow(self.status)
         form.addRow(self.buttons)
         self.setEnabled(False)

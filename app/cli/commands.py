@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from app.cli.delivery import HANDLERS as DELIVERY_HANDLERS
+from app.cli.delivery import deliver, delivery_text
 from app.cli.output import album_json, album_text, plain
 from core.delivery_zip import FinalsZip, export_folder, studio_members
 from core.errors import Invalid
@@ -122,9 +124,10 @@ async def album_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 async def album_advance(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     al = await s.albums.advance(me, a.album, Stage(a.to) if a.to else None)
-    return album_json(
-        al
-    ), f"{al.name} is now in {al.stage.title} (round {al.round}).\n" + album_text(al)
+    text = f"{al.name} is now in {al.stage.title} (round {al.round}).\n" + album_text(al)
+    if al.stage is Stage.FINAL:  # reaching Final makes the finals, with progress shown
+        text += "\n" + delivery_text(al.name, await deliver(s, me, str(al.id), a))
+    return album_json(al), text
 
 
 async def album_reopen(s: Services, me: Actor, a: argparse.Namespace) -> Result:
@@ -514,4 +517,5 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("watch", None): _watch,
     # delivery (issue 14)
     ("album", "export"): album_export,
+    **DELIVERY_HANDLERS,
 }

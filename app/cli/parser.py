@@ -6,7 +6,7 @@ import argparse
 
 # Spelled out here, not imported: building the parser (for --help, --version and shell
 # completion) must not load the services. tests/app check them against the services' own lists.
-KINDS = ["original", "stock", "retouched", "final"]
+KINDS = ["original", "stock", "retouched"]  # finals are made (album deliver), not imported
 STAGES = ["raw", "stock", "rate", "retouch", "feedback", "final"]
 ROLES = ["photographer", "editor", "admin", "superadmin"]
 
@@ -276,7 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     _common(p)
 
-    # --- delivery (issue 14): the studio's copy of an album's finals ---
+    # delivery (issue 14): export presets, an album's choice of them, making its finals
+    from app.cli.delivery import add_arguments as delivery_arguments
+
+    delivery_arguments(sub, album)
+
+    # --- delivery (issue 14, gallery-zip): the studio's copy of an album's finals ---
     p = album.add_parser("export", help="copy the album's finals into a folder, or one zip")
     p.add_argument("album")
     p.add_argument("--to", required=True, metavar="DIR", help="the folder (or the .zip's path)")

@@ -30,10 +30,17 @@ _GPS_IFD = ExifTags.IFD.GPSInfo
 _MAKER_NOTE = 0x927C
 _SERIALS = (0xA431, 0xA435, 0xA430)  # BodySerialNumber, LensSerialNumber, CameraOwnerName
 _SERIALS_IFD0 = (0xC62F,)  # CameraSerialNumber (DNG)
-_SHARPEN = {
-    "screen": ImageFilter.UnsharpMask(radius=0.8, percent=60, threshold=2),
-    "print": ImageFilter.UnsharpMask(radius=1.6, percent=90, threshold=3),
-}
+
+
+def _unsharp(amount: float) -> ImageFilter.Kernel:
+    """An unsharp mask over a 3x3 neighbourhood: the picture plus `amount` times its difference
+    from its local mean, in one pass (a third of Pillow's Gaussian UnsharpMask on 24 MP)."""
+    edge = -amount / 8
+    return ImageFilter.Kernel((3, 3), [edge] * 4 + [1 + amount] + [edge] * 4, 1)
+
+
+# Output sharpening: a light touch for screens, more for print (paper softens the dots).
+_SHARPEN = {"screen": _unsharp(0.35), "print": _unsharp(0.7)}
 _srgb_icc: bytes | None = None
 
 

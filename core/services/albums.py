@@ -18,7 +18,12 @@ from core.errors import Conflict, Invalid, NotFound, Refused
 from core.ingest.library import album_folder
 from core.policies import Actor, Guest, Permission, require
 from core.services.context import Call, ServiceContext
-from core.services.delivery_jobs import album_presets, delivery_sources, open_delivery
+from core.services.delivery_jobs import (
+    album_presets,
+    close_deliveries,
+    delivery_sources,
+    open_delivery,
+)
 from core.services.gates import gather_facts
 from core.settings import StudioSettings
 from core.workflow import (
@@ -407,6 +412,9 @@ class AlbumService:
         deliver`) finds it even after a kill."""
         presets = await album_presets(call.session, album)
         sources = await delivery_sources(call.session, album)
+        await close_deliveries(
+            call.session, album.id, "The album was reopened and delivered again."
+        )
         job = open_delivery(album, presets, len(sources))
         call.session.add(job)
         call.detail["delivery"] = {"presets": job.presets, "total": job.total}

@@ -35,6 +35,7 @@ from core.services.context import ServiceContext
 from core.services.delivery_jobs import (
     Source,
     album_presets,
+    close_deliveries,
     delivery_sources,
     latest_delivery,
     open_delivery,
@@ -74,6 +75,8 @@ class DeliveryView:
     presets: tuple[str, ...] = ()
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    album_name: str = ""
+    stalled: bool = False  # delivering, but no process is making it any more (killed)
 
     @property
     def delivering(self) -> bool:
@@ -88,9 +91,9 @@ class _Task:
     library_path: str
 
 
-def _view(album_id: uuid.UUID, job: Delivery | None) -> DeliveryView:
+def _view(album_id: uuid.UUID, job: Delivery | None, album_name: str = "") -> DeliveryView:
     if job is None:
-        return DeliveryView(album_id, None)
+        return DeliveryView(album_id, None, album_name=album_name)
     return DeliveryView(
         album_id,
         job.state,
@@ -100,6 +103,8 @@ def _view(album_id: uuid.UUID, job: Delivery | None) -> DeliveryView:
         tuple(job.presets or ()),
         job.started_at,
         job.finished_at,
+        album_name,
+        job.state == "delivering" and runner_gone(job.runner),
     )
 
 
@@ -206,14 +211,15 @@ class DeliveryService:
         async with self.ctx.call(actor, "album.delivery", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
-            return _view(album.id, await latest_delivery(call.session, album.id))
+            return _view(album.id, await latest_delivery(call.session, album.id), album.name)
 
     async def unfinished(self, actor: Actor) -> list[DeliveryView]:
-        """Deliveries of the studio still to finish (a desktop carries them on at start-up)."""
+        """Deliveries of the studio still under way; a desktop carries on the `stalled` ones (no
+        process is making them any more) at start-up."""
         async with self.ctx.call(actor, "album.deliveries", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
-            jobs = await call.session.scalars(
-                select(Delivery)
+            rows = await call.session.execute(
+                select(Delivery, Album.name)
                 .join(Album, Album.id == Delivery.album_id)
                 .where(
                     Delivery.tenant_id == actor.tenant_id,
@@ -222,7 +228,7 @@ class DeliveryService:
                 )
                 .order_by(Delivery.started_at)
             )
-            return [_view(j.album_id, j) for j in jobs if runner_gone(j.runner)]
+            return [_view(job.album_id, job, name) for job, name in rows]
 
     async def deliver(
         self,
@@ -272,7 +278,12 @@ class DeliveryService:
                 and job.state == "delivering"
                 and (chosen is None or [p.name for p in chosen] == list(job.presets))
             )
-            if job is not None and job.state == "delivering" and not runner_gone(job.runner):
+            ours = job is not None and job.runner == this_runner()  # cancelled here before
+            if (
+                job is not None
+                and job.state == "delivering"
+                and not (ours or runner_gone(job.runner))
+            ):
                 raise Conflict(
                     f"{album.name} is being delivered by another PhotoFlow ({job.runner})."
                 )
@@ -282,9 +293,7 @@ class DeliveryService:
                 every = await studio_presets(call.session, actor.tenant_id)
                 chosen = [p for p in every if p.name in set(job.presets)]
             else:
-                if job is not None and job.state == "delivering":
-                    job.state, job.finished_at = "failed", utcnow()
-                    job.problem = "Replaced by a new delivery."
+                await close_deliveries(call.session, album.id, "Replaced by a new delivery.")
                 chosen = chosen if chosen is not None else await album_presets(call.session, album)
                 job = open_delivery(album, chosen, len(sources))
                 call.session.add(job)
@@ -452,7 +461,7 @@ class DeliveryService:
                 )[:2000]
             call.detail.update(state=job.state, done=job.done, total=job.total)
             call.emit(Change.ALBUM_DELIVERY, state=job.state, done=job.done, total=job.total)
-            return _view(job.album_id, job)
+            return _view(job.album_id, job, album.name if album else "")
 
 
 def _names(names: Sequence[str] | None) -> list[str] | None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog import Album, Delivery, Photo, PhotoVersion, Tenant
+from core.catalog.base import utcnow
 from core.errors import Invalid
 from core.finals.presets import ExportPreset, presets_from
 from core.settings import StudioSettings
@@ -119,6 +120,15 @@ def open_delivery(album: Album, presets: list[ExportPreset], photos: int) -> Del
         total=photos * len(presets),
         done=0,
     )
+
+
+async def close_deliveries(session: AsyncSession, album_id: uuid.UUID, why: str) -> None:
+    """End the album's unfinished deliveries (a new one replaces them)."""
+    jobs = await session.scalars(
+        select(Delivery).where(Delivery.album_id == album_id, Delivery.state == "delivering")
+    )
+    for job in jobs:
+        job.state, job.finished_at, job.problem, job.runner = "failed", utcnow(), why, None
 
 
 async def latest_delivery(session: AsyncSession, album_id: uuid.UUID) -> Delivery | None:
