@@ -94,6 +94,8 @@ async def download_all(request: web.Request) -> web.StreamResponse:
     )
     response.content_length = archive.size
     await response.prepare(request)
+    if request.method == "HEAD":  # the size and name only: nothing is read
+        return response
     pieces = archive.stream()
     try:
         async for piece in pieces:

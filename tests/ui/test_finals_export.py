@@ -12,6 +12,8 @@ from tests.portal.final_album import FULL, WEB, carry_to_final
 from tests.ui.conftest import Desk, until
 from tests.ui.test_studio_habits import click_menu, open_window, right_click
 from ui.publish_dialog import PublishDialog
+from ui.settings_dialog import SettingsDialog
+from ui.studio import Studio
 
 
 def test_save_finals_as_zip_and_export_them_to_a_folder(desk: Desk, qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -72,3 +74,25 @@ def test_save_finals_as_zip_and_export_them_to_a_folder(desk: Desk, qtbot, tmp_p
         await studio.jobs.cancel_all()
 
     desk.run(scenario())
+
+
+def test_the_studio_sets_the_download_size_new_links_get(desk: Desk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = SettingsDialog(Studio(desk.services, desk.admin))
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    async def scenario() -> None:
+        await until(dialog.isEnabled, what="the settings")
+        assert dialog.link_download_size.currentData() == "full"
+        dialog.link_allow_download.setChecked(True)
+        dialog.link_download_size.setCurrentIndex(dialog.link_download_size.findData("web"))
+        dialog.save()
+        await until(lambda: dialog.status.text() == "Saved.", what="the save")
+        _, settings = await desk.services.settings.get(desk.admin)
+        assert (settings.link_allow_download, settings.link_download_size) == (True, "web")
+        await desk.services.albums.create(desk.admin, "Garden")
+        made = await desk.services.links.create(desk.admin, "Garden")
+        assert made.link.downloads == "web"
+
+    desk.run(scenario())
+    dialog.close()
