@@ -1,6 +1,6 @@
 """The client's downloads in a Final album: one final, or all of them as a zip written while it
 is sent (core.delivery_zip: STORED members, CRC computed on the way, ZIP64; no temporary file,
-one piece in memory per download), and the download PIN some links ask first.
+two pieces in memory per download), and the download PIN some links ask first.
 
 Finals go out as the files they are (a TIFF as a TIFF, never the JPEG preview), named by the
 preset's rename template. Everything else (not Final, no downloads on the link, PIN not given, a
@@ -15,11 +15,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from core.errors import NotFound, NotPermitted
+from core.errors import NotFound
 from core.services.client import LinkAccess
 from core.services.client_downloads import FinalFile
 from portal.api import body, no_store
-from portal.previews import download as download_version
 from portal.security import Session
 from portal.state import client_address, guest_of, photo_id, state_of
 
@@ -28,10 +27,6 @@ log = logging.getLogger(__name__)
 ZIP_PATH = "/api/downloads/finals.zip"
 PIN_PATH = "/api/downloads/pin"
 PIN_FIRST = "Give the download PIN first."
-
-
-class DownloadPinMissing(NotPermitted):
-    """The link asks a download PIN, and this visitor has not given it."""
 
 
 def attachment(name: str) -> str:
@@ -49,15 +44,7 @@ async def download_one(request: web.Request) -> web.StreamResponse:
     """GET /api/photos/{id}/download: the photo's final of the link's size, as it was made."""
     session, access, guest = await guest_of(request)
     check_download_pin(session, access)
-    pid = photo_id(request)
-    try:
-        got = await state_of(request).services.client.download(guest, pid)
-    except NotFound:
-        if not access.downloads:
-            raise
-        # A photo of a Final album without finals (delivered before finals were made): the
-        # older download of its newest version.
-        return await download_version(request)
+    got = await state_of(request).services.client.download(guest, photo_id(request))
     return file_response(got.files[0])
 
 

@@ -27,6 +27,7 @@ from core.services.context import Call, ServiceContext
 from core.workflow import Stage
 
 NO_DOWNLOADS = "This gallery has no downloads."
+NOT_READY = "This photo has no final to download (yet)."
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
 CONTENT_TYPES |= {".tiff": "image/tiff", ".png": "image/png"}
 
@@ -141,8 +142,8 @@ class GalleryDownloads:
                 for p in photos
                 if p.id in finals
             )
-            if not files:
-                raise NotFound("No such photo in this gallery." if pid else NO_DOWNLOADS)
+            if not files:  # not made yet (the album is still delivering), or not this album's
+                raise NotFound(NOT_READY if pid else NO_DOWNLOADS)
             if pid is not None:
                 call.on("photo", pid, f"{album.name}/{files[0].name}")
             call.album_id = album.id
