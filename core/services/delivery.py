@@ -354,6 +354,9 @@ class DeliveryService:
         if progress is not None:
             progress(done, total)
         limit = asyncio.Semaphore(max(1, self.pool.workers))
+        # One record at a time: each bumps the job's count, and two at once would clash on its
+        # row version (PostgreSQL) instead of queueing.
+        recording = asyncio.Lock()
 
         async def one(task: _Task) -> None:
             nonlocal done
@@ -377,9 +380,10 @@ class DeliveryService:
                     log.exception("making a final of %s failed", task.source.filename)
                     problems.append(f"{task.source.filename}: an error in PhotoFlow (see the log)")
                     return
+            async with recording:  # the worker is free for the next final meanwhile
                 done = await self._record(actor, job_id, task, made)
-                if progress is not None:
-                    progress(done, total)
+            if progress is not None:
+                progress(done, total)
 
         workers = [asyncio.ensure_future(one(t)) for t in tasks]
         try:
