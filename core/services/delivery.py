@@ -151,6 +151,8 @@ class DeliveryService:
             kept = [p for p in presets if p.name.lower() != name.strip().lower()]
             if len(kept) == len(presets):
                 raise NotFound(f"No export preset named {name!r}.")
+            if not kept:
+                raise Invalid("A studio keeps at least one export preset; add another first.")
             self._store(tenant, kept)
             call.emit(Change.STUDIO_SETTINGS, changed=["export_presets"])
 
