@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.cli.delivery import HANDLERS as DELIVERY_HANDLERS
-from app.cli.delivery import deliver, delivery_text
+from app.cli.delivery import deliver, delivery_json, delivery_text
 from app.cli.output import album_json, album_text, plain
 from core.delivery_zip import FinalsZip, export_folder, studio_members
 from core.errors import Invalid
@@ -119,7 +119,11 @@ async def album_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 async def album_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     al = await s.albums.show(me, a.album)
-    return album_json(al), album_text(al)
+    if al.stage is not Stage.FINAL:
+        return album_json(al), album_text(al)
+    view = await s.delivery.progress(me, al.id)  # in Final: how its finals stand
+    data = {**album_json(al), "delivery": delivery_json(view)}
+    return data, album_text(al) + "\n" + delivery_text(al.name, view)
 
 
 async def album_advance(s: Services, me: Actor, a: argparse.Namespace) -> Result:

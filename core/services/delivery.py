@@ -151,6 +151,8 @@ class DeliveryService:
             kept = [p for p in presets if p.name.lower() != name.strip().lower()]
             if len(kept) == len(presets):
                 raise NotFound(f"No export preset named {name!r}.")
+            if not kept:
+                raise Invalid("A studio keeps at least one export preset; add another first.")
             self._store(tenant, kept)
             call.emit(Change.STUDIO_SETTINGS, changed=["export_presets"])
 
@@ -354,6 +356,9 @@ class DeliveryService:
         if progress is not None:
             progress(done, total)
         limit = asyncio.Semaphore(max(1, self.pool.workers))
+        # One record at a time: each bumps the job's count, and two at once would clash on its
+        # row version (PostgreSQL) instead of queueing.
+        recording = asyncio.Lock()
 
         async def one(task: _Task) -> None:
             nonlocal done
@@ -377,9 +382,10 @@ class DeliveryService:
                     log.exception("making a final of %s failed", task.source.filename)
                     problems.append(f"{task.source.filename}: an error in PhotoFlow (see the log)")
                     return
+            async with recording:  # the worker is free for the next final meanwhile
                 done = await self._record(actor, job_id, task, made)
-                if progress is not None:
-                    progress(done, total)
+            if progress is not None:
+                progress(done, total)
 
         workers = [asyncio.ensure_future(one(t)) for t in tasks]
         try:

@@ -43,12 +43,13 @@ def pick(presets: list[ExportPreset], names: list[str] | None) -> list[ExportPre
 
 
 async def album_presets(session: AsyncSession, album: Album) -> list[ExportPreset]:
-    """The album's chosen presets; a preset since deleted is left out, none chosen is all."""
+    """The album's chosen presets; a preset since deleted is left out; none chosen (or none of
+    the chosen left) is all of the studio's."""
     presets = await studio_presets(session, album.tenant_id)
     if album.presets is None:
         return presets
     chosen = {str(n).lower() for n in album.presets}
-    return [p for p in presets if p.name.lower() in chosen]
+    return [p for p in presets if p.name.lower() in chosen] or presets
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@ async def test_presets_refuse_what_makes_no_sense(studio: Studio) -> None:
         assert words in str(err.value), (bad, str(err.value))
     await s.delivery.delete_preset(ada, "Web (2048 px)")
     assert [p.name for p in await s.delivery.presets(ada)] == ["Print (full size)"]
+    with pytest.raises(Invalid, match="at least one export preset"):
+        await s.delivery.delete_preset(ada, "Print (full size)")
     album_id = await _album(s, ada)
     with pytest.raises(Invalid, match="No export preset named 'Web'"):
         await s.delivery.choose_presets(ada, album_id, ["Web"])

@@ -89,6 +89,8 @@ def test_kill_9_mid_delivery_then_deliver_finishes_it(
             proc.stderr.close()
     before = finals(home)
     assert 0 < len(before) < 2 * N
+    shown = photoflow(home, "album", "show", "Wedding")
+    assert f"Wedding: delivering {len(before)} of {2 * N}." in shown.out, shown.out
     shown = photoflow(home, "album", "deliver", "Wedding", "--json")  # carries on
     assert shown.code == 0, shown.err
     assert (shown.json["state"], shown.json["done"], shown.json["total"]) == ("done", 2 * N, 2 * N)

@@ -1,7 +1,8 @@
 """The desktop delivers: an album the photographer moves to Final with the stage bar gets its
 finals made in the background, "delivering N of M" in the status bar and beside the album in the
 list meanwhile; a delivery nobody is making any more (the desktop was killed) carries on when the
-window opens; the studio's presets are edited in the settings dialog, a bad template refused."""
+window opens; the studio's presets are edited in the settings dialog, a bad template refused;
+an album chooses its presets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from core.workflow import Stage
 from tests.conftest import Studio as People
 from tests.core.delivery_album import album_in_feedback
 from tests.ui.conftest import Desk, until
+from ui.album_presets_dialog import AlbumPresetsDialog
+from ui.deliveries import Deliveries
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 from ui.studio import Studio
@@ -97,3 +100,25 @@ def test_presets_are_edited_in_the_settings_dialog(desk: Desk, qtbot) -> None:  
 
     desk.run(scenario())
     dialog.close()
+
+
+def test_the_album_chooses_its_presets(desk: Desk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    s, me = desk.services, desk.admin
+    album = desk.run(s.albums.create(me, "Portraits"))
+    studio = Studio(s, me)
+    dialog = AlbumPresetsDialog(studio, album, Deliveries(studio))
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    async def scenario() -> None:
+        await until(lambda: len(dialog.boxes) == 2, what="the studio's presets")
+        assert [b.isChecked() for b in dialog.boxes] == [True, True]  # none chosen: all
+        assert dialog.save_button.text() == "Save"  # not in Final: nothing made yet
+        dialog.boxes[0].setChecked(False)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not dialog.isVisible(), what="the dialog to close")
+        chosen = await s.delivery.album_presets(me, album.id)
+        assert [p.name for p in chosen] == ["Web (2048 px)"]
+        await studio.jobs.idle()
+
+    desk.run(scenario())
