@@ -94,6 +94,10 @@ WORDS: dict[str, Callable[[Detail], str]] = {
     "client.submit": lambda d: f"sent the selection ({_plural(_count(d.get('picks')), 'pick')})",
     "client.approve": lambda d: "approved a retouched photo",
     "client.request_changes": lambda d: "asked for changes to a retouched photo",
+    "client.download": lambda d: "downloaded a photo",
+    "client.download_all": lambda d: (
+        f"downloaded all finals as a zip ({_plural(_count(d.get('files')), 'photo')})"
+    ),
     "user.add": _role,
     "user.set_role": _role,
     "user.set_active": lambda d: (

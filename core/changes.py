@@ -41,6 +41,8 @@ class Change(StrEnum):
     LINK_CREATED = "link.created"
     LINK_REVOKED = "link.revoked"
     LINK_CHANGED = "link.changed"
+    # Delivery (issue 14): an album's finals being made (started, one more made, done or failed)
+    ALBUM_DELIVERY = "album.delivery"
     # Not a change: a follower fell behind (or the journal was compacted past it) and every view
     # of the studio re-reads what it shows.
     RESYNC = "resync"

@@ -6,7 +6,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from core.errors import Invalid
+from core.finals.presets import presets_from
 from core.workflow import StageRules
+
+DOWNLOAD_SIZES = ("web", "full")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class StudioSettings:
     portal_base_url: str = "http://127.0.0.1:8470"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8470
+    # Delivery (issue 14): the export presets finals are made through, as plain dicts (see
+    # core/finals/presets.py); None: the defaults, "Print (full size)" and "Web (2048 px)".
+    export_presets: list[dict[str, Any]] | None = None
+    # Gallery downloads (issue 14, gallery-zip): the size a new link lets clients download in
+    # Final when it allows downloads: "web" (the web preset's finals) or "full".
+    link_download_size: str = "full"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
@@ -46,6 +55,8 @@ class StudioSettings:
             raise Invalid("The maximum selection must be at least the minimum, and at least 1.")
         if self.link_expiry_days < 1:
             raise Invalid("Links must stay valid for at least one day.")
+        if self.link_download_size not in DOWNLOAD_SIZES:
+            raise Invalid("Links let clients download web size or full size finals.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
         scheme, _, rest = self.portal_base_url.partition("://")
@@ -54,6 +65,7 @@ class StudioSettings:
                 "The portal address is a web address such as https://photos.example.com "
                 "or http://192.168.1.20:8470."
             )
+        presets_from(self.export_presets)
 
     def rules(self, album_min: int | None = None, album_max: int | None = None) -> StageRules:
         """The album's own limits win over the studio's."""

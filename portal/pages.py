@@ -89,6 +89,7 @@ def _item(p: GalleryPhoto, index: int, g: Gallery, mark: str) -> str:
         retouch="1" if p.has_retouch else "0",
         width=esc(p.width or 512),
         height=esc(p.height or 512),
+        download_attr="" if g.downloads else "hidden",
     )
 
 
@@ -104,7 +105,10 @@ def _cover(g: Gallery, mark: str) -> str:
     return f'<img id="cover" src="{esc(_url(cover, "loupe", mark))}" alt="">'
 
 
-def gallery_page(g: Gallery, csrf: str, nonce: str, mark: str) -> web.Response:
+def gallery_page(
+    g: Gallery, csrf: str, nonce: str, mark: str, *, download_pin: bool = False
+) -> web.Response:
+    """The gallery; `download_pin`: the page asks the link's download PIN before a download."""
     items = "\n".join(_item(p, i, g, mark) for i, p in enumerate(g.photos, 1))
     body = template("gallery.html").substitute(
         album=esc(g.album),
@@ -124,6 +128,8 @@ def gallery_page(g: Gallery, csrf: str, nonce: str, mark: str) -> web.Response:
         items=items or '<p class="empty">No photos here yet.</p>',
         csrf=esc(csrf),
         nonce=esc(nonce),
+        download_attr="" if g.downloads else "hidden",
+        download_pin="1" if download_pin else "0",
     )
     response = page(g.album, body)
     response.headers["Cache-Control"] = "no-store"

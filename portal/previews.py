@@ -2,8 +2,8 @@
 
 Previews are re-encoded JPEGs; before one is first served we check that it carries no EXIF, XMP,
 IPTC or comment segment (GPS, camera serials, owner names) and strip it if it does. A watermarked
-copy is made once per preview and watermark text. Downloads (only where the link allows, and only
-once the album is final) are stripped the same way.
+copy is made once per preview and watermark text. Downloads are the finals themselves, made clean
+by their export preset (portal.downloads).
 
 The cache files are content-addressed and never change, so the most recently served ones are kept
 in memory (bounded by MEMORY_BUDGET). Their addresses name the content, so browsers keep them as
@@ -26,7 +26,7 @@ from multidict import CIMultiDict
 from core.errors import NotFound
 from core.imaging.atomic import write_bytes_atomically
 from core.imaging.cleaning import draw_watermark, metadata_segments, strip_metadata
-from core.imaging.previews import DEFAULT_SIZES, LOUPE, make_previews, preview_path
+from core.imaging.previews import DEFAULT_SIZES, make_previews, preview_path
 from core.policies import Guest
 from core.services.client import PreviewSource
 from portal.middlewares import IMAGE_HEADERS
@@ -217,35 +217,3 @@ async def preview(request: web.Request) -> web.StreamResponse:
     )
     url = picture_url(size, source.content_hash, mark_for(watermark_of(access)))
     raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
-
-
-async def download(request: web.Request) -> web.StreamResponse:
-    """GET /api/photos/{id}/download: the full file, only where the link allows downloads."""
-    _, access, guest = await guest_of(request)
-    pid = photo_id(request)
-    source = await state_of(request).services.client.preview_source(guest, pid, "download")
-    name = source.filename if access.show_filenames else f"photo-{str(pid)[:8]}.jpg"
-    data = await asyncio.to_thread(_original, source.library_path)
-    if data[:2] != b"\xff\xd8":  # a RAW, or a studio server without the original: the loupe preview
-        path = await request.app[STORE].preview(source, LOUPE, None, guest)
-        data = await asyncio.to_thread(path.read_bytes)
-        name = name.rsplit(".", 1)[0] + ".jpg"
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "photo.jpg"
-    return web.Response(
-        body=strip_metadata(data),
-        content_type="image/jpeg",
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-def _original(path: Path | None) -> bytes:
-    """The original's bytes; none where it is not kept (a studio server keeps previews only)."""
-    if path is None:
-        return b""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from portal import api, live, previews, views
+from portal import api, downloads, live, previews, views
 from portal.middlewares import CATCH_ALL, SERVER_ERRORS, ServerErrors, guarded, unmatched
 from portal.picture_urls import PICTURE
 
@@ -37,7 +37,9 @@ def setup_routes(
     post("/api/submit", api.submit)
     get(PICTURE, previews.picture)
     get(PHOTO + "/preview", previews.preview)
-    get(PHOTO + "/download", previews.download)
+    get(PHOTO + "/download", downloads.download_one)
+    get(downloads.ZIP_PATH, downloads.download_all)
+    post(downloads.PIN_PATH, downloads.give_pin)
     post(PHOTO + "/pick", api.pick)
     post(PHOTO + "/stars", api.rate)
     post(PHOTO + "/comments", api.comment)

@@ -47,9 +47,13 @@ class Session:
     pin_ok: bool
     name: str
     issued: int
+    download_ok: bool = False  # the link's download PIN was given (where it has one)
 
     def with_pin(self) -> Session:
         return replace(self, pin_ok=True)
+
+    def with_download_pin(self) -> Session:
+        return replace(self, download_ok=True)
 
     def named(self, name: str) -> Session:
         return replace(self, name=name)
@@ -75,12 +79,10 @@ class Sessions:
         return Session(link_id, secrets.token_urlsafe(16), pin_ok, name, int(time.time()))
 
     def encode(self, s: Session) -> str:
-        body = _b64(
-            json.dumps(
-                {"l": str(s.link_id), "s": s.sid, "p": s.pin_ok, "n": s.name, "t": s.issued},
-                separators=(",", ":"),
-            ).encode()
-        )
+        fields = {"l": str(s.link_id), "s": s.sid, "p": s.pin_ok, "n": s.name, "t": s.issued}
+        if s.download_ok:
+            fields["d"] = True
+        body = _b64(json.dumps(fields, separators=(",", ":")).encode())
         return f"{body}.{_b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())}"
 
     def decode(self, value: str | None) -> Session | None:
@@ -98,7 +100,12 @@ class Sessions:
         try:
             d = json.loads(_unb64(body))
             session = Session(
-                uuid.UUID(d["l"]), str(d["s"]), bool(d["p"]), str(d["n"]), int(d["t"])
+                uuid.UUID(d["l"]),
+                str(d["s"]),
+                bool(d["p"]),
+                str(d["n"]),
+                int(d["t"]),
+                d.get("d") is True,
             )
         except (ValueError, KeyError, TypeError):
             return None

@@ -47,7 +47,13 @@ async def gallery(request: web.Request) -> web.StreamResponse:
     if not name:
         return pages.name_page(access.album, access.studio, csrf)
     g = await state.services.client.gallery(access.guest(name))
-    return pages.gallery_page(g, csrf, nonce_of(request), mark_for(watermark_of(access)))
+    return pages.gallery_page(
+        g,
+        csrf,
+        nonce_of(request),
+        mark_for(watermark_of(access)),
+        download_pin=access.needs_download_pin and not session.download_ok,
+    )
 
 
 async def _form(request: web.Request) -> dict[str, str]:
@@ -111,6 +117,7 @@ async def leave(request: web.Request) -> web.StreamResponse:
 async def static(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     types = {"gallery.js": "text/javascript", "portal.css": "text/css"}
+    types["downloads.js"] = "text/javascript"
     if name not in types:
         return pages.not_found()
     response = web.Response(body=pages.static_file(name), content_type=types[name])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -50,6 +51,8 @@ class AlbumBrowser(QWidget):
         self.albums: list[AlbumSummary] = []
         self.trash: list[tuple[uuid.UUID, str, object]] = []
         self.current_id: uuid.UUID | None = None
+        # An album's delivery in words ("delivering 12 of 40"), shown beside its name.
+        self.delivery_words: Callable[[uuid.UUID], str] = lambda _album_id: ""
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search albums or clients")
         self.search.setClearButtonEnabled(True)
@@ -138,6 +141,8 @@ class AlbumBrowser(QWidget):
             group.setExpanded(True)
             for a in albums:
                 label = a.name if not a.client else f"{a.name} · {a.client}"
+                if words := self.delivery_words(a.id):
+                    label += f" · {words}"
                 item = QTreeWidgetItem(group, [label, str(a.photo_count)])
                 item.setData(0, ALBUM_ROLE, a)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
@@ -156,6 +161,10 @@ class AlbumBrowser(QWidget):
         self.tree.blockSignals(False)
         if chosen is not None:
             self.tree.setCurrentItem(chosen)
+
+    def show_deliveries(self, words: Callable[[uuid.UUID], str]) -> None:
+        self.delivery_words = words
+        self._fill()
 
     def _on_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         album = item.data(0, ALBUM_ROLE) if item is not None else None

@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox
 
 from core.policies import Permission
 from core.services.albums import AlbumSummary
+from core.workflow import Stage
 from ui.album_browser import ALBUM_ROLE, TRASH_ROLE
+from ui.finals_export import FinalsExport
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -23,6 +25,7 @@ class AlbumMenu:
         self.menu: QMenu | None = None
         self.rename_dialog: QInputDialog | None = None
         self.confirm: QMessageBox | None = None
+        self.finals = FinalsExport(window)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self.show_at)
 
@@ -54,6 +57,19 @@ class AlbumMenu:
         if w.studio.may(Permission.PUBLISH_LINKS):
             menu.addAction("Publish to the client…").triggered.connect(w.open_publish)
         menu.addAction("Client picks for Lightroom…").triggered.connect(w.open_picks)
+        presets = menu.addAction(  # delivery (issue 14)
+            "Export presets and finals…" if album.stage is Stage.FINAL else "Export presets…"
+        )
+        presets.setEnabled(manage)
+        presets.triggered.connect(lambda: w.open_album_presets(album))
+        final = album.stage is Stage.FINAL
+        for text, ask in (
+            ("Export finals to folder…", self.finals.ask_folder),
+            ("Save finals as zip…", self.finals.ask_zip),
+        ):
+            action = menu.addAction(text)
+            action.setEnabled(final)
+            action.triggered.connect(lambda _=False, ask=ask: ask(album))
         menu.addSeparator()
         trash = menu.addAction("Move to the trash…")
         trash.setEnabled(manage)

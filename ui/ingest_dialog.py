@@ -34,8 +34,7 @@ KIND_TITLES = {
     "original": "Originals (a shoot)",
     "stock": "Stock versions",
     "retouched": "Retouched versions",
-    "final": "Final versions",
-}
+}  # finals are made from the export presets when the album moves to Final, not imported
 
 
 def describe_progress(p: ImportProgress) -> str:

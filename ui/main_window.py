@@ -21,10 +21,13 @@ from PySide6.QtWidgets import (
 from core.policies import Permission
 from core.services.albums import AlbumSummary
 from core.services.photos import PhotoRow
+from core.workflow import Stage
 from ui.album_browser import AlbumBrowser
 from ui.album_grid import AlbumGrid
 from ui.album_menu import AlbumMenu
+from ui.album_presets_dialog import AlbumPresetsDialog
 from ui.audit_dialog import AuditDialog
+from ui.deliveries import Deliveries
 from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
@@ -83,6 +86,10 @@ class MainWindow(QMainWindow):
         self.sync_label.setVisible(False)
         self.sync_label.clicked.connect(self.open_sync)
         self.statusBar().addPermanentWidget(self.sync_label)
+        # delivery (issue 14): "Smith Wedding: delivering 12 of 40"
+        self.deliveries = Deliveries(studio, self)
+        self.delivery_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.delivery_label)
         self.statusBar().addPermanentWidget(self.jobs_label)
         self.statusBar().addPermanentWidget(self.portal_label)
         self.statusBar().addPermanentWidget(self.user_label)
@@ -144,6 +151,11 @@ class MainWindow(QMainWindow):
         s.jobs.failed.connect(self.complain)
         s.jobs.changed.connect(self._jobs_changed)
         s.actor_changed.connect(self._apply_role)
+        # delivery (issue 14): reaching Final makes the finals; a killed delivery carries on
+        self.stage_bar.moved.connect(self._delivery_after_move)
+        self.deliveries.changed.connect(self._deliveries_changed)
+        self.deliveries.finished.connect(self.say)
+        self.deliveries.resume()
 
     def _apply_role(self) -> None:
         a = self.studio.actor
@@ -332,9 +344,24 @@ class MainWindow(QMainWindow):
             else f"⟳ {labels[-1]}" + (f" (+{len(labels) - 1})" if len(labels) > 1 else "")
         )
 
+    # Delivery (issue 14) ---------------------------------------------------------------------
+    def _delivery_after_move(self, album: AlbumSummary) -> None:
+        if album.stage is Stage.FINAL:
+            self.deliveries.start(album.id, album.name)
+
+    def _deliveries_changed(self) -> None:
+        self.delivery_label.setText(self.deliveries.status())
+        self.browser.show_deliveries(self.deliveries.words)
+
+    def open_album_presets(self, album: AlbumSummary) -> AlbumPresetsDialog:
+        dialog = AlbumPresetsDialog(self.studio, album, self.deliveries, self)
+        dialog.open()
+        return dialog
+
     def closeEvent(self, event: QCloseEvent) -> None:
         remember(self.split, "panes/main")
         self.grid.close_album()
         self.browser.stop_following()
+        self.deliveries.stop_following()
         self.closing.emit()
         super().closeEvent(event)

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -54,7 +55,14 @@ class PublishDialog(QDialog):
         self.max_select.setSpecialValueText(
             f"the album's limit ({limit})" if limit else "the album's limit"
         )
-        self.allow_download = QCheckBox("Client may download originals (in Final)", self)
+        self.allow_download = QCheckBox("Client may download the finals (in Final)", self)
+        self.download_size = QComboBox(self)
+        self.download_size.addItem("Full size", "full")
+        self.download_size.addItem("Web size", "web")
+        self.download_pin = QLineEdit(self)
+        self.download_pin.setPlaceholderText("none (asked before the first download)")
+        self.allow_download.toggled.connect(self.download_size.setEnabled)
+        self.allow_download.toggled.connect(self.download_pin.setEnabled)
         self.watermark = QCheckBox("Watermark the previews", self)
         self.guest_name = QLineEdit(self)
         self.guest_name.setPlaceholderText("anyone (each visitor gives a name)")
@@ -98,6 +106,8 @@ class PublishDialog(QDialog):
         form.addRow("PIN", self.pin)
         form.addRow("Client may pick at most", self.max_select)
         form.addRow("", self.allow_download)
+        form.addRow("Downloads", self.download_size)
+        form.addRow("Download PIN", self.download_pin)
         form.addRow("", self.watermark)
         form.addRow("Guest name", self.guest_name)
         form.addRow("", self.create_button)
@@ -134,6 +144,8 @@ class PublishDialog(QDialog):
             self.create_button,
         ):
             w.setEnabled(self.may_publish)
+        for w in (self.download_size, self.download_pin):
+            w.setEnabled(self.may_publish and self.allow_download.isChecked())
         for b in (self.copy_link_button, self.reopen_button, self.revoke_button):
             b.setVisible(self.may_publish)
         if not self.may_publish:
@@ -154,6 +166,11 @@ class PublishDialog(QDialog):
         self.address.show_for(settings)
         self.expires_days.setValue(settings.link_expiry_days)
         self.allow_download.setChecked(settings.link_allow_download)
+        self.download_size.setCurrentIndex(
+            max(0, self.download_size.findData(settings.link_download_size))
+        )
+        for w in (self.download_size, self.download_pin):
+            w.setEnabled(self.may_publish and settings.link_allow_download)
         self.watermark.setChecked(settings.link_watermark)
 
     def refresh(self) -> None:
@@ -215,6 +232,10 @@ class PublishDialog(QDialog):
                 allow_download=self.allow_download.isChecked(),
                 watermark=self.watermark.isChecked(),
                 guest_name=self.guest_name.text() or None,
+                download_size=self.download_size.currentData(),
+                download_pin=(
+                    self.download_pin.text() or None if self.allow_download.isChecked() else None
+                ),
             ),
             self._created,
             self._failed,

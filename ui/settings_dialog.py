@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.settings import StudioSettings
+from ui.presets_editor import PresetsEditor
 from ui.studio import Studio
 
 
@@ -33,7 +35,10 @@ class SettingsDialog(QDialog):
         self.max_select = _spin(0, 100_000, self)
         self.max_select.setSpecialValueText("no limit")
         self.link_expiry_days = _spin(1, 3650, self)
-        self.link_allow_download = QCheckBox("Clients may download originals", self)
+        self.link_allow_download = QCheckBox("Clients may download the finals (in Final)", self)
+        self.link_download_size = QComboBox(self)  # gallery downloads (issue 14)
+        self.link_download_size.addItem("Full size", "full")
+        self.link_download_size.addItem("Web size", "web")
         self.link_watermark = QCheckBox("Watermark the gallery", self)
         self.watermark_text = QLineEdit(self)
         self.drive_root = QLineEdit(self)
@@ -53,12 +58,16 @@ class SettingsDialog(QDialog):
         form.addRow("Selection: at most", self.max_select)
         form.addRow("Links valid for (days)", self.link_expiry_days)
         form.addRow("", self.link_allow_download)
+        form.addRow("Downloads", self.link_download_size)
         form.addRow("", self.link_watermark)
         form.addRow("Watermark text", self.watermark_text)
         form.addRow("Google Drive folder", self.drive_root)
         form.addRow("Portal address for clients", self.portal_base_url)
         form.addRow("Portal listens on", self.portal_host)
         form.addRow("Portal port", self.portal_port)
+        # delivery (issue 14): the export presets, saved one at a time by the editor itself
+        self.presets = PresetsEditor(studio, self)
+        form.addRow("Export presets", self.presets)
         form.addRow(self.status)
         form.addRow(self.buttons)
         self.setEnabled(False)
@@ -75,6 +84,9 @@ class SettingsDialog(QDialog):
         self.max_select.setValue(s.max_select or 0)
         self.link_expiry_days.setValue(s.link_expiry_days)
         self.link_allow_download.setChecked(s.link_allow_download)
+        self.link_download_size.setCurrentIndex(
+            max(0, self.link_download_size.findData(s.link_download_size))
+        )
         self.link_watermark.setChecked(s.link_watermark)
         self.watermark_text.setText(s.watermark_text)
         self.drive_root.setText(s.drive_root)
@@ -89,6 +101,7 @@ class SettingsDialog(QDialog):
             "max_select": self.max_select.value() or None,
             "link_expiry_days": self.link_expiry_days.value(),
             "link_allow_download": self.link_allow_download.isChecked(),
+            "link_download_size": self.link_download_size.currentData(),
             "link_watermark": self.link_watermark.isChecked(),
             "watermark_text": self.watermark_text.text().strip(),
             "drive_root": self.drive_root.text().strip(),

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from app.cli.delivery import HANDLERS as DELIVERY_HANDLERS
+from app.cli.delivery import deliver, delivery_json, delivery_text
 from app.cli.output import album_json, album_text, plain
+from core.delivery_zip import FinalsZip, export_folder, studio_members
+from core.errors import Invalid
 from core.policies import Actor, Role
 from core.portal_address import lan_base_url, unreachable_reason
 from core.workflow import Stage
@@ -113,14 +119,19 @@ async def album_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 async def album_show(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     al = await s.albums.show(me, a.album)
-    return album_json(al), album_text(al)
+    if al.stage is not Stage.FINAL:
+        return album_json(al), album_text(al)
+    view = await s.delivery.progress(me, al.id)  # in Final: how its finals stand
+    data = {**album_json(al), "delivery": delivery_json(view)}
+    return data, album_text(al) + "\n" + delivery_text(al.name, view)
 
 
 async def album_advance(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     al = await s.albums.advance(me, a.album, Stage(a.to) if a.to else None)
-    return album_json(
-        al
-    ), f"{al.name} is now in {al.stage.title} (round {al.round}).\n" + album_text(al)
+    text = f"{al.name} is now in {al.stage.title} (round {al.round}).\n" + album_text(al)
+    if al.stage is Stage.FINAL:  # reaching Final makes the finals, with progress shown
+        text += "\n" + delivery_text(al.name, await deliver(s, me, str(al.id), a))
+    return album_json(al), text
 
 
 async def album_reopen(s: Services, me: Actor, a: argparse.Namespace) -> Result:
@@ -356,6 +367,8 @@ async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         watermark=a.watermark,
         show_filenames=a.show_filenames,
         guest_name=a.guest,
+        download_size=a.download_size,
+        download_pin=a.download_pin,
     )
     return _address(made)
 
@@ -398,7 +411,8 @@ async def link_list(s: Services, me: Actor, a: argparse.Namespace) -> Result:
         extras = [
             "pin" if v.has_pin else "",
             f"max {v.max_select}" if v.max_select else "",
-            "download" if v.allow_download else "",
+            f"download {v.download_size}" if v.allow_download else "",
+            "download pin" if v.has_download_pin else "",
             "watermark" if v.watermark else "",
             f"guest {v.guest_name}" if v.guest_name else "",
             f"selection sent by {', '.join(v.sent_by)}" if v.sent_by else "",
@@ -436,6 +450,31 @@ async def _watch(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     from app.cli.watch import watch
 
     return await watch(s, me, a)
+
+
+# --- delivery (issue 14): the studio's copy of an album's finals ---------------------------------
+
+
+async def album_export(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    album = await s.albums.show(me, a.album)
+    finals = [f for f in await s.delivery.finals(me, album.id) if a.preset in (None, f.preset)]
+    if not finals:
+        which = f" through preset {a.preset!r}" if a.preset else ""
+        raise Invalid(
+            f"{album.name} has no finals{which} yet; make them with: "
+            f"photoflow album deliver {album.name!r}"
+        )
+    members = studio_members(finals)
+    target = Path(a.to).expanduser()
+    if a.zip:
+        if target.suffix.lower() != ".zip":
+            target = target / f"{album.name}.zip"
+        size = await asyncio.to_thread(FinalsZip(members).save, target)
+        data = {"zip": str(target), "files": len(members), "bytes": size}
+        return data, f"Saved {len(members)} finals of {album.name} as {target} ({size:,} bytes)."
+    written = await asyncio.to_thread(export_folder, members, target)
+    data = {"folder": str(target), "files": [str(p) for p in written]}
+    return data, f"Copied {len(written)} finals of {album.name} into {target}."
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
@@ -480,4 +519,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("album", "picks"): album_picks,
     ("portal", None): portal,
     ("watch", None): _watch,
+    # delivery (issue 14)
+    ("album", "export"): album_export,
+    **DELIVERY_HANDLERS,
 }

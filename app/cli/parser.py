@@ -6,7 +6,7 @@ import argparse
 
 # Spelled out here, not imported: building the parser (for --help, --version and shell
 # completion) must not load the services. tests/app check them against the services' own lists.
-KINDS = ["original", "stock", "retouched", "final"]
+KINDS = ["original", "stock", "retouched"]  # finals are made (album deliver), not imported
 STAGES = ["raw", "stock", "rate", "retouch", "feedback", "final"]
 ROLES = ["photographer", "editor", "admin", "superadmin"]
 
@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--watermark", action="store_true", default=None)
     p.add_argument("--show-filenames", action="store_true")
     p.add_argument("--guest", metavar="NAME", help="the client's name, so it is not asked")
+    p.add_argument(
+        "--download-size", choices=["web", "full"], help="with --allow-download: which finals"
+    )
+    p.add_argument("--download-pin", help="a PIN asked before the first download")
     _common(p)
     p = link.add_parser("list", help="the album's links")
     p.add_argument("album")
@@ -270,5 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action")
     p.add_argument("--outcome", choices=["ok", "refused", "denied", "failed"])
     p.add_argument("--limit", type=int, default=50)
+    _common(p)
+
+    # delivery (issue 14): export presets, an album's choice of them, making its finals
+    from app.cli.delivery import add_arguments as delivery_arguments
+
+    delivery_arguments(sub, album)
+
+    # --- delivery (issue 14, gallery-zip): the studio's copy of an album's finals ---
+    p = album.add_parser("export", help="copy the album's finals into a folder, or one zip")
+    p.add_argument("album")
+    p.add_argument("--to", required=True, metavar="DIR", help="the folder (or the .zip's path)")
+    p.add_argument("--zip", action="store_true", help="one zip instead of loose files")
+    p.add_argument("--preset", metavar="NAME", help="only this preset's finals")
     _common(p)
     return parser

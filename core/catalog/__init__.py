@@ -8,6 +8,7 @@ time, which every command pays at start-up.
 from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
 from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
+from core.catalog.delivery import Delivery, Final
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
 from core.catalog.portal_state import PinFailure, PortalSecret
@@ -20,8 +21,10 @@ __all__ = [
     "AppliedCommand",
     "AuditEvent",
     "Base",
+    "Delivery",
     "Device",
     "Feedback",
+    "Final",
     "IngestFailure",
     "JournalEntry",
     "JournalHead",

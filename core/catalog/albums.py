@@ -22,6 +22,8 @@ class Album(Base, TenantOwned):
     max_select: Mapped[int | None]
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     trashed_at: Mapped[datetime | None]  # in the studio's trash until it is emptied
+    # The export presets (by name) its finals are made through; None: every preset of the studio.
+    presets: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class Photo(Base, TenantOwned):

@@ -28,6 +28,10 @@ class ShareLink(Base, TenantOwned):
     watermark: Mapped[bool] = mapped_column(default=False)
     guest_name: Mapped[str | None] = mapped_column(String(200))
     submitted_at: Mapped[datetime | None]
+    # Gallery downloads (in Final, where allow_download): "web" or "full" size finals, and an
+    # optional PIN asked before the first download (a salted scrypt hash, like pin_hash).
+    download_size: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
+    download_pin_hash: Mapped[str | None] = mapped_column(String(200))
 
 
 class SentSelection(Base, TenantOwned):

@@ -52,7 +52,15 @@ def strip_metadata(data: bytes) -> bytes:
 def draw_watermark(source: Path, target: Path, text: str) -> None:
     """The studio's text, tiled diagonally and half transparent across the whole preview."""
     with Image.open(source) as im:
-        base = im.convert("RGB")
+        base = watermark_image(im.convert("RGB"), text)
+    buffer = io.BytesIO()
+    base.save(buffer, "JPEG", quality=85)
+    write_bytes_atomically(target, buffer.getbuffer())
+
+
+def watermark_image(base: Image.Image, text: str) -> Image.Image:
+    """`base` (RGB) with the studio's text tiled diagonally and half transparent across it."""
+    base = base.copy() if base.mode == "RGB" else base.convert("RGB")
     w, h = base.size
     size = max(12, min(w, h) // 14)
     try:
@@ -72,6 +80,4 @@ def draw_watermark(source: Path, target: Path, text: str) -> None:
     )
     white = Image.new("RGB", (w, h), (255, 255, 255))
     base.paste(white, (0, 0), mask)
-    buffer = io.BytesIO()
-    base.save(buffer, "JPEG", quality=85)
-    write_bytes_atomically(target, buffer.getbuffer())
+    return base

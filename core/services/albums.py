@@ -18,6 +18,12 @@ from core.errors import Conflict, Invalid, NotFound, Refused
 from core.ingest.library import album_folder
 from core.policies import Actor, Guest, Permission, require
 from core.services.context import Call, ServiceContext
+from core.services.delivery_jobs import (
+    album_presets,
+    close_deliveries,
+    delivery_sources,
+    open_delivery,
+)
 from core.services.gates import gather_facts
 from core.settings import StudioSettings
 from core.workflow import (
@@ -388,6 +394,8 @@ class AlbumService:
         call.emit(
             Change.ALBUM_STAGE, stage=plan.target.value, round=plan.round, move=plan.kind.value
         )
+        if plan.target is Stage.FINAL:
+            await self._open_delivery(call, album)
         # Replayed with the stage it reached here, so that a move someone else made first on
         # the server is refused (and told), not repeated one stage further.
         if reason is None:
@@ -396,6 +404,21 @@ class AlbumService:
             call.command("album.reopen", album=album.id, to=plan.target.value, reason=reason)
         await call.session.flush()
         return await summarise(call.session, album)
+
+    @staticmethod
+    async def _open_delivery(call: Call, album: Album) -> None:
+        """Reaching Final opens the album's delivery job, in this same transaction: the album
+        shows as delivering at once, and whoever runs the job (the desktop, `photoflow album
+        deliver`) finds it even after a kill."""
+        presets = await album_presets(call.session, album)
+        sources = await delivery_sources(call.session, album)
+        await close_deliveries(
+            call.session, album.id, "The album was reopened and delivered again."
+        )
+        job = open_delivery(album, presets, len(sources))
+        call.session.add(job)
+        call.detail["delivery"] = {"presets": job.presets, "total": job.total}
+        call.emit(Change.ALBUM_DELIVERY, state=job.state, done=0, total=job.total)
 
     async def open_failures(self, actor: Actor, ref: str | uuid.UUID) -> list[OpenFailure]:
         """The album's import failures nobody has dealt with yet, oldest first."""

@@ -16,6 +16,7 @@ from core.services.client_access import (
     TooManyAttempts,
     WrongPin,
 )
+from core.services.client_downloads import FinalFile, FinalsDownload, GalleryDownloads
 from core.services.client_feedback import COMMENT_MAX, NAME_MAX, ClientFeedback, clean_name
 from core.services.client_gallery import (
     CommentView,
@@ -28,7 +29,7 @@ from core.services.client_state import PIN_LIMIT, PIN_LOCKOUT_S, PinLimiter, ses
 from core.services.context import ServiceContext
 
 
-class ClientService(LinkEntry, GalleryViews, ClientFeedback):
+class ClientService(LinkEntry, GalleryViews, ClientFeedback, GalleryDownloads):
     def __init__(self, ctx: ServiceContext, limiter: PinLimiter | None = None) -> None:
         self.ctx = ctx
         self.limiter = limiter or PinLimiter(ctx)
@@ -47,6 +48,8 @@ __all__ = [
     "PIN_LOCKOUT_S",
     "ClientService",
     "CommentView",
+    "FinalFile",
+    "FinalsDownload",
     "Gallery",
     "GalleryPhoto",
     "LinkAccess",

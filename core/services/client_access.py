@@ -80,6 +80,8 @@ class LinkAccess:
     watermark: bool
     watermark_text: str
     expires_at: datetime | None = None
+    download_size: str = "full"  # where downloads are allowed: "web" or "full" size finals
+    needs_download_pin: bool = False
 
     def guest(self, name: str) -> Guest:
         return Guest(self.tenant_id, self.album_id, self.link_id, self.guest_name or name)
@@ -158,7 +160,18 @@ class LinkEntry:
     async def check_pin(self, link_id: uuid.UUID, pin: str, client: str) -> LinkAccess:
         """Accept the right PIN; PIN_LIMIT wrong ones lock the link and the address for a while,
         counted in the catalog for every portal process (core.services.client_state)."""
-        counted = await self.limiter.attempt((f"link:{link_id}", f"addr:{client[:100]}"))
+        return await self._check(link_id, pin, client, download=False)
+
+    async def check_download_pin(self, link_id: uuid.UUID, pin: str, client: str) -> LinkAccess:
+        """Accept the link's download PIN, limited like the gallery's PIN (its own count per
+        link, the same count per address: a guesser gains nothing by switching PINs)."""
+        return await self._check(link_id, pin, client, download=True)
+
+    async def _check(
+        self, link_id: uuid.UUID, pin: str, client: str, *, download: bool
+    ) -> LinkAccess:
+        kind = "download" if download else "link"
+        counted = await self.limiter.attempt((f"{kind}:{link_id}", f"addr:{client[:100]}"))
         if not isinstance(counted, Attempt):
             raise TooManyAttempts(counted)
         try:
@@ -168,7 +181,7 @@ class LinkEntry:
                 if link is None:
                     raise NotFound(GONE)
                 access = await link_access(call.session, link)
-                stored = link.pin_hash
+                stored = link.download_pin_hash if download else link.pin_hash
             # scrypt takes ~30 ms of CPU: off the loop, which also runs the desktop's window.
             right = stored is None or await asyncio.to_thread(pin_matches, stored, pin[:200])
         except Exception:
@@ -177,13 +190,14 @@ class LinkEntry:
         if right:
             await self.limiter.forgive(counted)
             return access
-        async with self.ctx.call(access.guest(""), "link.pin_failed") as call:
+        action = "link.download_pin_failed" if download else "link.pin_failed"
+        async with self.ctx.call(access.guest(""), action) as call:
             call.on("link", access.link_id, f"{access.album} link {str(access.link_id)[:8]}")
             call.album_id = access.album_id
             call.detail["client"] = client[:100]
         if counted.wait_if_wrong:
             raise TooManyAttempts(counted.wait_if_wrong)
-        raise WrongPin("That PIN is not right.")
+        raise WrongPin("That download PIN is not right." if download else "That PIN is not right.")
 
 
 async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
@@ -217,6 +231,8 @@ async def link_access(session: AsyncSession, link: ShareLink) -> LinkAccess:
         watermark=link.watermark,
         watermark_text=settings.watermark_text or tenant.name,
         expires_at=link.expires_at,
+        download_size=link.download_size or "full",
+        needs_download_pin=link.download_pin_hash is not None,
     )
 
 

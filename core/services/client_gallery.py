@@ -16,6 +16,7 @@ from core.catalog import Feedback, Photo, PhotoVersion
 from core.errors import NotFound
 from core.policies import Guest
 from core.services.client_access import guest_link, open_sending, photo_uuid, seen_by_clients
+from core.services.client_downloads import web_finals
 from core.services.client_words import ClientStage, client_stage
 from core.services.context import ServiceContext
 from core.workflow import Stage
@@ -193,6 +194,10 @@ class GalleryViews:
             retouched = {
                 pid for pid, vs in versions.items() if any(v.kind == "retouched" for v in vs)
             }
+            # In Final the client is shown the finals: each photo's web-size one.
+            web = {}
+            if stage is Stage.FINAL:
+                web = await web_finals(call, self.ctx.home.library, album.id)
             sending = await call.session.scalar(open_sending(link.id, guest.name))
             sent_at = sending.sent_at if sending is not None else None
             sent = sent_at is not None
@@ -214,15 +219,19 @@ class GalleryViews:
                     GalleryPhoto(
                         id=p.id,
                         filename=p.filename if access.show_filenames else None,
-                        width=p.width,
-                        height=p.height,
+                        width=web[p.id].width if p.id in web else p.width,
+                        height=web[p.id].height if p.id in web else p.height,
                         picked=p.id in picked,
                         stars=stars.get(p.id) or 0,
                         selected=p.selected,
                         has_retouch=p.id in retouched,
                         decision=decisions.get(p.id),
                         comments=tuple(comments.get(p.id, ())),
-                        pictures=pictures_of(p, versions.get(p.id, ())),
+                        pictures=(
+                            (("current", web[p.id].content_hash),)
+                            if p.id in web
+                            else pictures_of(p, versions.get(p.id, ()))
+                        ),
                     )
                     for p in photos
                 ),
@@ -276,6 +285,14 @@ class GalleryViews:
                 if v.photo_id in photos:
                     by_photo.setdefault(v.photo_id, []).append(v)
             found: dict[str, PreviewSource] = {}
+            if Stage(album.stage) is Stage.FINAL:  # the finals first: the web-size one of each
+                library = self.ctx.home.library
+                for final in (await web_finals(call, library, album.id, photos)).values():
+                    found[final.content_hash] = PreviewSource(
+                        final.content_hash,
+                        self.ctx.home.library / final.library_path,
+                        final.filename,
+                    )
             for pid, versions in by_photo.items():
                 for variant in PICTURE_VARIANTS:
                     chosen = choose_version(photos[pid], versions, variant)

@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 # The imaging stack (Pillow, LibRaw, the worker module) is imported where files are worked on,
 # not here: every command builds this service, and most never import a file.
 
-KINDS = ("original", "stock", "retouched", "final")
+# Finals are not imported: they are made from the approved retouches through the album's export
+# presets when it moves to Final (core/services/delivery.py).
+KINDS = ("original", "stock", "retouched")
 
 
 class WorkerPool(Protocol):
@@ -102,6 +104,12 @@ class ImportService:
         kind: str = "original",
         progress: ProgressSink | None = None,
     ) -> ImportReport:
+        if kind == "final":
+            raise Invalid(
+                "Finals are not imported: PhotoFlow makes them from the approved retouches "
+                "through the album's export presets when it moves to Final "
+                "(photoflow album deliver makes them again)."
+            )
         if kind not in KINDS:
             raise Invalid(f"Import as one of {', '.join(KINDS)}; not {kind!r}.")
         async with self._one_at_a_time:

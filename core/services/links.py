@@ -28,6 +28,7 @@ from core.policies import Actor, Permission, require
 from core.services.albums import as_uuid, find_album, studio_settings
 from core.services.context import Call, ServiceContext
 from core.services.link_seal import LinkSeal, SealBroken
+from core.settings import DOWNLOAD_SIZES
 
 TOKEN_BYTES = 32  # 256 bits
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -89,6 +90,13 @@ class LinkView:
     submitted_at: datetime | None
     can_show: bool = False  # its token is sealed, so `show` may rebuild its address
     sent_by: tuple[str, ...] = ()  # guests whose sent selection waits for the studio to reopen it
+    download_size: str = "full"  # where allow_download: "web" or "full" size finals
+    has_download_pin: bool = False
+
+    @property
+    def downloads(self) -> str:
+        """What clients may download in Final: none, web or full."""
+        return self.download_size if self.allow_download else "none"
 
     @property
     def active(self) -> bool:
@@ -112,6 +120,8 @@ class LinkView:
             link.submitted_at,
             link.token_sealed is not None,
             sent_by,
+            link.download_size or "full",
+            link.download_pin_hash is not None,
         )
 
 
@@ -163,6 +173,7 @@ class PickList:
 
 LINK_FIELDS = ("token_hash", "pin_hash", "max_select", "allow_download", "show_filenames")
 LINK_FIELDS += ("watermark", "guest_name")
+LINK_FIELDS += ("download_size", "download_pin_hash")
 LINK_TIMES = ("expires_at", "revoked_at", "submitted_at")
 
 
@@ -191,6 +202,12 @@ def fill_link(link: ShareLink, row: dict[str, Any]) -> None:
         not isinstance(link.pin_hash, str) or "$" not in link.pin_hash
     ):
         raise Invalid("A link's PIN travels as its scrypt hash.")
+    if link.download_size not in DOWNLOAD_SIZES:
+        link.download_size = "full"  # a desktop from before downloads had sizes
+    if link.download_pin_hash is not None and (
+        not isinstance(link.download_pin_hash, str) or "$" not in link.download_pin_hash
+    ):
+        raise Invalid("A link's download PIN travels as its scrypt hash.")
     if link.guest_name is not None:
         link.guest_name = " ".join(str(link.guest_name).split())[:200] or None
     for name in ("allow_download", "show_filenames", "watermark"):
@@ -226,12 +243,22 @@ class LinkService:
         watermark: bool | None = None,
         show_filenames: bool = False,
         guest_name: str | None = None,
+        download_size: str | None = None,
+        download_pin: str | None = None,
     ) -> PublishedLink:
+        """A new link. `allow_download` and `download_size` ("web" or "full"; the studio's
+        settings by default) decide what clients may download once the album is Final;
+        `download_pin` is asked before the first download."""
         if expires_days is not None and not 1 <= expires_days <= 3650:
             raise Invalid("A link stays valid for 1 to 3650 days.")
         if max_select is not None and max_select < 1:
             raise Invalid("The selection limit must be at least 1.")
         pin_hash = hash_pin(check_pin_text(pin)) if pin is not None else None
+        if download_size is not None and download_size not in DOWNLOAD_SIZES:
+            raise Invalid("A link lets clients download web size or full size finals.")
+        download_pin_hash = (
+            hash_pin(check_pin_text(download_pin)) if download_pin is not None else None
+        )
         guest = " ".join((guest_name or "").split())[:200] or None
         token = new_token()
         async with self.ctx.call(actor, "link.create") as call:
@@ -254,6 +281,8 @@ class LinkService:
                 show_filenames=show_filenames,
                 watermark=settings.link_watermark if watermark is None else watermark,
                 guest_name=guest,
+                download_size=download_size or settings.link_download_size,
+                download_pin_hash=download_pin_hash,
             )
             link.token_sealed = self.seal.seal(link.id, token)
             call.session.add(link)
@@ -265,6 +294,8 @@ class LinkService:
                 pin=pin_hash is not None,
                 max_select=max_select,
                 allow_download=link.allow_download,
+                download_size=link.download_size,
+                download_pin=download_pin_hash is not None,
                 watermark=link.watermark,
                 guest=guest,
             )
