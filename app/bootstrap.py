@@ -21,8 +21,10 @@ from core.services.context import CallObserver, ServiceContext
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
+from core.services.mail import MailService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
+from core.services.replies import ReplyService
 from core.services.sidecars import SidecarWriter
 from core.services.staff import StaffService
 from core.services.sync import SyncService
@@ -96,6 +98,8 @@ async def open_services(
         staff=StaffService(ctx),
         sync=SyncService(ctx),
         replica=ReplicaService(ctx),
+        replies=ReplyService(ctx),
+        mail=MailService(ctx),
         _close=close,
     )
     services.sync.attach(services)

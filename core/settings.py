@@ -8,6 +8,8 @@ from typing import Any
 from core.errors import Invalid
 from core.workflow import StageRules
 
+SMTP_SECURITY = ("none", "starttls", "tls")
+
 
 @dataclass(frozen=True)
 class StudioSettings:
@@ -21,6 +23,15 @@ class StudioSettings:
     portal_base_url: str = "http://127.0.0.1:8470"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8470
+    # E-mail (issue 14): the studio's SMTP server for invites, the photographer's notices and
+    # reminders; none is sent while smtp_host is empty. The password is in the OS keyring.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # none | starttls | tls
+    smtp_user: str = ""
+    smtp_from: str = ""
+    remind_days_before_expiry: int = 3  # 0: no reminder before a link expires
+    remind_unsent_after_days: int = 7  # 0: no reminder when picks were never sent
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
@@ -48,12 +59,29 @@ class StudioSettings:
             raise Invalid("Links must stay valid for at least one day.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
+        self._validate_mail()
         scheme, _, rest = self.portal_base_url.partition("://")
         if scheme not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
             raise Invalid(
                 "The portal address is a web address such as https://photos.example.com "
                 "or http://192.168.1.20:8470."
             )
+
+    def _validate_mail(self) -> None:
+        if self.smtp_security not in SMTP_SECURITY:
+            raise Invalid("SMTP security is none, starttls or tls.")
+        if not 1 <= self.smtp_port <= 65535:
+            raise Invalid("The SMTP port must be between 1 and 65535.")
+        if self.remind_days_before_expiry < 0 or self.remind_unsent_after_days < 0:
+            raise Invalid("Reminder days cannot be negative (0 sends none).")
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise Invalid("With an SMTP server, give the address mail comes from (smtp_from).")
+        if any(c.isspace() for c in self.smtp_host + self.smtp_from):
+            raise Invalid("The SMTP server and the from address have no spaces.")
+
+    @property
+    def mail_on(self) -> bool:
+        return bool(self.smtp_host)
 
     def rules(self, album_min: int | None = None, album_max: int | None = None) -> StageRules:
         """The album's own limits win over the studio's."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.cli.output import album_json, album_text, plain
+from app.cli.replies_mail import HANDLERS as REPLIES_MAIL
 from core.policies import Actor, Role
 from core.portal_address import lan_base_url, unreachable_reason
 from core.workflow import Stage
@@ -481,3 +482,5 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("portal", None): portal,
     ("watch", None): _watch,
 }
+# delivery (issue 14): replies to clients, and invitations by e-mail
+HANDLERS.update(REPLIES_MAIL)

@@ -17,8 +17,10 @@ from core.services.client import ClientService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
+from core.services.mail import MailService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
+from core.services.replies import ReplyService
 from core.services.staff import StaffService
 from core.services.sync import SyncService
 from core.services.tenants import StudioSettingsService, TenantService
@@ -57,6 +59,9 @@ class Services:
     # desktop sync (issue 12): the server's side, and a desktop's
     sync: SyncService
     replica: ReplicaService
+    # delivery (issue 14): the studio's replies to clients, and its e-mail
+    replies: ReplyService
+    mail: MailService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:
