@@ -25,6 +25,7 @@ from ui.album_browser import AlbumBrowser
 from ui.album_grid import AlbumGrid
 from ui.album_menu import AlbumMenu
 from ui.audit_dialog import AuditDialog
+from ui.client_notices import ClientNotices
 from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
@@ -144,6 +145,9 @@ class MainWindow(QMainWindow):
         s.jobs.failed.connect(self.complain)
         s.jobs.changed.connect(self._jobs_changed)
         s.actor_changed.connect(self._apply_role)
+        # delivery (issue 14): what clients do, told as a notification and a badge on the album
+        self.notices = ClientNotices(s, self.browser.name_of, self.say, self)
+        self.notices.told.connect(lambda album_id, *_: self.browser.badge(album_id))
 
     def _apply_role(self) -> None:
         a = self.studio.actor
@@ -181,6 +185,7 @@ class MainWindow(QMainWindow):
 
     def open_album(self, album: AlbumSummary) -> None:
         self.album = album
+        self.browser.seen(album.id)
         self._album_actions()
         self.stage_bar.clear_refusals()
         self.stage_bar.show_album(album)
@@ -336,5 +341,6 @@ class MainWindow(QMainWindow):
         remember(self.split, "panes/main")
         self.grid.close_album()
         self.browser.stop_following()
+        self.notices.stop()
         self.closing.emit()
         super().closeEvent(event)
