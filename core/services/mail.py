@@ -100,6 +100,9 @@ class MailDesk(Protocol):
     async def check(self, server: SmtpServer, password: str | None = None) -> None:
         """Sign in to the server and out again; Invalid with a plain sentence when it fails."""
 
+    def wake(self) -> None:
+        """Send what is waiting now, not at the next round."""
+
 
 class MailService:
     def __init__(self, ctx: ServiceContext) -> None:

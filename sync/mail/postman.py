@@ -40,6 +40,7 @@ class Postman:
         self._task: asyncio.Task[None] | None = None
         self._sub = None
         self.rounds = 0  # rounds done: a test waits for the next one, not a fixed time
+        self._retry = False
 
     # --- MailDesk ---
 
@@ -48,6 +49,7 @@ class Postman:
 
     def save_password(self, password: str) -> None:
         self.password.save(password)
+        self._retry = True  # what failed with the old password goes now, not at its next try
         self.wake()
 
     async def check(self, server: SmtpServer, password: str | None = None) -> None:
@@ -58,6 +60,7 @@ class Postman:
     def start(self) -> None:
         self._sub = self.services.events.subscribe(self.tenant_id, size=1000)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="postman")
+        self.wake()  # what an earlier run left in the outbox goes now
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -87,6 +90,9 @@ class Postman:
                         events = asyncio.ensure_future(self._sub.get())
                         if event.kind is Change.SELECTION_SUBMITTED:
                             await self.services.mail.on_change(event)
+                    if self._retry:
+                        self._retry = False
+                        await self.services.mail.retry_now(self.tenant_id)
                     await self.round()
                 except Exception:  # the postman goes on; the outbox keeps what it could not send
                     log.exception("the postman's round failed")
