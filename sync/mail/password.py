@@ -16,8 +16,16 @@ SERVICE = "photoflow-smtp"
 
 class MailPassword:
     def __init__(self, home_root: Path, backend: KeyringBackend | None = None) -> None:
+        self.root = home_root
         self.key = str(home_root.resolve())
-        self.backend = backend or store_for(home_root)
+        self._backend = backend
+
+    @property
+    def backend(self) -> KeyringBackend:
+        """Found when first needed: a studio without e-mail never touches the keyring."""
+        if self._backend is None:
+            self._backend = store_for(self.root)
+        return self._backend
 
     def load(self) -> str | None:
         try:

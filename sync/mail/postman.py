@@ -111,12 +111,13 @@ class Postman:
         server = await self.services.mail.server(self.tenant_id)
         if server is None:
             return 0
+        password = await asyncio.to_thread(self.password.load)  # a keyring may be slow to ask
         done = 0
         while True:
             batch = await self.services.mail.claim(self.tenant_id)
             if not batch:
                 return done
-            results = await smtp.send(server, self.password.load(), batch)
+            results = await smtp.send(server, password, batch)
             for message, error in results.items():
                 if error is None:
                     await self.services.mail.sent(message)
