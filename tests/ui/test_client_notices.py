@@ -55,5 +55,7 @@ def test_a_client_submit_and_comment_show_a_notice_and_a_badge(
         browser.tree.setCurrentItem(browser.item_for("Harbour wedding"))
         await until(lambda: window.album is not None, what="the album to open")
         await until(lambda: "●" not in label(), what="the badge to go")
+        await window.studio.jobs.idle()
 
     desk.run(scenario())
+    window.close()

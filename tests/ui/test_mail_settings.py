@@ -73,5 +73,7 @@ def test_a_wrong_smtp_password_is_said_plainly_and_loses_nothing(
             assert await postman.send_due() == 1
             assert len(inbox.to("mia@client.test")) == 1
             assert await s.mail.outbox(me) == (0, None)
+            await window.studio.jobs.idle()
 
         desk.run(scenario())
+    window.close()

@@ -77,6 +77,7 @@ def test_a_reply_from_the_inspector_shows_in_the_open_gallery(
             # The desktop's own thread shows it too, under the comment.
             await until(lambda: "↳ Ada (studio): " + REPLY in inspector.said.text())
             assert inspector.reply_text.text() == ""
+            await window.studio.jobs.idle()
         finally:
             await handle.stop()
 
@@ -84,3 +85,4 @@ def test_a_reply_from_the_inspector_shows_in_the_open_gallery(
         desk.run(scenario())
     finally:
         pool.shutdown(wait=True)
+        window.close()
