@@ -11,10 +11,11 @@ from PySide6.QtTest import QTest
 
 from sync.mail.password import MailPassword
 from sync.mail.postman import Postman
-from tests.mailserver import PASSWORD, USER, smtp_server
+from tests.mailserver import PASSWORD, USER, smtp_server, text_and_html
 from tests.ui.conftest import Desk, until
 from tests.ui.test_client_live import album_in_rate
 from ui.main_window import MainWindow
+from ui.publish_dialog import PublishDialog
 from ui.studio import Studio
 
 REFUSED = "refused the user name or password."
@@ -73,6 +74,27 @@ def test_a_wrong_smtp_password_is_said_plainly_and_loses_nothing(
             assert await postman.send_due() == 1
             assert len(inbox.to("mia@client.test")) == 1
             assert await s.mail.outbox(me) == (0, None)
+
+            # The publish dialog invites by e-mail too; the PIN stays out of the message.
+            publish = PublishDialog(window.studio, album)
+            qtbot.addWidget(publish)
+            publish.show()
+            QTest.keyClicks(publish.pin, "8642")
+            qtbot.mouseClick(publish.create_button, Qt.MouseButton.LeftButton)
+            await until(publish.send_button.isEnabled, what="the new link")
+            QTest.keyClicks(publish.email, "lea@client.test")
+            qtbot.mouseClick(publish.send_button, Qt.MouseButton.LeftButton)
+            await until(lambda: "on its way" in publish.status.text(), what="the invitation")
+            assert publish.status.text() == (
+                "Invitation to lea@client.test is on its way. The PIN is not in the e-mail: "
+                "give it to the client by phone or text message."
+            )
+            assert await postman.send_due() == 1
+            [mail] = inbox.to("lea@client.test")
+            text, html = text_and_html(mail)
+            assert publish.url.text() in text and publish.url.text() in html
+            assert "8642" not in text + html
+            publish.close()
             await window.studio.jobs.idle()
 
         desk.run(scenario())
