@@ -22,8 +22,10 @@ from core.services.delivery import DeliveryService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
+from core.services.mail import MailService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
+from core.services.replies import ReplyService
 from core.services.sidecars import SidecarWriter
 from core.services.staff import StaffService
 from core.services.sync import SyncService
@@ -98,6 +100,8 @@ async def open_services(
         sync=SyncService(ctx),
         replica=ReplicaService(ctx),
         delivery=DeliveryService(ctx, imports.pool),  # the import's imaging pool, shared
+        replies=ReplyService(ctx),
+        mail=MailService(ctx),
         _close=close,
     )
     services.sync.attach(services)

@@ -153,7 +153,8 @@ async def _run_window(  # type: ignore[no-untyped-def]
     from ui.main_window import MainWindow
     from ui.studio import Studio
 
-    studio = Studio(services, actor, device_admin=device_admin)
+    postman = _postman(services, actor)
+    studio = Studio(services, actor, device_admin=device_admin, mail=postman)
     window = MainWindow(studio)
     closed = asyncio.get_running_loop().create_future()
     window.closing.connect(lambda: closed.done() or closed.set_result(None))
@@ -187,8 +188,20 @@ async def _run_window(  # type: ignore[no-untyped-def]
                 log.exception("the sync ended with an error")
         if portal is not None:
             await portal.stop()
+        await postman.stop()
         window.deleteLater()
     return 0
+
+
+def _postman(services, actor):  # type: ignore[no-untyped-def]
+    """The studio's e-mail: follows the journal and the clock while the window is open (it sends
+    nothing until the studio sets an SMTP server)."""
+    from sync.mail.password import MailPassword
+    from sync.mail.postman import Postman
+
+    postman = Postman(services, actor.tenant_id, MailPassword(services.paths.root))
+    postman.start()
+    return postman
 
 
 async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]

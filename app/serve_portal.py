@@ -26,11 +26,17 @@ async def serve_until_stopped(
     """Serve galleries on the studio's address (or the one given) until Ctrl+C or SIGTERM;
     X-Forwarded-For is believed from `trusted_proxies` only (addresses or CIDR networks)."""
     from portal.server import start_portal
+    from sync.mail.password import MailPassword
+    from sync.mail.postman import Postman
 
     _, settings = await services.settings.get(actor)
     host = host or settings.portal_host
     port = port if port is not None else settings.portal_port
     handle = await start_portal(services, host, port, trusted_proxies=trusted_proxies)
+    # The studio's e-mail goes from here too (clients submit here): the outbox's claims keep a
+    # desktop on the same catalog from sending a message twice.
+    postman = Postman(services, actor.tenant_id, MailPassword(services.paths.root))
+    postman.start()
     print(f"PhotoFlow portal on http://{host}:{handle.port}/ (Ctrl+C stops it)", flush=True)
     # A service manager (systemd, Docker) stops a server with SIGTERM: close the galleries' live
     # connections and the socket in order, as for Ctrl+C, and exit 0.
@@ -44,6 +50,7 @@ async def serve_until_stopped(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
         await handle.stop()
+        await postman.stop()
 
 
 def serve_standalone(home: Home, as_user: str | None, studio: str | None) -> int:

@@ -10,6 +10,7 @@ from core.finals.presets import presets_from
 from core.workflow import StageRules
 
 DOWNLOAD_SIZES = ("web", "full")
+SMTP_SECURITY = ("none", "starttls", "tls")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,15 @@ class StudioSettings:
     # Gallery downloads (issue 14, gallery-zip): the size a new link lets clients download in
     # Final when it allows downloads: "web" (the web preset's finals) or "full".
     link_download_size: str = "full"
+    # E-mail (issue 14): the studio's SMTP server for invites, the photographer's notices and
+    # reminders; none is sent while smtp_host is empty. The password is in the OS keyring.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # none | starttls | tls
+    smtp_user: str = ""
+    smtp_from: str = ""
+    remind_days_before_expiry: int = 3  # 0: no reminder before a link expires
+    remind_unsent_after_days: int = 7  # 0: no reminder when picks were never sent
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
@@ -59,6 +69,7 @@ class StudioSettings:
             raise Invalid("Links let clients download web size or full size finals.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
+        self._validate_mail()
         scheme, _, rest = self.portal_base_url.partition("://")
         if scheme not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
             raise Invalid(
@@ -66,6 +77,22 @@ class StudioSettings:
                 "or http://192.168.1.20:8470."
             )
         presets_from(self.export_presets)
+
+    def _validate_mail(self) -> None:
+        if self.smtp_security not in SMTP_SECURITY:
+            raise Invalid("SMTP security is none, starttls or tls.")
+        if not 1 <= self.smtp_port <= 65535:
+            raise Invalid("The SMTP port must be between 1 and 65535.")
+        if self.remind_days_before_expiry < 0 or self.remind_unsent_after_days < 0:
+            raise Invalid("Reminder days cannot be negative (0 sends none).")
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise Invalid("With an SMTP server, give the address mail comes from (smtp_from).")
+        if any(c.isspace() for c in self.smtp_host + self.smtp_from):
+            raise Invalid("The SMTP server and the from address have no spaces.")
+
+    @property
+    def mail_on(self) -> bool:
+        return bool(self.smtp_host)
 
     def rules(self, album_min: int | None = None, album_max: int | None = None) -> StageRules:
         """The album's own limits win over the studio's."""

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from core.errors import Invalid
 from core.services.client import Gallery, GalleryPhoto
+from core.services.client_gallery import CommentView
 from portal.assets import asset
 from portal.picture_urls import mark_for, picture_url, watermark_of
 from portal.state import guest_of, photo_id, state_of
@@ -67,11 +68,20 @@ def photo_json(p: GalleryPhoto, mark: str) -> dict[str, Any]:
         "selected": p.selected,
         "has_retouch": p.has_retouch,
         "decision": p.decision,
-        "comments": [
-            {"id": str(c.id), "by": c.by, "text": c.text, "at": c.at.isoformat(), "mine": c.mine}
-            for c in p.comments
-        ],
+        "comments": [comment_json(c) for c in p.comments],
         "pictures": pictures_json(p, mark),
+    }
+
+
+def comment_json(c: CommentView) -> dict[str, Any]:
+    return {
+        "id": str(c.id),
+        "by": c.by,
+        "text": c.text,
+        "at": c.at.isoformat(),
+        "mine": c.mine,
+        "kind": c.kind,
+        "reply_to": str(c.reply_to) if c.reply_to else None,
     }
 
 
@@ -142,7 +152,7 @@ async def comment(request: web.Request) -> web.Response:
     c = await state_of(request).services.client.comment(guest, pid, text)
     return no_store(
         web.json_response(
-            {"id": str(c.id), "by": c.by, "text": c.text, "at": c.at.isoformat(), "mine": True},
+            comment_json(c),
             status=201,
         )
     )

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 5.0  # a last check of open links; revocations and expiries act at once
 HEARTBEAT_S = 25.0
+# Qt's timers, under the desktop's qasync loop, take at most 2**31 ms (under 25 days): a link
+# that expires later is looked at again after a day.
+LONGEST_TIMER_S = 86_400.0
 # Bytes waiting for a client before it counts as stalled: it is sent nothing more until it has
 # caught up, and then one resync (it re-reads the gallery) instead of everything it missed.
 STALLED_BYTES = 64 * 1024
@@ -219,6 +222,9 @@ class LiveHub:
             return
         delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
         loop = asyncio.get_running_loop()
+        if delay > LONGEST_TIMER_S:  # look again then: the desktop's Qt loop cannot wait longer
+            conn.expiry = loop.call_later(LONGEST_TIMER_S, self.close_at_expiry, conn, expires_at)
+            return
         conn.expiry = loop.call_later(
             delay, lambda: self._close_soon(lambda c: c is conn, "expired")
         )

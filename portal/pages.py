@@ -134,3 +134,13 @@ def gallery_page(
     response = page(g.album, body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def unsubscribe_page(token: str) -> web.Response:
+    body = (
+        '<main class="card"><h1>Stop reminders?</h1>'
+        "<p>You will get no more reminder e-mails about this gallery.</p>"
+        f'<form method="post" action="/unsubscribe/{esc(token)}">'
+        '<button type="submit">Stop reminders</button></form></main>'
+    )
+    return page("Stop reminders", body)

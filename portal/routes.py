@@ -12,6 +12,7 @@ from portal.middlewares import CATCH_ALL, SERVER_ERRORS, ServerErrors, guarded, 
 from portal.picture_urls import PICTURE
 
 PHOTO = r"/api/photos/{photo_id:[0-9a-fA-F-]{32,36}}"
+UNSUBSCRIBE = r"/unsubscribe/{token:[0-9a-f-]{36}\.[A-Za-z0-9_-]{20,64}}"
 
 
 def setup_routes(
@@ -45,6 +46,9 @@ def setup_routes(
     post(PHOTO + "/comments", api.comment)
     post(PHOTO + "/decision", api.decide)
     get("/api/live", live.live)
+    # delivery (issue 14): a reminder's unsubscribe address
+    get(UNSUBSCRIBE, views.unsubscribe)
+    post(UNSUBSCRIBE, views.unsubscribe)
     if more_routes is not None:  # the studio server's own (they guard themselves)
         more_routes(app)
     # Last: any other path or method gets the same plain 404 (or 405) as before, guarded too.

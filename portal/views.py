@@ -129,3 +129,16 @@ def redirect(location: str) -> web.Response:
     response = web.Response(status=303, headers={"Location": location})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def unsubscribe(request: web.Request) -> web.StreamResponse:
+    """GET shows a button (a mail scanner that follows links stops nothing); POST stops the
+    reminders of that link to that address. A token that is not one gets the plain 404."""
+    token = request.match_info["token"]
+    if request.method == "POST":
+        if not await state_of(request).services.mail.stop_reminders(token):
+            return pages.not_found()
+        return pages.message(
+            "Reminders stopped", "You will get no more reminders about this gallery.", 200
+        )
+    return pages.unsubscribe_page(token)

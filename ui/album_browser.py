@@ -1,5 +1,6 @@
 """The studio's albums grouped by stage, with counts and a search box; it follows the studio's
-changes, so an album made or moved on another machine or in a terminal shows up at once."""
+changes, so an album made or moved on another machine or in a terminal shows up at once. An
+album a client did something in shows a badge until it is opened."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class AlbumBrowser(QWidget):
         self.current_id: uuid.UUID | None = None
         # An album's delivery in words ("delivering 12 of 40"), shown beside its name.
         self.delivery_words: Callable[[uuid.UUID], str] = lambda _album_id: ""
+        self.news: dict[uuid.UUID, int] = {}  # client actions per album since it was opened
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search albums or clients")
         self.search.setClearButtonEnabled(True)
@@ -143,7 +145,15 @@ class AlbumBrowser(QWidget):
                 label = a.name if not a.client else f"{a.name} · {a.client}"
                 if words := self.delivery_words(a.id):
                     label += f" · {words}"
+                news = self.news.get(a.id, 0)
+                if news:
+                    label = f"{label}  ● {news} new"
                 item = QTreeWidgetItem(group, [label, str(a.photo_count)])
+                if news:
+                    item.setToolTip(0, f"{news} new from the client since you last opened it")
+                    font = item.font(0)
+                    font.setBold(True)
+                    item.setFont(0, font)
                 item.setData(0, ALBUM_ROLE, a)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
                 if a.id == self.current_id:
@@ -171,6 +181,20 @@ class AlbumBrowser(QWidget):
         if album is not None and album.id != self.current_id:
             self.current_id = album.id
             self.album_chosen.emit(album)
+
+    def badge(self, album_id: uuid.UUID) -> None:
+        """A client did something in this album: show it until the album is opened."""
+        if album_id == self.current_id:  # open: its grid and inspector show it live
+            return
+        self.news[album_id] = self.news.get(album_id, 0) + 1
+        self._fill()
+
+    def seen(self, album_id: uuid.UUID) -> None:
+        if self.news.pop(album_id, None):
+            self._fill()
+
+    def name_of(self, album_id: uuid.UUID) -> str | None:
+        return next((a.name for a in self.albums if a.id == album_id), None)
 
     def item_for(self, name: str) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):

@@ -1,16 +1,27 @@
 """The current photo's details: EXIF as photographers read it, the studio's marks, versions, and
-what each guest of the client link picked, rated and said."""
+what each guest of the client link picked, rated and said, with the studio's replies in a thread
+and a box to answer the newest comment or change request."""
 
 from __future__ import annotations
 
 import uuid
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.exposure_words import exposure_line, focal
+from core.policies import Permission
 from core.services.guest_activity import GuestActivity
-from core.services.photos import PhotoDetail, PhotoRow
+from core.services.photos import ClientWord, PhotoDetail, PhotoRow
 from ui.elided_label import ElidedLabel
 from ui.studio import Studio
 
@@ -31,6 +42,37 @@ def guest_line(g: GuestActivity) -> str:
         parts.append("★" * g.stars)
     parts += [f"“{c}”" for c in g.comments]
     return f"{g.guest}: " + (" · ".join(parts) or "looked")
+
+
+WORDS = {
+    "comment": "",
+    "approval": "approved",
+    "change_request": "asks for changes",
+    "reply": "replied",
+}
+
+
+def thread_lines(feedback: tuple[ClientWord, ...]) -> list[str]:
+    """What clients said, each followed by the studio's replies to it, indented."""
+    replies: dict[uuid.UUID, list[ClientWord]] = {}
+    for w in feedback:
+        if w.kind == "reply" and w.reply_to is not None:
+            replies.setdefault(w.reply_to, []).append(w)
+    lines = []
+    for w in feedback:
+        if w.kind == "reply":
+            continue
+        verb = WORDS.get(w.kind, w.kind)
+        head = f"{w.author} ({w.at:%d %b %H:%M}, round {w.round})"
+        lines.append(f"{head}: " + " — ".join(p for p in (verb, w.text) if p))
+        lines += [f"    ↳ {r.author} (studio): {r.text}" for r in replies.get(w.id, ())]  # type: ignore[arg-type]
+    return lines
+
+
+def answerable(feedback: tuple[ClientWord, ...]) -> ClientWord | None:
+    """The comment or change request a reply answers: the newest one with words."""
+    said = [w for w in feedback if w.kind in ("comment", "change_request") and w.text]
+    return said[-1] if said else None
 
 
 class Inspector(QWidget):
@@ -58,6 +100,7 @@ class Inspector(QWidget):
         self.studio = studio
         self.album_id: uuid.UUID | None = None
         self._showing: uuid.UUID | None = None
+        self._row: PhotoRow | None = None
         self.setMinimumWidth(240)
         # Content never widens the pane: the splitter alone decides its width.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -86,8 +129,20 @@ class Inspector(QWidget):
         layout.addWidget(self.guests_title)
         layout.addWidget(self.guests)
         layout.addWidget(self.said)
+        self.reply_text = QLineEdit(self)
+        self.reply_text.setObjectName("inspectorReply")
+        self.reply_text.setMaxLength(2000)
+        self.reply_button = QPushButton("Reply", self)
+        self.reply_text.returnPressed.connect(self.send_reply)
+        self.reply_button.clicked.connect(self.send_reply)
+        box = QHBoxLayout()
+        box.addWidget(self.reply_text, 1)
+        box.addWidget(self.reply_button)
+        layout.addLayout(box)
         layout.addStretch(1)
         self.guests_title.hide()
+        self._answering: ClientWord | None = None
+        self._show_reply_box(None)
 
     def text(self, key: str) -> str:
         """The whole text of a row (what its tooltip shows when it is elided)."""
@@ -95,6 +150,7 @@ class Inspector(QWidget):
 
     def show_photo(self, row: PhotoRow | None) -> None:
         self._showing = row.id if row is not None else None
+        self._row = row
         if row is None:
             self.title.set_full_text("No photo")
             for label in self.values.values():
@@ -102,6 +158,7 @@ class Inspector(QWidget):
             self.guests.setText("")
             self.guests_title.hide()
             self.said.setText("")
+            self._show_reply_box(None)
             return
         self.title.set_full_text(row.filename)
         size = f"{row.width} × {row.height}" if row.width and row.height else "—"
@@ -148,11 +205,41 @@ class Inspector(QWidget):
             self.values["picks"].set_full_text(f"{len(picked_by)} · {', '.join(picked_by)}")
         self.guests.setText("\n".join(guest_line(g) for g in detail.guests))
         self.guests_title.setVisible(bool(detail.guests))
-        words = {"approval": "approved", "change_request": "asks for changes"}
-        lines = [
-            f"{w.author} ({w.at:%d %b %H:%M}, round {w.round}): {words[w.kind]}"
-            + (f" — {w.text}" if w.text else "")
-            for w in detail.feedback
-            if w.kind in words  # comments are in each guest's line above
-        ]
-        self.said.setText("\n".join(lines))
+        # Comments are in each guest's line above too; here they carry the studio's replies.
+        self.said.setText("\n".join(thread_lines(detail.feedback)))
+        self._show_reply_box(answerable(detail.feedback))
+
+    def _show_reply_box(self, word: ClientWord | None) -> None:
+        self._answering = word
+        may = self.studio.may(Permission.ADD_RETOUCHES)
+        for widget in (self.reply_text, self.reply_button):
+            widget.setVisible(word is not None and may)
+        if word is not None:
+            self.reply_text.setPlaceholderText(f"Reply to {word.author}…")
+
+    def send_reply(self) -> None:
+        """Answer the newest comment; the gallery shows it under that comment at once."""
+        text = self.reply_text.text().strip()
+        word, photo = self._answering, self._showing
+        if not text or word is None or photo is None or self.album_id is None:
+            return
+        self.reply_button.setEnabled(False)
+
+        def done(_reply: object) -> None:
+            self.reply_button.setEnabled(True)
+            self.reply_text.clear()
+            if self._showing == photo and self._row is not None:
+                self.show_photo(self._row)
+
+        def failed(message: str, _exc: object) -> None:
+            self.reply_button.setEnabled(True)
+            self.said.setText(self.said.text() + "\n" + message)
+
+        self.studio.jobs.run(
+            self.studio.services.replies.reply(
+                self.studio.actor, self.album_id, photo, text, to=word.id
+            ),
+            done,
+            failed,
+            label="Sending the reply",
+        )

@@ -27,6 +27,7 @@ from ui.album_grid import AlbumGrid
 from ui.album_menu import AlbumMenu
 from ui.album_presets_dialog import AlbumPresetsDialog
 from ui.audit_dialog import AuditDialog
+from ui.client_notices import ClientNotices
 from ui.deliveries import Deliveries
 from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
@@ -156,6 +157,9 @@ class MainWindow(QMainWindow):
         self.deliveries.changed.connect(self._deliveries_changed)
         self.deliveries.finished.connect(self.say)
         self.deliveries.resume()
+        # delivery (issue 14): what clients do, told as a notification and a badge on the album
+        self.notices = ClientNotices(s, self.browser.name_of, self.say, self)
+        self.notices.told.connect(lambda album_id, *_: self.browser.badge(album_id))
 
     def _apply_role(self) -> None:
         a = self.studio.actor
@@ -193,6 +197,7 @@ class MainWindow(QMainWindow):
 
     def open_album(self, album: AlbumSummary) -> None:
         self.album = album
+        self.browser.seen(album.id)
         self._album_actions()
         self.stage_bar.clear_refusals()
         self.stage_bar.show_album(album)
@@ -363,5 +368,6 @@ class MainWindow(QMainWindow):
         self.grid.close_album()
         self.browser.stop_following()
         self.deliveries.stop_following()
+        self.notices.stop()
         self.closing.emit()
         super().closeEvent(event)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.policies import Permission
 from core.services.albums import AlbumSummary
 from core.services.links import LinkView, PublishedLink, Reopened
+from core.services.mail import Invitation
 from core.settings import StudioSettings
 from ui.portal_address_panel import PortalAddressPanel
 from ui.studio import Studio
@@ -115,6 +116,18 @@ class PublishDialog(QDialog):
         url_row.addWidget(self.url, 1)
         url_row.addWidget(self.copy_button)
         form.addRow("Link", url_row)
+        # delivery (issue 14): the invitation by e-mail (never with the PIN)
+        self.email = QLineEdit(self)
+        self.email.setPlaceholderText("the client's e-mail address")
+        self.send_button = QPushButton("Send by e-mail", self)
+        self.send_button.setEnabled(False)
+        self.send_button.clicked.connect(self.send_invite)
+        self.email.returnPressed.connect(self.send_invite)
+        self._made: PublishedLink | None = None
+        mail_row = QHBoxLayout()
+        mail_row.addWidget(self.email, 1)
+        mail_row.addWidget(self.send_button)
+        form.addRow("Invite", mail_row)
         buttons = QHBoxLayout()
         for b in (
             self.copy_link_button,
@@ -244,6 +257,8 @@ class PublishDialog(QDialog):
 
     def _created(self, made: PublishedLink) -> None:
         self.create_button.setEnabled(True)
+        self._made = made
+        self.send_button.setEnabled(self.may_publish)
         self.url.setText(made.url)
         self.copy_button.setEnabled(True)
         when = f"{made.expires_at:%Y-%m-%d}" if made.expires_at else "never"
@@ -257,6 +272,37 @@ class PublishDialog(QDialog):
     def _failed(self, text: str, _exc: BaseException) -> None:
         self.create_button.setEnabled(True)
         self.status.setText(text)
+
+    def send_invite(self) -> None:
+        """E-mail the new link to the client; the PIN is never in it."""
+        made = self._made
+        if made is None or not self.email.text().strip():
+            return
+        self.send_button.setEnabled(False)
+
+        def queued(invitation: Invitation) -> None:
+            self.send_button.setEnabled(True)
+            if self.studio.mail is not None:
+                self.studio.mail.wake()
+            words = f"Invitation to {invitation.to} is on its way."
+            if invitation.has_pin:
+                words += (
+                    " The PIN is not in the e-mail: give it to the client by phone or text message."
+                )
+            self.status.setText(words)
+
+        def failed(text: str, _exc: BaseException) -> None:
+            self.send_button.setEnabled(True)
+            self.status.setText(text)
+
+        self.studio.jobs.run(
+            self.studio.services.mail.invite(
+                self.studio.actor, made.id, self.email.text(), made.url
+            ),
+            queued,
+            failed,
+            label="Queueing the invitation",
+        )
 
     def copy_url(self) -> None:
         if self.url.text():

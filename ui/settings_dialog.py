@@ -1,4 +1,5 @@
-"""An admin's studio settings: name, stage rule numbers, link defaults, watermark, portal address."""
+"""An admin's studio settings: name, stage rule numbers, link defaults, watermark, portal address,
+and the SMTP server the studio's e-mail goes out through (its password in the OS keyring)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
-from core.settings import StudioSettings
+from core.errors import PhotoFlowError
+from core.services.mail import SmtpServer
+from core.settings import SMTP_SECURITY, StudioSettings
 from ui.presets_editor import PresetsEditor
 from ui.studio import Studio
 
@@ -45,6 +49,17 @@ class SettingsDialog(QDialog):
         self.portal_base_url = QLineEdit(self)
         self.portal_host = QLineEdit(self)
         self.portal_port = _spin(1, 65535, self)
+        self.smtp_host = QLineEdit(self)
+        self.smtp_host.setPlaceholderText("none: the studio sends no e-mail")
+        self.smtp_port = _spin(1, 65535, self)
+        self.smtp_security = QComboBox(self)
+        self.smtp_security.addItems(SMTP_SECURITY)
+        self.smtp_user = QLineEdit(self)
+        self.smtp_password = QLineEdit(self)
+        self.smtp_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.smtp_from = QLineEdit(self)
+        self.test_mail = QPushButton("Test connection", self)
+        self.test_mail.clicked.connect(self.test_connection)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -68,6 +83,13 @@ class SettingsDialog(QDialog):
         # delivery (issue 14): the export presets, saved one at a time by the editor itself
         self.presets = PresetsEditor(studio, self)
         form.addRow("Export presets", self.presets)
+        form.addRow("Mail server (SMTP)", self.smtp_host)
+        form.addRow("Mail server port", self.smtp_port)
+        form.addRow("Mail security", self.smtp_security)
+        form.addRow("Mail user name", self.smtp_user)
+        form.addRow("Mail password", self.smtp_password)
+        form.addRow("Mail comes from", self.smtp_from)
+        form.addRow("", self.test_mail)
         form.addRow(self.status)
         form.addRow(self.buttons)
         self.setEnabled(False)
@@ -93,6 +115,17 @@ class SettingsDialog(QDialog):
         self.portal_base_url.setText(s.portal_base_url)
         self.portal_host.setText(s.portal_host)
         self.portal_port.setValue(s.portal_port)
+        self.smtp_host.setText(s.smtp_host)
+        self.smtp_port.setValue(s.smtp_port)
+        self.smtp_security.setCurrentText(s.smtp_security)
+        self.smtp_user.setText(s.smtp_user)
+        self.smtp_from.setText(s.smtp_from)
+        mail = self.studio.mail
+        self.smtp_password.clear()
+        self.smtp_password.setPlaceholderText(
+            "kept in the system keyring" if mail is not None and mail.has_password() else ""
+        )
+        self.test_mail.setEnabled(mail is not None)
         self.setEnabled(True)
 
     def changes(self) -> dict[str, object]:
@@ -108,19 +141,64 @@ class SettingsDialog(QDialog):
             "portal_base_url": self.portal_base_url.text().strip(),
             "portal_host": self.portal_host.text().strip(),
             "portal_port": self.portal_port.value(),
+            "smtp_host": self.smtp_host.text().strip(),
+            "smtp_port": self.smtp_port.value(),
+            "smtp_security": self.smtp_security.currentText(),
+            "smtp_user": self.smtp_user.text().strip(),
+            "smtp_from": self.smtp_from.text().strip(),
         }
+
+    def _server(self) -> SmtpServer:
+        c = self.changes()
+        return SmtpServer(
+            str(c["smtp_host"]),
+            int(c["smtp_port"]),  # type: ignore[call-overload]
+            str(c["smtp_security"]),
+            str(c["smtp_user"]),
+            str(c["smtp_from"]),
+        )
+
+    def test_connection(self) -> None:
+        """Sign in to the mail server with what the dialog shows (the typed password, else the
+        kept one); nothing is saved."""
+        if self.studio.mail is None or not self.smtp_host.text().strip():
+            self.status.setText("Give the mail server's name first.")
+            return
+        self.status.setText("Connecting to the mail server…")
+        self.studio.jobs.run(
+            self.studio.mail.check(self._server(), self.smtp_password.text() or None),
+            lambda _: self.status.setText("The mail server accepted the sign-in."),
+            lambda text, _: self.status.setText(text),
+            label="Testing the mail server",
+        )
 
     def save(self) -> None:
         self.status.setText("Saving…")
         self.studio.jobs.run(
-            self.studio.services.settings.update(
-                self.studio.actor, studio_name=self.studio_name.text(), **self.changes()
-            ),
+            self._save(self.smtp_password.text()),
             self._saved,
             lambda text, _: self.status.setText(text),
             label="Saving studio settings",
         )
 
-    def _saved(self, saved: tuple[str, StudioSettings]) -> None:
+    async def _save(self, password: str) -> tuple[tuple[str, StudioSettings], str]:
+        """Settings first, then the password into the keyring, then a sign-in to the mail server:
+        a server that refuses it loses nothing (settings kept; mail waits in the outbox)."""
+        saved = await self.studio.services.settings.update(
+            self.studio.actor, studio_name=self.studio_name.text(), **self.changes()
+        )
+        mail, settings = self.studio.mail, saved[1]
+        if mail is None or not settings.mail_on:
+            return saved, "Saved."
+        if password:
+            mail.save_password(password)
+        try:
+            await mail.check(SmtpServer.of(settings))
+        except PhotoFlowError as exc:
+            return saved, f"Saved. {exc} Mail waits in the outbox until this works."
+        return saved, "Saved. The mail server accepted the sign-in."
+
+    def _saved(self, result: tuple[tuple[str, StudioSettings], str]) -> None:
+        saved, words = result
         self._fill(saved)
-        self.status.setText("Saved.")
+        self.status.setText(words)

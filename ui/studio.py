@@ -14,6 +14,7 @@ from core.services import Services
 from ui.async_bridge import Jobs
 
 if TYPE_CHECKING:
+    from core.services.mail import MailDesk
     from ui.devices_panel import DeviceAdmin
 
 
@@ -27,6 +28,7 @@ class Studio(QObject):
         parent: QObject | None = None,
         *,
         device_admin: DeviceAdmin | None = None,
+        mail: MailDesk | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -34,6 +36,8 @@ class Studio(QObject):
         self.jobs = Jobs(self)
         # The studio server this desktop signed in to, for its devices list (None: this home).
         self.device_admin = device_admin
+        # The studio's postman (SMTP password, test connection, send now); None: no e-mail here.
+        self.mail = mail
 
     def may(self, permission: Permission) -> bool:
         return may(self.actor, permission)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from app.cli.delivery import HANDLERS as DELIVERY_HANDLERS
 from app.cli.delivery import deliver, delivery_json, delivery_text
 from app.cli.output import album_json, album_text, plain
+from app.cli.replies_mail import HANDLERS as REPLIES_MAIL
 from core.delivery_zip import FinalsZip, export_folder, studio_members
 from core.errors import Invalid
 from core.policies import Actor, Role
@@ -523,3 +524,5 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("album", "export"): album_export,
     **DELIVERY_HANDLERS,
 }
+# delivery (issue 14): replies to clients, and invitations by e-mail
+HANDLERS.update(REPLIES_MAIL)

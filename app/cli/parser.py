@@ -159,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--note")
         _common(p)
 
+    # delivery (issue 14): the studio answers a client's comment or change request
+    p = photo.add_parser("reply", help="answer a client's comment (the newest, or --to ID)")
+    p.add_argument("album")
+    p.add_argument("photo", metavar="FILENAME")
+    p.add_argument("text")
+    p.add_argument("--to", metavar="COMMENT_ID", help="the comment to answer")
+    _common(p)
+
     # --- client portal (issue 5): share links, the portal server, the client's picks ---
     link = sub.add_parser("link", help="client links to an album").add_subparsers(
         dest="action", metavar="ACTION", required=True
@@ -189,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = link.add_parser("unlock", help="reopen the selections clients sent through a link")
     p.add_argument("link")
     p.add_argument("--guest", metavar="NAME", help="only this client's selection")
+    _common(p)
+    # delivery (issue 14): the invitation by e-mail (the PIN is never in it)
+    p = link.add_parser("send", help="e-mail the link to the client (never its PIN)")
+    p.add_argument("link", metavar="LINK")
+    p.add_argument("--to", required=True, metavar="EMAIL")
     _common(p)
     p = album.add_parser("picks", help="the client's picks as filenames or a Lightroom filter")
     p.add_argument("album")

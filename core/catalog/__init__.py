@@ -11,6 +11,7 @@ from core.catalog.base import Base
 from core.catalog.delivery import Delivery, Final
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
+from core.catalog.mail import MailMessage, MailStop
 from core.catalog.portal_state import PinFailure, PortalSecret
 from core.catalog.staff import Device, StaffInvite
 from core.catalog.sync import AppliedCommand, OutboxCommand, PreviewBlob, SyncMark
@@ -28,6 +29,8 @@ __all__ = [
     "IngestFailure",
     "JournalEntry",
     "JournalHead",
+    "MailMessage",
+    "MailStop",
     "OutboxCommand",
     "Photo",
     "PhotoVersion",

@@ -52,7 +52,8 @@ class SentSelection(Base, TenantOwned):
 class Feedback(Base, TenantOwned):
     """One thing a client (or an admin on their behalf) said about a photo.
 
-    kind: pick | stars | comment | approval | change_request. A newer pick, stars value or decision
+    kind: pick | stars | comment | approval | change_request | reply (the studio's answer to a
+    comment or change request). A newer pick, stars value or decision
     retracts the older one (retracted_at); a change request stays open until a retouched version of a
     later round answers it (resolved_at).
     """
@@ -74,3 +75,5 @@ class Feedback(Base, TenantOwned):
     text: Mapped[str | None] = mapped_column(Text)
     retracted_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # A studio's reply (kind "reply") names the comment or change request it answers.
+    reply_to: Mapped[uuid.UUID | None]

@@ -18,8 +18,10 @@ from core.services.delivery import DeliveryService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
+from core.services.mail import MailService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
+from core.services.replies import ReplyService
 from core.services.staff import StaffService
 from core.services.sync import SyncService
 from core.services.tenants import StudioSettingsService, TenantService
@@ -60,6 +62,9 @@ class Services:
     replica: ReplicaService
     # delivery (issue 14): export presets, finals, the delivery job
     delivery: DeliveryService
+    # delivery (issue 14): the studio's replies to clients, and its e-mail
+    replies: ReplyService
+    mail: MailService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:

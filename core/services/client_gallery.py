@@ -51,6 +51,13 @@ class CommentView:
     text: str
     at: datetime
     mine: bool
+    # The studio's answer (kind "reply") to the comment or change request `reply_to`.
+    kind: str = "comment"
+    reply_to: uuid.UUID | None = None
+
+    @property
+    def by_studio(self) -> bool:
+        return self.kind == "reply"
 
 
 @dataclass(frozen=True)
@@ -172,18 +179,22 @@ class GalleryViews:
                 .where(
                     Feedback.album_id == album.id,
                     Feedback.link_id == link.id,
-                    Feedback.kind == "comment",
+                    Feedback.kind.in_(("comment", "reply", "change_request")),
+                    Feedback.text.is_not(None),
                     Feedback.retracted_at.is_(None),
                 )
                 .order_by(Feedback.created_at)
             ):
+                # A change request's note is shown with the comments: the studio may answer it.
                 comments.setdefault(fb.photo_id, []).append(
                     CommentView(
                         fb.id,
                         fb.guest_name,
                         fb.text or "",
                         fb.created_at,
-                        fb.guest_name == guest.name,
+                        fb.kind != "reply" and fb.guest_name == guest.name,
+                        fb.kind,
+                        fb.reply_to,
                     )
                 )
             versions: dict[uuid.UUID, list[VersionFacts]] = {}

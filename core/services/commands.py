@@ -102,6 +102,15 @@ COMMANDS: dict[str, Command] = {
         bool(x.get("approve")),
         x.get("note") if isinstance(x.get("note"), str) else None,
     ),
+    # delivery (issue 14): a reply keeps its id, so the server's row is the desktop's
+    "photo.reply": lambda s, a, x: s.replies.reply(
+        a,
+        _id(x, "album"),
+        str(_id(x, "photo")),
+        _text(x, "text"),
+        to=_id(x, "to"),
+        reply_id=_id(x, "reply"),
+    ),
     "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
     "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),
     "link.unlock": lambda s, a, x: s.links.unlock(
@@ -125,6 +134,7 @@ WHAT: dict[str, str] = {
     "photo.label": "colour label",
     "photo.select": "selection change",
     "photo.decide": "approval or change request",
+    "photo.reply": "reply to a client",
     "link.create": "new client link",
     "link.revoke": "revoke of a client link",
     "link.unlock": "reopening of a sent selection",

@@ -153,6 +153,9 @@ class ClientWord:
     round: int
     at: datetime
     resolved: bool
+    # The studio's replies (kind "reply", author: the staff member) name what they answer.
+    id: uuid.UUID | None = None
+    reply_to: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,7 @@ class PhotoService:
             said = await call.session.execute(
                 select(Feedback)
                 .where(Feedback.photo_id == photo.id, Feedback.retracted_at.is_(None))
-                .where(Feedback.kind.in_(("comment", "approval", "change_request")))
+                .where(Feedback.kind.in_(("comment", "approval", "change_request", "reply")))
                 .order_by(Feedback.created_at)
             )
             library = self.ctx.home.library
@@ -245,6 +248,8 @@ class PhotoService:
                         f.round,
                         f.created_at,
                         f.resolved_at is not None,
+                        f.id,
+                        f.reply_to,
                     )
                     for f in said.scalars()
                 ),

@@ -114,6 +114,7 @@ def _feedback_row(f: Feedback) -> dict[str, Any]:
         photo_id=str(f.photo_id),
         link_id=plain(f.link_id),
         user_id=plain(f.user_id),
+        reply_to=plain(f.reply_to),
     )
     return row
 
@@ -181,6 +182,7 @@ async def put_feedback(session: AsyncSession, tenant: uuid.UUID, changes: dict[s
             photo_id=uuid.UUID(r["photo_id"]),
             link_id=link_id,
             user_id=user_id if user_id in users_here else None,
+            reply_to=_uuid(r.get("reply_to")),
             **{name: r.get(name) for name in FEEDBACK_FIELDS},
         )
         for name in FEEDBACK_TIMES:

@@ -78,6 +78,7 @@ async def test_a_desktop_link_opens_the_servers_portal_and_client_picks_come_bac
         assert r.status == 200, await r.text()
         r = await visitor.api(f"/api/photos/{second}/comments", {"text": "Less shine, please"})
         assert r.status in (200, 201), await r.text()
+        comment = (await r.json())["id"]
 
         # Pia's open album hears of the pick as the pull lands, and her grid counts it.
         with s.events.subscription(me.tenant_id, album.id) as live:
@@ -93,6 +94,21 @@ async def test_a_desktop_link_opens_the_servers_portal_and_client_picks_come_bac
             assert rows[second].comments == 1
             picks = await desk.services.links.picks(actor, album.id)
             assert picks.filenames == (rows[first].filename,)
+        # Pia answers the comment: the reply goes up as a command, keeps its id, and shows in
+        # the client's gallery under the comment and on Ana's desktop in the same thread.
+        reply = await s.replies.reply(me, album.id, second, "Done in round 2.")
+        await pia.client.sync_once()
+        assert not (await s.replica.status()).conflicts
+        said = next(p for p in (await (await visitor.get("/api/gallery")).json())["photos"]
+                    if p["id"] == second)["comments"]  # fmt: skip
+        assert [(c["kind"], c["reply_to"], c["text"], c["by"]) for c in said] == [
+            ("comment", None, "Less shine, please", "Carla"),
+            ("reply", comment, "Done in round 2.", "Pia"),
+        ]
+        await ana.client.sync_once()
+        detail = await ana.services.photos.detail(await ana.actor(), album.id, second)
+        [answer] = [w for w in detail.feedback if w.kind == "reply"]
+        assert (answer.id, str(answer.reply_to)) == (reply, comment)
         # Ana's desktop knows the link (it cannot show its address: the token stayed with Pia).
         [seen] = await ana.services.links.list(await ana.actor(), album.id)
         assert seen.id == made.id and seen.active and seen.has_pin and not seen.can_show

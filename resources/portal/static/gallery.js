@@ -218,15 +218,26 @@
       b.textContent = i < p.stars ? "\u2605" : "\u2606";
     });
     vComments.textContent = "";
+    // The studio's replies go in a thread under the comment they answer.
+    var items = {};
     p.comments.forEach(function (c) {
       var li = document.createElement("li");
+      li.className = c.kind === "reply" ? "reply" : "comment";
       var who = document.createElement("strong");
-      who.textContent = c.by + ": ";
+      who.textContent = (c.kind === "reply" ? c.by + " (studio)" : c.by) + ": ";
       var text = document.createElement("span");
-      text.textContent = c.text;
+      text.textContent = (c.kind === "change_request" ? "Asked for changes: " : "") + c.text;
       li.appendChild(who);
       li.appendChild(text);
-      vComments.appendChild(li);
+      items[c.id] = li;
+      var parent = c.reply_to && items[c.reply_to];
+      if (parent) {
+        var thread = parent.querySelector("ul.thread");
+        if (!thread) { thread = document.createElement("ul"); thread.className = "thread"; parent.appendChild(thread); }
+        thread.appendChild(li);
+      } else {
+        vComments.appendChild(li);
+      }
     });
   }
 

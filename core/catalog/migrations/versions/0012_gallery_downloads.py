@@ -12,7 +12,7 @@ from alembic import op
 
 revision: str = "0012"
 # 0011 (replies) goes between: at merge this becomes "0011".
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,86 @@
+"""One SMTP conversation: sign in (if the studio has a user) and send, or only sign in to check.
+Every failure comes back as a plain sentence the studio can act on."""
+
+from __future__ import annotations
+
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+import aiosmtplib
+
+from core.errors import Invalid
+from core.services.mail import Outgoing, SmtpServer
+
+TIMEOUT_S = 20.0
+
+
+def letter_of(server: SmtpServer, message: Outgoing) -> EmailMessage:
+    """The message as sent: a plain-text part and an HTML alternative."""
+    mail = EmailMessage()
+    mail["From"] = formataddr((server.studio, server.sender))
+    mail["To"] = message.to
+    mail["Subject"] = message.subject
+    mail["Message-ID"] = make_msgid(idstring=str(message.id), domain=server.sender.split("@")[-1])
+    mail.set_content(message.text)
+    mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+def _client(server: SmtpServer, password: str | None) -> aiosmtplib.SMTP:
+    return aiosmtplib.SMTP(
+        hostname=server.host,
+        port=server.port,
+        username=server.user or None,
+        password=password if server.user else None,
+        use_tls=server.security == "tls",
+        start_tls=server.security == "starttls",
+        timeout=TIMEOUT_S,
+        tls_context=ssl.create_default_context(),
+    )
+
+
+def plain_error(server: SmtpServer, exc: BaseException) -> str:
+    where = f"{server.host}:{server.port}"
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return f"The mail server {where} refused the user name or password."
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return f"The mail server {where} did not answer in time."
+    if isinstance(exc, aiosmtplib.SMTPConnectError | ConnectionError | OSError):
+        return f"Could not reach the mail server {where}: check its name, port and security."
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return "The mail server refused the address."
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return f"The mail server {where} does not offer that security; try another."
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"The mail server {where} said: {exc.code} {exc.message}"[:400]
+    return f"Sending through {where} failed: {exc}"[:400]
+
+
+async def check(server: SmtpServer, password: str | None) -> None:
+    """Connect and sign in, then leave; Invalid with a plain sentence when it fails."""
+    try:
+        async with _client(server, password):
+            pass
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        raise Invalid(plain_error(server, exc)) from None
+
+
+async def send(
+    server: SmtpServer, password: str | None, messages: list[Outgoing]
+) -> dict[Outgoing, str | None]:
+    """Send each message on one connection: None for a sent one, else why it was not."""
+    results: dict[Outgoing, str | None] = {}
+    try:
+        async with _client(server, password) as smtp:
+            for message in messages:
+                try:
+                    await smtp.send_message(letter_of(server, message))
+                    results[message] = None
+                except aiosmtplib.SMTPRecipientsRefused as exc:
+                    results[message] = plain_error(server, exc)
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        reason = plain_error(server, exc)
+        for message in messages:
+            results.setdefault(message, reason)
+    return results
