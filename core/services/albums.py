@@ -17,7 +17,7 @@ from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, Refused
 from core.ingest.library import album_folder
 from core.policies import Actor, Guest, Permission, require
-from core.services.context import Call, ServiceContext
+from core.services.context import REPLAYING, Call, ServiceContext
 from core.services.delivery_jobs import (
     album_presets,
     close_deliveries,
@@ -394,7 +394,9 @@ class AlbumService:
         call.emit(
             Change.ALBUM_STAGE, stage=plan.target.value, round=plan.round, move=plan.kind.value
         )
-        if plan.target is Stage.FINAL:
+        if plan.target is Stage.FINAL and REPLAYING.get() is None:
+            # Finals are made where the files are, on the desktop that moved the album; a
+            # studio server replaying the move has no file to make them from.
             await self._open_delivery(call, album)
         # Replayed with the stage it reached here, so that a move someone else made first on
         # the server is refused (and told), not repeated one stage further.

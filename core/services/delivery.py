@@ -466,7 +466,13 @@ class DeliveryService:
                     + more
                 )[:2000]
             call.detail.update(state=job.state, done=job.done, total=job.total)
-            call.emit(Change.ALBUM_DELIVERY, state=job.state, done=job.done, total=job.total)
+            call.emit(
+                Change.ALBUM_DELIVERY,
+                state=job.state,
+                done=job.done,
+                total=job.total,
+                gallery_changed=True,  # the finals are in: open galleries show and send them
+            )
             return _view(job.album_id, job, album.name if album else "")
 
 
