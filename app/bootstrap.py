@@ -18,6 +18,7 @@ from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
 from core.services.context import CallObserver, ServiceContext
+from core.services.drive_state import DriveStateService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
@@ -96,6 +97,7 @@ async def open_services(
         staff=StaffService(ctx),
         sync=SyncService(ctx),
         replica=ReplicaService(ctx),
+        drive=DriveStateService(ctx),
         _close=close,
     )
     services.sync.attach(services)

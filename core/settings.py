@@ -21,6 +21,9 @@ class StudioSettings:
     portal_base_url: str = "http://127.0.0.1:8470"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8470
+    # Google Drive sync (issue 13): a run that would delete more files than this (or more than
+    # half of an album's synced files, whichever is smaller) stops and asks first.
+    drive_delete_limit: int = 50
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
@@ -46,6 +49,8 @@ class StudioSettings:
             raise Invalid("The maximum selection must be at least the minimum, and at least 1.")
         if self.link_expiry_days < 1:
             raise Invalid("Links must stay valid for at least one day.")
+        if self.drive_delete_limit < 0:
+            raise Invalid("The Drive deletion limit cannot be negative.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
         scheme, _, rest = self.portal_base_url.partition("://")

@@ -8,6 +8,7 @@ time, which every command pays at start-up.
 from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
 from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
+from core.catalog.drive import DriveAlbum, DriveConflict, DriveFile
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
 from core.catalog.portal_state import PinFailure, PortalSecret
@@ -21,6 +22,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Device",
+    "DriveAlbum",
+    "DriveConflict",
+    "DriveFile",
     "Feedback",
     "IngestFailure",
     "JournalEntry",

@@ -14,6 +14,7 @@ from core.events import EventFeed
 from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
+from core.services.drive_state import DriveStateService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
@@ -57,6 +58,8 @@ class Services:
     # desktop sync (issue 12): the server's side, and a desktop's
     sync: SyncService
     replica: ReplicaService
+    # Google Drive sync (issue 13): what each album's sync remembers
+    drive: DriveStateService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:
