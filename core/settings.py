@@ -21,6 +21,14 @@ class StudioSettings:
     portal_base_url: str = "http://127.0.0.1:8470"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8470
+    # Google Drive (issue 13): where the Drive API and Google's OAuth pages are, so that a proxy
+    # or a test server can stand in; the OAuth client of the installed app (an installed app's
+    # client secret is no secret: Google says so, PKCE is what protects the sign-in).
+    drive_api_url: str = "https://www.googleapis.com/"
+    drive_auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    drive_token_uri: str = "https://oauth2.googleapis.com/token"
+    drive_client_id: str = ""
+    drive_client_secret: str = ""
     # Google Drive sync (issue 13): a run that would delete more files than this (or more than
     # half of an album's synced files, whichever is smaller) stops and asks first.
     drive_delete_limit: int = 50
