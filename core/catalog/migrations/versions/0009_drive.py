@@ -33,7 +33,10 @@ def _owned(table: str) -> list[sa.SchemaItem]:
         sa.Column("updated_at", WHEN, nullable=False),
         sa.Column("row_version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["album_id"], ["albums.id"], name=op.f(f"fk_{table}_album_id_albums"), ondelete="CASCADE"
+            ["album_id"],
+            ["albums.id"],
+            name=op.f(f"fk_{table}_album_id_albums"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -89,9 +92,7 @@ def upgrade() -> None:
         *_owned("drive_conflicts"),
     )
     op.create_index("ix_drive_files_file", "drive_files", ["drive_file_id"])
-    op.create_index(
-        "ix_drive_conflicts_album_open", "drive_conflicts", ["album_id", "resolved_at"]
-    )
+    op.create_index("ix_drive_conflicts_album_open", "drive_conflicts", ["album_id", "resolved_at"])
     for table in TABLES:
         op.create_index(op.f(f"ix_{table}_tenant_id"), table, ["tenant_id"])
     if op.get_bind().dialect.name == "postgresql":
