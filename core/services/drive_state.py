@@ -163,7 +163,7 @@ class DriveStateService:
             rows = await call.session.scalars(
                 select(DriveAlbum.album_id)
                 .join(Album, Album.id == DriveAlbum.album_id)
-                .where(Album.trashed_at.is_(None))
+                .where(DriveAlbum.tenant_id == actor.tenant_id, Album.trashed_at.is_(None))
             )
             return list(rows)
 
@@ -209,6 +209,7 @@ class DriveStateService:
         async with self.ctx.call(actor, "drive.folders") as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await _album(call, album_id)
+            call.on("album", album.id, album.name)
             row = await _drive_album(call, album.id)
             if row is None:
                 row = DriveAlbum(
@@ -366,13 +367,15 @@ class DriveStateService:
             require(actor, Permission.VIEW_ALBUMS)
             open_conflicts: dict[uuid.UUID, int] = {}
             for album_id in await call.session.scalars(
-                select(DriveConflict.album_id).where(DriveConflict.resolved_at.is_(None))
+                select(DriveConflict.album_id).where(
+                    DriveConflict.tenant_id == actor.tenant_id, DriveConflict.resolved_at.is_(None)
+                )
             ):
                 open_conflicts[album_id] = open_conflicts.get(album_id, 0) + 1
             rows = await call.session.execute(
                 select(DriveAlbum, Album.name)
                 .join(Album, Album.id == DriveAlbum.album_id)
-                .where(Album.trashed_at.is_(None))
+                .where(DriveAlbum.tenant_id == actor.tenant_id, Album.trashed_at.is_(None))
                 .order_by(Album.name)
             )
             return [
@@ -396,7 +399,9 @@ class DriveStateService:
             rows = await call.session.execute(
                 select(DriveConflict, Album.name)
                 .join(Album, Album.id == DriveConflict.album_id)
-                .where(DriveConflict.resolved_at.is_(None))
+                .where(
+                    DriveConflict.tenant_id == actor.tenant_id, DriveConflict.resolved_at.is_(None)
+                )
                 .order_by(DriveConflict.created_at.desc())
             )
             return [

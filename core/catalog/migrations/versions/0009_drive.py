@@ -7,6 +7,7 @@ Create Date: 2026-12-02 03:30:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,7 +24,7 @@ WHEN = core.catalog.base.UTCDateTime(timezone=True)
 TABLES = ("drive_albums", "drive_files", "drive_conflicts")
 
 
-def _owned(table: str) -> list[sa.SchemaItem]:
+def _owned(table: str) -> list[Any]:
     """The columns and keys every studio row has (core.catalog.base.TenantOwned)."""
     return [
         sa.Column("album_id", sa.Uuid(), nullable=False),
