@@ -438,6 +438,12 @@ async def _watch(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     return await watch(s, me, a)
 
 
+async def _drive_sync(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from app.cli.drive_sync import drive_sync
+
+    return await drive_sync(s, me, a)
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("sync", "status"): sync_status,
     ("tenant", "create"): tenant_create,
@@ -480,4 +486,6 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("album", "picks"): album_picks,
     ("portal", None): portal,
     ("watch", None): _watch,
+    # Google Drive sync (issue 13)
+    ("sync", "drive"): _drive_sync,
 }
