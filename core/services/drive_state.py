@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.catalog import Album, DriveAlbum, DriveConflict, DriveFile, Photo, PhotoVersion
 from core.catalog.base import utcnow
@@ -92,6 +92,7 @@ class DriveAlbumState:
     journal_seq: int
     synced: dict[Slot, SyncedFile] = field(default_factory=dict)
     stems: dict[uuid.UUID, str] = field(default_factory=dict)
+    synced_count: int = 0  # files in sync (not tombstones): the deletion limit's base
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,11 @@ class DriveStateService:
     def library(self) -> Path:
         return self.ctx.home.library
 
-    async def begin(self, actor: Actor, album_ref: str | uuid.UUID) -> DriveAlbumState:
-        """The album, its Drive folders and marks, and every file's last synced state."""
+    async def begin(
+        self, actor: Actor, album_ref: str | uuid.UUID, *, full: bool = True
+    ) -> DriveAlbumState:
+        """The album, its Drive folders and marks; with `full`, every file's last synced state
+        and the photos' stems too (a first sync; later runs read only what they need)."""
         async with self.ctx.call(actor, "drive.read", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
@@ -146,15 +150,51 @@ class DriveStateService:
                 row.page_token if row else None,
                 row.journal_seq if row else 0,
             )
-            for f in await call.session.scalars(
-                select(DriveFile).where(DriveFile.album_id == album.id)
-            ):
-                state.synced[(f.photo_id, f.kind, f.round)] = _synced(f)
-            rows = await call.session.execute(
-                select(Photo.id, Photo.stem).where(Photo.album_id == album.id)
-            )
-            state.stems = {pid: stem for pid, stem in rows}
+            state.synced_count = (
+                await call.session.scalar(
+                    select(func.count())
+                    .select_from(DriveFile)
+                    .where(DriveFile.album_id == album.id, DriveFile.deleted_on.is_(None))
+                )
+            ) or 0
+            if full:
+                for f in await call.session.scalars(
+                    select(DriveFile).where(DriveFile.album_id == album.id)
+                ):
+                    state.synced[(f.photo_id, f.kind, f.round)] = _synced(f)
+                rows = await call.session.execute(
+                    select(Photo.id, Photo.stem).where(Photo.album_id == album.id)
+                )
+                state.stems = {pid: stem for pid, stem in rows}
             return state
+
+    async def synced(
+        self,
+        actor: Actor,
+        album_id: uuid.UUID,
+        *,
+        photo_ids: set[uuid.UUID],
+        file_ids: set[str],
+    ) -> dict[Slot, SyncedFile]:
+        """The last synced state of these photos' files and of these Drive files only: a run
+        that saw a few changes reads a few rows, whatever the album's size."""
+        async with self.ctx.call(actor, "drive.read", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            found: dict[Slot, SyncedFile] = {}
+            for column, values in (
+                (DriveFile.photo_id, list(photo_ids)),
+                (DriveFile.drive_file_id, list(file_ids)),
+            ):
+                for start in range(0, len(values), 500):
+                    rows = await call.session.scalars(
+                        select(DriveFile).where(
+                            DriveFile.album_id == album_id,
+                            column.in_(values[start : start + 500]),
+                        )
+                    )
+                    for f in rows:
+                        found[(f.photo_id, f.kind, f.round)] = _synced(f)
+            return found
 
     async def albums(self, actor: Actor) -> list[uuid.UUID]:
         """The albums that were synced with Drive at least once."""
@@ -178,9 +218,13 @@ class DriveStateService:
                 .join(Photo, Photo.id == PhotoVersion.photo_id)
                 .where(PhotoVersion.album_id == album_id)
             )
-            if photo_ids is not None:
+            if photo_ids is not None and len(photo_ids) <= 500:
                 query = query.where(PhotoVersion.photo_id.in_(list(photo_ids)))
-            rows = await call.session.execute(query)
+            rows = [
+                (v, stem)
+                for v, stem in await call.session.execute(query)
+                if photo_ids is None or v.photo_id in photo_ids
+            ]
             return [
                 LocalVersion(
                     v.photo_id,

@@ -141,7 +141,7 @@ class AlbumSync:
         allow_deletions: bool = False,
         on_plan: Callable[[SyncReport], None] | None = None,
     ) -> SyncReport:
-        state = await self.s.drive.begin(self.actor, album_ref)
+        state = await self.s.drive.begin(self.actor, album_ref, full=False)
         run = _Run(self, state)
         return await run.go(dry_run=dry_run, allow_deletions=allow_deletions, on_plan=on_plan)
 
@@ -190,13 +190,23 @@ class _Run:
         try:
             if first:
                 journal_mark = await self.s.journal.newest(self.actor)
+                await self._read_base(full=True)
                 remote, removed, token = await self._first_listing(dry_run)
             else:
                 changes, token = await self.drive.changes(state.page_token or "")
                 remote, removed = self._in_album(changes)
-            local, gone, journal_mark = await self._local(first, journal_mark if first else 0)
+            local, photos, journal_mark = await self._local(first, journal_mark if first else 0)
         except DriveError as exc:
             return await self._pause(exc)
+        if not first:
+            await self._read_base(
+                full=photos is None, photos=photos, remote=remote, removed=removed
+            )
+        gone = {
+            slot
+            for slot in state.synced
+            if (photos is None or slot[0] in photos) and slot not in local
+        }
         remote_slots = {slot_of(r.app_properties, state.album_id) for r in remote}
         remote_slots |= {b.slot for b in state.synced.values() if b.drive_file_id in _ids(remote)}
         for slot in remote_slots & set(local):
@@ -291,7 +301,7 @@ class _Run:
 
     async def _local(
         self, first: bool, journal_mark: int
-    ) -> tuple[dict[Slot, LocalFile], set[Slot], int]:
+    ) -> tuple[dict[Slot, LocalFile], set[uuid.UUID] | None, int]:
         """What may have changed here: every version on a first sync (or when the journal was
         compacted past our mark); else the versions of the photos the journal names."""
         state = self.state
@@ -319,12 +329,38 @@ class _Run:
             for v in versions
             if v.path.exists()
         }
-        gone = {
-            slot
-            for slot in state.synced
-            if (photos is None or slot[0] in photos) and slot not in local
-        }
-        return local, gone, journal_mark
+        return local, photos, journal_mark
+
+    async def _read_base(
+        self,
+        *,
+        full: bool,
+        photos: set[uuid.UUID] | None = None,
+        remote: list[RemoteFile] | None = None,
+        removed: set[str] | None = None,
+    ) -> None:
+        """The last synced state of what this run may touch: all of it on a first sync, or when
+        a file came into Drive without our appProperties (it is matched by name); else only the
+        rows of the photos and Drive files the two feeds named."""
+        state, remote = self.state, remote or []
+        album = str(state.album_id)
+        known = {r.id for r in remote if r.app_properties.get(ALBUM) == album}
+        strangers = [r for r in remote if r.id not in known and not r.is_folder]
+        if full or strangers:
+            whole = await self.s.drive.begin(self.actor, state.album_id, full=True)
+            state.synced, state.stems = whole.synced, whole.stems
+            return
+        photo_ids = set(photos or ())
+        for r in remote:
+            slot = slot_of(r.app_properties, state.album_id)
+            if slot is not None:
+                photo_ids.add(slot[0])
+        state.synced = await self.s.drive.synced(
+            self.actor,
+            state.album_id,
+            photo_ids=photo_ids,
+            file_ids=_ids(remote) | (removed or set()),
+        )
 
     # --- applying the plan -------------------------------------------------------------------
 

@@ -139,6 +139,7 @@ class Sides:
     local_gone: set[Slot] = field(default_factory=set)
     remote: list[RemoteFile] = field(default_factory=list)
     removed: set[str] = field(default_factory=set)
+    synced_count: int | None = None  # files in sync in the album, when `synced` holds only some
 
 
 def make_plan(
@@ -174,7 +175,9 @@ def make_plan(
     for slot in sorted(slots, key=lambda s: (str(s[0]), s[1], s[2])):
         _compare(slot, sides, remote_by_slot.get(slot), slot in remote_gone, plan, folder_of_id)
 
-    live = sum(1 for b in sides.synced.values() if b.deleted_on is None)
+    live = sides.synced_count
+    if live is None:
+        live = sum(1 for b in sides.synced.values() if b.deleted_on is None)
     limit = min(live // 2, delete_limit)
     if len(plan.deletions) > limit and not allow_deletions:
         plan.stopped = (

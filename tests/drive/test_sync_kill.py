@@ -96,7 +96,9 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
 ):
     home, fake = tmp_path / "home", fake_drive
     shot = {p.name: p.read_bytes() for p in make_shoot(tmp_path / "card", FILES)}
+    started = time.monotonic()
     await set_up(home, fake, tmp_path / "card", imaging_executor)
+    times = {"set-up": time.monotonic() - started}
     env = sync_env(home, fake)
     rng = random.Random(int(os.environ.get("PHOTOFLOW_DRIVE_SEED", "13")))
     dropped: dict[str, bytes] = {}
@@ -130,7 +132,9 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
             killed += 1
         finally:
             kill_group(proc)
+    times["kills"] = time.monotonic() - started - sum(times.values())
     last = photoflow_with(env, "sync", "Wedding")
+    times["last run"] = time.monotonic() - started - sum(times.values())
     assert last.code == 0, last.err
 
     # Nothing lost, nothing corrupt, nothing twice: here and in Drive, by md5.
@@ -160,6 +164,8 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
     [album] = again.json["albums"]
     assert not album["first_sync"] and all(n == 0 for n in album["plan"].values())
     assert [p for m, p in fake.requests[mark:] if m == "GET" and "q=" in p] == []
+    times["no-op run"] = time.monotonic() - started - sum(times.values())
+    print({k: round(v, 1) for k, v in times.items()})
     print(
         f"\n{killed} kills, {finished} runs ended by themselves, {FILES} files + {DROPPED} from Drive"
     )
