@@ -165,6 +165,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     # Previews an import could not finish before the app last closed (or was killed).
     studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
     syncing = await _start_sync(services, window, device_admin)
+    drive_runner = await _start_drive_sync(services, actor, window)
     try:
         if opened is not None:
             opened(window, portal)
@@ -185,6 +186,8 @@ async def _run_window(  # type: ignore[no-untyped-def]
                 pass
             except Exception:
                 log.exception("the sync ended with an error")
+        if drive_runner is not None:
+            await drive_runner.stop()
         if portal is not None:
             await portal.stop()
         window.deleteLater()
@@ -202,6 +205,23 @@ async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]
     await client.connect()
     client.on_state(lambda state: window.show_sync(state.words))
     return client, asyncio.ensure_future(client.run())
+
+
+async def _start_drive_sync(services, actor, window):  # type: ignore[no-untyped-def]
+    """Google Drive sync in the background (issue 13), when Drive is connected: albums are
+    synced after they change here and on a timer for Drive's changes; the status bar says how."""
+    from app.drive import studio_drive
+    from core.errors import PhotoFlowError
+    from sync.drive.runner import DriveSyncRunner
+
+    try:
+        drive = await studio_drive(services, actor)
+    except PhotoFlowError:
+        return None  # not connected: nothing to show until it is
+    runner = DriveSyncRunner(services, actor, drive, window.show_drive)
+    runner.start()
+    runner.sync_now()
+    return runner
 
 
 async def _start_portal(services, actor, window, port: int | None):  # type: ignore[no-untyped-def]
