@@ -40,7 +40,9 @@ def sync_env(home: Path, fake: FakeDrive) -> dict[str, str]:
     return env
 
 
-async def set_up(home: Path, fake: FakeDrive, card: Path, executor: Executor) -> None:
+async def set_up(
+    home: Path, fake: FakeDrive, card: Path, executor: Executor, files: int = FILES
+) -> None:
     """The studio, its Drive settings and the album with its originals, made in this process
     (the command line would take as long again)."""
     s = await open_services(Home(home), executor=executor, follow=False)
@@ -59,7 +61,7 @@ async def set_up(home: Path, fake: FakeDrive, card: Path, executor: Executor) ->
         )
         album = await s.albums.create(admin, "Wedding")
         report = await s.imports.run(admin, album.id, [card])
-        assert len(report.imported) == FILES
+        assert len(report.imported) == files
     finally:
         await close_services(s)
 
