@@ -270,11 +270,8 @@ def _dropped_in(
         return
     photo = sides.stems.get(stem) if stem is not None else None
     slot = (photo, kind, round_) if photo is not None else None
-    if slot is not None and kind == "original":
-        plan.problems.append(
-            f"{folder}/{r.name}: {Path(r.name).stem} already has an original; it was left in Drive."
-        )
-        return
+    # An original named like one we have goes to the import too: it tells a second copy of
+    # ours (taken in before a kill lost its record; then it is recorded) from another picture.
     if slot is not None and slot in sides.synced:
         base = sides.synced[slot]
         if base.deleted_on is None and base.md5 == r.md5:
