@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -131,7 +132,6 @@ class AlbumSync:
         self.progress = progress or (lambda _p: None)
         self.incoming = incoming or services.paths.root / "drive-incoming"
         self._root: str | None = None
-        self._shown = 0.0
 
     async def run(
         self,
@@ -172,6 +172,7 @@ class _Run:
         self.state = state
         self.folders = dict(state.folders)
         self.report = SyncReport(state.album_id, state.name, Plan())
+        self._shown = time.monotonic()
         self.clean = True  # no step failed for a reason that may pass: the marks may move on
 
     # --- reading both sides ------------------------------------------------------------------
@@ -392,9 +393,17 @@ class _Run:
         for d in plan.deletions:
             await self._delete(d)
 
-    def _step_done(self, state: str) -> None:
+    async def _step_done(self, state: str) -> None:
         self.report.done += 1
         self._tell(state, self.report.done, self.total)
+        # Kept in the catalog about once a second, so that a desktop sees a command line's run
+        # ("uploading 12 of 240") too.
+        now = time.monotonic()
+        if now - self._shown >= 1.0:
+            self._shown = now
+            await self.s.drive.show(
+                self.actor, self.state.album_id, state, None, self.report.done, self.total
+            )
 
     async def _record(self, step: str, synced: SyncedFile, **detail: Any) -> None:
         await self.s.drive.record(self.actor, self.state.album_id, step, synced, detail=detail)
@@ -406,11 +415,11 @@ class _Run:
             _synced(r.slot, base.content_hash, r.remote, r.folder),
             was=f"{base.folder}/{base.name}",
         )
-        self._step_done("syncing")
+        await self._step_done("syncing")
 
     async def _adopt(self, a: Adopt) -> None:
         await self._record("adopt", _synced(a.slot, a.local.content_hash, a.remote, a.folder))
-        self._step_done("syncing")
+        await self._step_done("syncing")
 
     async def _upload(self, u: Upload) -> None:
         slot, local = u.slot, u.local
@@ -432,7 +441,7 @@ class _Run:
             self.report.problems.append(f"{local.name} is no longer in the library; not sent.")
             return
         await self._record("upload", _synced(slot, local.content_hash, remote, u.folder))
-        self._step_done("uploading")
+        await self._step_done("uploading")
 
     async def _downloads(self, downloads: list[Download]) -> None:
         """Download what came in, then take it in through the import, one import per version
@@ -484,7 +493,7 @@ class _Run:
         if r.app_properties.get(ALBUM) != str(self.state.album_id):
             r = await self.drive.update(r.id, app_properties=properties(self.state.album_id, slot))
         await self._record("download", _synced(slot, version.content_hash, r, d.folder))
-        self._step_done("downloading")
+        await self._step_done("downloading")
 
     async def _version(self, slot: Slot) -> LocalVersion | None:
         for v in await self.s.drive.local_versions(self.actor, self.state.album_id, {slot[0]}):
@@ -517,7 +526,7 @@ class _Run:
             library_path=here,
             reason=c.reason,
         )
-        self._step_done("syncing")
+        await self._step_done("syncing")
         local = c.local
         if local is None:
             version = await self._version(c.slot)
@@ -544,7 +553,7 @@ class _Run:
             deleted_on=d.side,
         )
         await self._record("deleted", tomb, side=d.side)
-        self._step_done("syncing")
+        await self._step_done("syncing")
 
     async def _folder_id(self, path: str) -> str:
         """The Drive id of a folder of the album (`Retouched/Round 3`), made if missing."""
