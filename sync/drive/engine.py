@@ -383,6 +383,8 @@ class _Run:
             await self._downloads(plan.downloads)
         for c in plan.conflicts:
             await self._keep_both(c)
+        for folder in sorted({u.folder for u in plan.uploads}):
+            await self._folder_id(folder)  # made once, before the uploads that go in at once
         window = asyncio.Semaphore(TRANSFERS)
 
         async def one(u: Upload) -> None:
