@@ -25,6 +25,7 @@ from typing import Any
 from core.changes import Change
 from core.errors import PhotoFlowError
 from core.ingest.library import album_folder
+from core.ingest.matching import match_stem, stem_of
 from core.policies import Actor
 from core.services import Services
 from core.services.drive_state import DriveAlbumState, LocalVersion, Slot, SyncedFile
@@ -210,8 +211,19 @@ class _Run:
         }
         remote_slots = {slot_of(r.app_properties, state.album_id) for r in remote}
         remote_slots |= {b.slot for b in state.synced.values() if b.drive_file_id in _ids(remote)}
-        for slot in remote_slots & set(local):
-            local[slot] = await _with_md5(local[slot])
+        # Files put in Drive by hand are matched by name: their photos' files here are compared
+        # by md5 too (one taken in before a kill lost its record is the same file).
+        album = str(state.album_id)
+        by_stem = {stem: pid for pid, stem in state.stems.items()}
+        named = {
+            by_stem[m]
+            for r in remote
+            if r.app_properties.get(ALBUM) != album
+            and (m := match_stem(stem_of(r.name), by_stem)) is not None
+        }
+        for slot in local:
+            if slot in remote_slots or slot[0] in named:
+                local[slot] = await _with_md5(local[slot])
         stems = {stem: pid for pid, stem in state.stems.items()}
         sides = Sides(
             state.album_id, state.synced, self.folders, stems, local, gone, remote, removed
@@ -420,7 +432,12 @@ class _Run:
         await self._step_done("syncing")
 
     async def _adopt(self, a: Adopt) -> None:
-        await self._record("adopt", _synced(a.slot, a.local.content_hash, a.remote, a.folder))
+        remote = a.remote
+        if slot_of(remote.app_properties, self.state.album_id) != a.slot:
+            remote = await self.drive.update(
+                remote.id, app_properties=properties(self.state.album_id, a.slot)
+            )
+        await self._record("adopt", _synced(a.slot, a.local.content_hash, remote, a.folder))
         await self._step_done("syncing")
 
     async def _upload(self, u: Upload) -> None:

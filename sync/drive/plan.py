@@ -163,8 +163,9 @@ def make_plan(
                 remote_gone.add(slot)
             continue
         if slot is None:
-            _dropped_in(r, folder, sides, plan, album_round)
-            continue
+            slot = _dropped_in(r, folder, sides, plan, album_round)
+            if slot is None:
+                continue
         remote_by_slot[slot] = r
     for file_id in sides.removed:
         base = by_file.get(file_id)
@@ -248,12 +249,14 @@ def _compare(
 
 def _dropped_in(
     r: RemoteFile, folder: str | None, sides: Sides, plan: Plan, album_round: int
-) -> None:
+) -> Slot | None:
     """A file someone put into one of the album's folders in Drive: the version its folder says,
-    of the photo its filename stem names."""
+    of the photo its filename stem names. Returns the version when it is also new or changed
+    here, to be compared as any file changed on both sides (the same bytes: a file taken in
+    before a kill lost its record, recorded now; else both are kept)."""
     version = version_of_folder(folder) if folder else None
     if version is None:
-        return  # not in a folder we sync (the album folder itself, somewhere else)
+        return None  # not in a folder we sync (the album folder itself, somewhere else)
     kind, round_ = version
     stem = match_stem(stem_of(r.name), sides.stems)
     if stem is None and kind != "original":
@@ -261,13 +264,13 @@ def _dropped_in(
             f"{folder}/{r.name}: no photo named like {Path(r.name).stem} in this album; "
             f"it was left in Drive."
         )
-        return
+        return None
     if kind == "retouched" and round_ != album_round:
         plan.problems.append(
             f"{folder}/{r.name}: the album is in retouch round {album_round}, so a file in "
             f"Round {round_} was not taken in."
         )
-        return
+        return None
     photo = sides.stems.get(stem) if stem is not None else None
     slot = (photo, kind, round_) if photo is not None else None
     # An original named like one we have goes to the import too: it tells a second copy of
@@ -275,13 +278,13 @@ def _dropped_in(
     if slot is not None and slot in sides.synced:
         base = sides.synced[slot]
         if base.deleted_on is None and base.md5 == r.md5:
-            return  # a second copy of what is there
-        if slot in sides.local and sides.local[slot].content_hash != base.content_hash:
-            plan.conflicts.append(
-                KeepBoth(slot, sides.local[slot], r, "changed here and dropped in Drive")
-            )
-            return
+            return None  # a second copy of what is there
+    if slot is not None and slot in sides.local:
+        base = sides.synced.get(slot)
+        if base is None or sides.local[slot].content_hash != base.content_hash:
+            return slot
     plan.downloads.append(Download(r, slot, kind, round_, folder or ""))
+    return None
 
 
 def _folder(r: RemoteFile, folder_of_id: dict[str, str]) -> str | None:

@@ -182,3 +182,14 @@ def test_layout_names():
     assert version_of_folder("Retouched/Round 12") == ("retouched", 12)
     assert version_of_folder("Originals") == ("original", 0) and version_of_folder("x") is None
     assert conflict_name("IMG_0001.jpg", WHEN, "Ana") == "IMG_0001 (conflict 2026-12-02 Ana).jpg"
+
+
+def test_a_file_taken_in_before_a_kill_lost_its_record_is_recorded_not_sent_back():
+    # Dropped in Drive, imported here, then killed: the same bytes on both sides, no base.
+    dropped = remote(7, "retouched", 2, props=False, id="new", name="IMG_0007_edit.jpg", md5="s")
+    here = local(7, "retouched", 2, h="imported", md5="s")
+    plan = make_plan(
+        sides([], local={here.slot: here}, remote=[dropped]), delete_limit=50, album_round=2
+    )
+    assert [a.remote.id for a in plan.adopts] == ["new"]
+    assert not plan.uploads and not plan.downloads and not plan.conflicts
