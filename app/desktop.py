@@ -115,7 +115,12 @@ async def _main(args: argparse.Namespace) -> int:
         except Exception as exc:
             _fatal(message_for(exc))
             return 1
-        return await _run_window(services, actor, device_admin=_studio_server(home))
+        return await _run_window(
+            services,
+            actor,
+            device_admin=_studio_server(home),
+            drive_accounts=_drive(services, home),
+        )
     finally:
         await close_services(services)
 
@@ -136,6 +141,13 @@ def _studio_server(home: Any) -> Any:
     return StudioServer.signed_in(credentials) if credentials else None
 
 
+def _drive(services: Any, home: Any) -> Any:
+    """Each user's Google Drive sign-in on this computer, for Settings > Google Drive."""
+    from sync.drive.connect import DriveAccounts
+
+    return DriveAccounts(services, home.root, home.root / "drive")
+
+
 async def _run_window(  # type: ignore[no-untyped-def]
     services,
     actor,
@@ -144,6 +156,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     portal_port: int | None = None,
     opened: Callable[[Any, Any], object] | None = None,
     device_admin: Any = None,
+    drive_accounts: Any = None,
 ) -> int:
     """Show the main window until it closes, with the portal on the same loop meanwhile.
 
@@ -153,7 +166,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     from ui.main_window import MainWindow
     from ui.studio import Studio
 
-    studio = Studio(services, actor, device_admin=device_admin)
+    studio = Studio(services, actor, device_admin=device_admin, drive_accounts=drive_accounts)
     window = MainWindow(studio)
     closed = asyncio.get_running_loop().create_future()
     window.closing.connect(lambda: closed.done() or closed.set_result(None))

@@ -15,6 +15,7 @@ from ui.async_bridge import Jobs
 
 if TYPE_CHECKING:
     from ui.devices_panel import DeviceAdmin
+    from ui.drive_account import DriveAccount
 
 
 class Studio(QObject):
@@ -27,6 +28,7 @@ class Studio(QObject):
         parent: QObject | None = None,
         *,
         device_admin: DeviceAdmin | None = None,
+        drive_accounts: DriveAccount | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -34,6 +36,8 @@ class Studio(QObject):
         self.jobs = Jobs(self)
         # The studio server this desktop signed in to, for its devices list (None: this home).
         self.device_admin = device_admin
+        # Each user's Google Drive sign-in on this computer (None: Drive is not offered).
+        self.drive_accounts = drive_accounts
 
     def may(self, permission: Permission) -> bool:
         return may(self.actor, permission)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from app.cli.drive import drive_connect, drive_disconnect, drive_status
 from app.cli.output import album_json, album_text, plain
 from core.policies import Actor, Role
 from core.portal_address import lan_base_url, unreachable_reason
@@ -486,6 +487,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("album", "picks"): album_picks,
     ("portal", None): portal,
     ("watch", None): _watch,
+    # Google Drive (issue 13)
+    ("drive", "connect"): drive_connect,
+    ("drive", "disconnect"): drive_disconnect,
+    ("drive", "status"): drive_status,
     # Google Drive sync (issue 13)
     ("sync", "drive"): _drive_sync,
 }

@@ -271,6 +271,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-deletions", action="store_true", help="go on past the deletion limit")
     _common(p)
 
+    # --- Google Drive (issue 13): this user's sign-in on this computer ---
+    drive = sub.add_parser("drive", help="this user's Google Drive connection").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = drive.add_parser("connect", help="sign in to Google Drive in a browser")
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the address to open (on any device) instead of opening a browser",
+    )
+    _common(p)
+    _common(drive.add_parser("disconnect", help="forget the Google Drive sign-in here"))
+    _common(drive.add_parser("status", help="the connected Google account, if any"))
+
     p = sub.add_parser("audit", help="the audit log (admin)")
     p.add_argument("--album")
     p.add_argument("--action")

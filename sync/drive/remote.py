@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from core.errors import PhotoFlowError
+
 FOLDER_MIME = "application/vnd.google-apps.folder"
 
 
@@ -37,8 +39,8 @@ class RemoteChange:
     file: RemoteFile | None  # None when removed
 
 
-class DriveError(Exception):
-    """Plain-words message in str(e)."""
+class DriveError(PhotoFlowError):
+    """Plain-words message in str(e) (a PhotoFlowError: the CLI and the desktop show it as is)."""
 
 
 class DriveUnavailable(DriveError):

@@ -11,6 +11,8 @@ from sync.drive.client import DriveEndpoints, GoogleDrive, credentials_for, open
 from sync.drive.retry import Timeouts
 from tests.drive.fake_drive import FakeDrive
 
+REPO = Path(__file__).resolve().parents[2]
+
 # Patience for tests: the same retries and breaker, in milliseconds instead of minutes.
 QUICK = Timeouts(
     attempt=5.0,

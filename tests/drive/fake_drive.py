@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -820,10 +820,12 @@ class FakeDrive:
                 {"error": error, "error_description": description}, status=status
             )
 
-        if (
-            form.get("client_id") != self.client_id
-            or form.get("client_secret") != self.client_secret
-        ):
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        basic = request.headers.get("Authorization", "")
+        if basic.startswith("Basic "):  # client_secret_basic, as requests-oauthlib sends it
+            pair = base64.b64decode(basic[6:]).decode()
+            client_id, _, client_secret = (unquote_plus(x) for x in pair.partition(":"))
+        if client_id != self.client_id or client_secret != self.client_secret:
             return refuse("invalid_client", "The OAuth client was not found.", 401)
         grant = form.get("grant_type")
         with self.lock:

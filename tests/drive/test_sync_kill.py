@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.bootstrap import close_services, open_services
 from core.home import Home
+from sync.drive.tokens import DriveSignIn, DriveTokenStore
 from tests.drive.fake_drive import FakeDrive
 from tests.images import make_jpeg, make_shoot
 from tests.integration.cli import Result, env_for, photoflow
@@ -35,9 +36,13 @@ def md5(data: bytes) -> str:
 
 
 def sync_env(home: Path, fake: FakeDrive) -> dict[str, str]:
-    env = env_for(home)
-    env["PHOTOFLOW_DRIVE_REFRESH_TOKEN"] = fake.issue_tokens()[1]
-    return env
+    """The command line's environment, the owner connected to the fake Drive as `photoflow
+    drive connect` leaves it (the sign-in kept for this home and user)."""
+    access, refresh = fake.issue_tokens()
+    DriveTokenStore(home, OWNER).save(
+        DriveSignIn("studio@example.com", refresh, fake.client_id, access)
+    )
+    return env_for(home)
 
 
 async def set_up(
