@@ -130,7 +130,8 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
         )
         try:
             # Killed at a random moment of its work: after it has read both sides and planned
-            # (the plan is printed before acting), within the second after (each kill leaves work for the next run).
+            # (the plan is printed before acting), within the second that follows, so that
+            # each kill leaves work for the next run.
             assert proc.stdout is not None
             read_until(proc.stdout, b"to upload", time.monotonic() + 60)
             proc.wait(rng.uniform(0.0, 1.0))
