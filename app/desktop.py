@@ -232,6 +232,7 @@ async def _start_drive_sync(services, actor, window):  # type: ignore[no-untyped
     except PhotoFlowError:
         return None  # not connected: nothing to show until it is
     runner = DriveSyncRunner(services, actor, drive, window.show_drive)
+    window.drive_sync_all = runner.sync_all
     runner.start()
     runner.sync_now()
     return runner

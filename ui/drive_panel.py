@@ -6,8 +6,10 @@ states and conflicts through the services (`services.drive`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QLabel, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
 from core.services.drive_state import AlbumDriveStatus, Conflict
 from ui.studio import Studio
@@ -16,9 +18,15 @@ from ui.studio import Studio
 class DrivePanel(QDialog):
     refreshed = Signal()
 
-    def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        studio: Studio,
+        parent: QWidget | None = None,
+        sync_all: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.studio = studio
+        self.sync_all = sync_all
         self.setWindowTitle("Google Drive")
         self.state = QLabel("Drive: not connected", self)
         self.albums = QListWidget(self)
@@ -32,12 +40,21 @@ class DrivePanel(QDialog):
             QLabel("Conflict copies (changed here and in Drive; both were kept):", self)
         )
         layout.addWidget(self.conflicts, 1)
+        # The background sync keeps synced albums in sync; this starts the others' first sync.
+        self.sync_button = QPushButton("Sync every album with Drive now", self)
+        self.sync_button.setEnabled(sync_all is not None)
+        self.sync_button.clicked.connect(self._sync_all)
+        layout.addWidget(self.sync_button)
         self.resize(560, 420)
         self.refresh()
 
     def show_state(self, words: str) -> None:
         self.state.setText(words)
         self.refresh()
+
+    def _sync_all(self) -> None:
+        if self.sync_all is not None:
+            self.studio.jobs.run(self.sync_all(), lambda _none: self.refresh())
 
     def refresh(self) -> None:
         drive = self.studio.services.drive

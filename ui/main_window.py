@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.drive_label.setFlat(True)
         self.drive_label.setVisible(False)
         self.drive_label.clicked.connect(self.open_drive)
+        self.drive_sync_all: Any = None  # set by the app when Drive sync runs
         self.statusBar().addPermanentWidget(self.drive_label)
         self.statusBar().addPermanentWidget(self.jobs_label)
         self.statusBar().addPermanentWidget(self.portal_label)
@@ -260,7 +261,7 @@ class MainWindow(QMainWindow):
             panel.show_state(words)
 
     def open_drive(self) -> DrivePanel:
-        panel = self._dialog("drive", lambda: DrivePanel(self.studio, self))
+        panel = self._dialog("drive", lambda: DrivePanel(self.studio, self, self.drive_sync_all))
         panel.show_state(self.drive_label.text() or "Drive: not connected")
         return panel
 

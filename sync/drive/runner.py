@@ -72,6 +72,12 @@ class DriveSyncRunner:
             self._asked.add(album_id)
         self._wake.set()
 
+    async def sync_all(self) -> None:
+        """Every album of the studio, the ones never synced with Drive too (their first sync)."""
+        for album in await self.s.albums.list(self.actor):
+            self._asked.add(album.id)
+        self._wake.set()
+
     async def _follow(self) -> None:
         with self.s.events.subscription(self.actor.tenant_id) as feed:
             async for event in feed:

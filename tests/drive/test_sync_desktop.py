@@ -41,9 +41,11 @@ def test_the_desktop_syncs_in_the_background_and_shows_state_and_conflicts(  # t
         window.show()
         drive = connected_drive(fake, tmp_path / "drive-state")
         runner = DriveSyncRunner(s, admin, drive, window.show_drive, poll=0.3, settle=0.05)
+        window.drive_sync_all = runner.sync_all
         runner.start()
         try:
-            runner.sync_now(album.id)
+            # An album never synced: its first sync starts from the Drive panel.
+            window.open_drive().sync_button.click()
             await until(lambda: window.drive_label.text() == "Drive: in sync", what="first sync")
             assert len(originals(fake)) == 2
 
@@ -57,6 +59,7 @@ def test_the_desktop_syncs_in_the_background_and_shows_state_and_conflicts(  # t
             await until(lambda: window.drive_label.text() == "Drive: 1 conflict", what="conflict")
             window.drive_label.click()
             panel = window.dialogs["drive"]
+            panel.refresh()
             await until(lambda: panel.conflicts.count() == 1, what="the conflict in the panel")
             assert "IMG_0001 (conflict " in panel.conflicts.item(0).text()
             assert panel.albums.item(0).text() == "Wedding: 1 conflict"
