@@ -38,6 +38,7 @@ from sync.drive.layout import (
     folder_for,
     properties,
     slot_of,
+    version_of_folder,
 )
 from sync.drive.plan import (
     Adopt,
@@ -174,6 +175,7 @@ class _Run:
         self.folders = dict(state.folders)
         self.report = SyncReport(state.album_id, state.name, Plan())
         self._shown = time.monotonic()
+        self.new_folders = False  # found in the changes feed: remembered when the run ends
         self.clean = True  # no step failed for a reason that may pass: the marks may move on
 
     # --- reading both sides ------------------------------------------------------------------
@@ -247,6 +249,10 @@ class _Run:
         except DriveError as exc:
             return await self._pause(exc)
         problems = [*plan.problems, *report.problems]
+        if self.new_folders:
+            await self.s.drive.save_folders(
+                self.actor, state.album_id, self.folders[""], self.folders
+            )
         await self.s.drive.finish(
             self.actor,
             state.album_id,
@@ -294,7 +300,20 @@ class _Run:
         return remote, set(), None  # the saved token stays until the first run ends
 
     def _in_album(self, changes: list[Any]) -> tuple[list[RemoteFile], set[str]]:
-        """The changes of the whole Drive that concern this album."""
+        """The changes of the whole Drive that concern this album. A `Round N` folder someone
+        made in the album's `Retouched` folder becomes one of the album's folders."""
+        retouched = self.folders.get(RETOUCHED)
+        for change in changes:
+            f = change.file
+            if (
+                f is not None
+                and f.is_folder
+                and not f.trashed
+                and retouched in f.parents
+                and version_of_folder(f"{RETOUCHED}/{f.name}") is not None
+            ):
+                self.folders.setdefault(f"{RETOUCHED}/{f.name}", f.id)
+                self.new_folders = True
         ours = set(self.folders.values())
         synced = {b.drive_file_id for b in self.state.synced.values()}
         album = str(self.state.album_id)

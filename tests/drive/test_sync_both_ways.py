@@ -128,6 +128,17 @@ async def test_an_album_goes_up_retouches_come_in_and_renames_are_followed(studi
     [kept] = [b for b in state.synced.values() if b.drive_file_id == original.id]
     assert (kept.name, kept.folder, kept.kind) == ("Bride and groom.jpg", "Final", "original")
     assert (await st.run()).plan.empty
+
+    # A round folder someone makes in Drive is followed; a retouch for a round the album is not
+    # in is a plain problem, not an import.
+    retouched = next(f for f in st.fake.files() if f.name == "Retouched" and f.is_folder)
+    round_3 = st.fake.put_folder("Round 3", retouched.id)
+    st.fake.put_file("IMG_0001_v3.jpg", round_3.id, edit, mime_type="image/jpeg")
+    early = await st.run()
+    assert early.plan.empty and early.plan.problems == [
+        "Retouched/Round 3/IMG_0001_v3.jpg: the album is in retouch round 1, so a file in "
+        "Round 3 was not taken in."
+    ]
     owner = await st.s.users.actor_for("owner@lumen.test")
     actions = {e.action for e in await st.s.audit.events(owner, album="Wedding", limit=500)}
     assert {"drive.upload", "drive.download", "drive.rename", "drive.sync"} <= actions
