@@ -57,10 +57,18 @@ class DriveSyncRunner:
             asyncio.ensure_future(self._work()),
         ]
 
-    async def stop(self) -> None:
+    async def stop(self, patience: float = 15.0) -> None:
+        """Let the album being synced finish its step (a catalog call is never cut in half),
+        then stop; after `patience` seconds the run is cancelled where it is (its finished steps
+        are recorded; the next start goes on from them)."""
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
+        self._wake.set()
+        follow, work = self._tasks
+        follow.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(work), patience)
+        except (TimeoutError, asyncio.CancelledError):
+            work.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -89,6 +97,8 @@ class DriveSyncRunner:
         while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll)
+            if self._stopping:
+                return
             if self._due:
                 await asyncio.sleep(self.settle)  # let a card being imported settle
             self._wake.clear()
@@ -103,6 +113,8 @@ class DriveSyncRunner:
             # (nothing changed here), every synced album, for what changed in Drive.
             albums = [a for a in synced if a in due] if due or asked else synced
             for album_id in [*albums, *(a for a in asked if a not in albums)]:
+                if self._stopping:
+                    return
                 await self._one(album_id)
             await self._tell_summary()
 
