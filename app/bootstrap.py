@@ -19,6 +19,7 @@ from core.services.audit_log import AuditService
 from core.services.client import ClientService
 from core.services.context import CallObserver, ServiceContext
 from core.services.delivery import DeliveryService
+from core.services.drive_state import DriveStateService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
@@ -102,6 +103,7 @@ async def open_services(
         delivery=DeliveryService(ctx, imports.pool),  # the import's imaging pool, shared
         replies=ReplyService(ctx),
         mail=MailService(ctx),
+        drive=DriveStateService(ctx),
         _close=close,
     )
     services.sync.attach(services)

@@ -115,7 +115,12 @@ async def _main(args: argparse.Namespace) -> int:
         except Exception as exc:
             _fatal(message_for(exc))
             return 1
-        return await _run_window(services, actor, device_admin=_studio_server(home))
+        return await _run_window(
+            services,
+            actor,
+            device_admin=_studio_server(home),
+            drive_accounts=_drive(services, home),
+        )
     finally:
         await close_services(services)
 
@@ -136,6 +141,13 @@ def _studio_server(home: Any) -> Any:
     return StudioServer.signed_in(credentials) if credentials else None
 
 
+def _drive(services: Any, home: Any) -> Any:
+    """Each user's Google Drive sign-in on this computer, for Settings > Google Drive."""
+    from sync.drive.connect import DriveAccounts
+
+    return DriveAccounts(services, home.root, home.root / "drive")
+
+
 async def _run_window(  # type: ignore[no-untyped-def]
     services,
     actor,
@@ -144,6 +156,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     portal_port: int | None = None,
     opened: Callable[[Any, Any], object] | None = None,
     device_admin: Any = None,
+    drive_accounts: Any = None,
 ) -> int:
     """Show the main window until it closes, with the portal on the same loop meanwhile.
 
@@ -154,7 +167,9 @@ async def _run_window(  # type: ignore[no-untyped-def]
     from ui.studio import Studio
 
     postman = _postman(services, actor)
-    studio = Studio(services, actor, device_admin=device_admin, mail=postman)
+    studio = Studio(
+        services, actor, device_admin=device_admin, mail=postman, drive_accounts=drive_accounts
+    )
     window = MainWindow(studio)
     closed = asyncio.get_running_loop().create_future()
     window.closing.connect(lambda: closed.done() or closed.set_result(None))
@@ -166,6 +181,7 @@ async def _run_window(  # type: ignore[no-untyped-def]
     # Previews an import could not finish before the app last closed (or was killed).
     studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
     syncing = await _start_sync(services, window, device_admin)
+    drive_runner = await _start_drive_sync(services, actor, window)
     try:
         if opened is not None:
             opened(window, portal)
@@ -186,6 +202,8 @@ async def _run_window(  # type: ignore[no-untyped-def]
                 pass
             except Exception:
                 log.exception("the sync ended with an error")
+        if drive_runner is not None:
+            await drive_runner.stop()
         if portal is not None:
             await portal.stop()
         await postman.stop()
@@ -220,6 +238,24 @@ async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]
         return None
     client.on_state(lambda state: window.show_sync(state.words))
     return client, asyncio.ensure_future(client.run())
+
+
+async def _start_drive_sync(services, actor, window):  # type: ignore[no-untyped-def]
+    """Google Drive sync in the background (issue 13), when Drive is connected: albums are
+    synced after they change here and on a timer for Drive's changes; the status bar says how."""
+    from app.drive import studio_drive
+    from core.errors import PhotoFlowError
+    from sync.drive.runner import DriveSyncRunner
+
+    try:
+        drive = await studio_drive(services, actor)
+    except PhotoFlowError:
+        return None  # not connected: nothing to show until it is
+    runner = DriveSyncRunner(services, actor, drive, window.show_drive)
+    window.drive_sync_all = runner.sync_all
+    runner.start()
+    runner.sync_now()
+    return runner
 
 
 async def _start_portal(services, actor, window, port: int | None):  # type: ignore[no-untyped-def]

@@ -115,6 +115,19 @@ WORDS: dict[str, Callable[[Detail], str]] = {
     "tenant.suspend": lambda d: "suspended the studio",
     "tenant.resume": lambda d: "resumed the studio",
     "installation.init": lambda d: "set up PhotoFlow",
+    # Google Drive sync (issue 13)
+    "drive.folders": lambda d: "set up the album's folders in Google Drive",
+    "drive.upload": lambda d: f"uploaded the {d.get('kind', 'original')} to Google Drive",
+    "drive.download": lambda d: f"took in the {d.get('kind', 'original')} from Google Drive",
+    "drive.rename": lambda d: f"followed a rename in Google Drive (was {d.get('was', '?')})",
+    "drive.adopt": lambda d: "found the file already the same in Google Drive",
+    "drive.deleted": lambda d: (
+        "stopped syncing a file deleted in Google Drive (kept here)"
+        if d.get("side") == "drive"
+        else "moved a file deleted here to Google Drive's trash"
+    ),
+    "drive.conflict": lambda d: "kept both copies of a file changed here and in Google Drive",
+    "drive.sync": lambda d: "synced the album with Google Drive",
 }
 
 
@@ -128,6 +141,8 @@ INFINITIVES = {
     "resumed": "resume", "renamed": "rename", "reopened": "reopen", "emptied": "empty",
     "brought": "bring", "started": "start", "withdrew": "withdraw", "opened": "open",
     "set": "set", "put": "put", "invited": "invite", "accepted": "accept", "signed": "sign",
+    "uploaded": "upload", "followed": "follow", "found": "find",
+    "stopped": "stop", "kept": "keep", "synced": "sync",
 }  # fmt: skip
 
 

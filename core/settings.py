@@ -40,6 +40,17 @@ class StudioSettings:
     smtp_from: str = ""
     remind_days_before_expiry: int = 3  # 0: no reminder before a link expires
     remind_unsent_after_days: int = 7  # 0: no reminder when picks were never sent
+    # Google Drive (issue 13): where the Drive API and Google's OAuth pages are, so that a proxy
+    # or a test server can stand in; the OAuth client of the installed app (an installed app's
+    # client secret is no secret: Google says so, PKCE is what protects the sign-in).
+    drive_api_url: str = "https://www.googleapis.com/"
+    drive_auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    drive_token_uri: str = "https://oauth2.googleapis.com/token"
+    drive_client_id: str = ""
+    drive_client_secret: str = ""
+    # Google Drive sync (issue 13): a run that would delete more files than this (or more than
+    # half of an album's synced files, whichever is smaller) stops and asks first.
+    drive_delete_limit: int = 50
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> StudioSettings:
@@ -67,6 +78,8 @@ class StudioSettings:
             raise Invalid("Links must stay valid for at least one day.")
         if self.link_download_size not in DOWNLOAD_SIZES:
             raise Invalid("Links let clients download web size or full size finals.")
+        if self.drive_delete_limit < 0:
+            raise Invalid("The Drive deletion limit cannot be negative.")
         if not 1 <= self.portal_port <= 65535:
             raise Invalid("The portal port must be between 1 and 65535.")
         self._validate_mail()

@@ -29,6 +29,7 @@ from ui.album_presets_dialog import AlbumPresetsDialog
 from ui.audit_dialog import AuditDialog
 from ui.client_notices import ClientNotices
 from ui.deliveries import Deliveries
+from ui.drive_panel import DrivePanel
 from ui.ingest_dialog import IngestDialog
 from ui.inspector import Inspector
 from ui.loupe import Loupe
@@ -91,6 +92,13 @@ class MainWindow(QMainWindow):
         self.deliveries = Deliveries(studio, self)
         self.delivery_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.delivery_label)
+        # Google Drive sync (issue 13): "Drive: Wedding uploading 12 of 240", "Drive: 2 conflicts"
+        self.drive_label = QPushButton(self)
+        self.drive_label.setFlat(True)
+        self.drive_label.setVisible(False)
+        self.drive_label.clicked.connect(self.open_drive)
+        self.drive_sync_all: Any = None  # set by the app when Drive sync runs
+        self.statusBar().addPermanentWidget(self.drive_label)
         self.statusBar().addPermanentWidget(self.jobs_label)
         self.statusBar().addPermanentWidget(self.portal_label)
         self.statusBar().addPermanentWidget(self.user_label)
@@ -259,6 +267,19 @@ class MainWindow(QMainWindow):
     def open_sync(self) -> SyncPanel:
         panel = self._dialog("sync", lambda: SyncPanel(self.studio, self))
         panel.show_state(self.sync_label.text() or "not connected")
+        return panel
+
+    def show_drive(self, words: str) -> None:
+        """The Drive sync's state (the app's Drive runner calls it)."""
+        self.drive_label.setText(words)
+        self.drive_label.setVisible(True)
+        panel = self.dialogs.get("drive")
+        if panel is not None and panel.isVisible():
+            panel.show_state(words)
+
+    def open_drive(self) -> DrivePanel:
+        panel = self._dialog("drive", lambda: DrivePanel(self.studio, self, self.drive_sync_all))
+        panel.show_state(self.drive_label.text() or "Drive: not connected")
         return panel
 
     def new_album(self) -> None:

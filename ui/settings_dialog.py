@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from core.errors import PhotoFlowError
 from core.services.mail import SmtpServer
 from core.settings import SMTP_SECURITY, StudioSettings
+from ui.drive_account import DriveAccountBox
 from ui.presets_editor import PresetsEditor
 from ui.studio import Studio
 
@@ -77,6 +78,9 @@ class SettingsDialog(QDialog):
         form.addRow("", self.link_watermark)
         form.addRow("Watermark text", self.watermark_text)
         form.addRow("Google Drive folder", self.drive_root)
+        if studio.drive_accounts is not None:
+            self.drive_account = DriveAccountBox(studio, studio.drive_accounts, self)
+            form.addRow("Google Drive account", self.drive_account)
         form.addRow("Portal address for clients", self.portal_base_url)
         form.addRow("Portal listens on", self.portal_host)
         form.addRow("Portal port", self.portal_port)

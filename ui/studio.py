@@ -16,6 +16,7 @@ from ui.async_bridge import Jobs
 if TYPE_CHECKING:
     from core.services.mail import MailDesk
     from ui.devices_panel import DeviceAdmin
+    from ui.drive_account import DriveAccount
 
 
 class Studio(QObject):
@@ -29,6 +30,7 @@ class Studio(QObject):
         *,
         device_admin: DeviceAdmin | None = None,
         mail: MailDesk | None = None,
+        drive_accounts: DriveAccount | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -38,6 +40,8 @@ class Studio(QObject):
         self.device_admin = device_admin
         # The studio's postman (SMTP password, test connection, send now); None: no e-mail here.
         self.mail = mail
+        # Each user's Google Drive sign-in on this computer (None: Drive is not offered).
+        self.drive_accounts = drive_accounts
 
     def may(self, permission: Permission) -> bool:
         return may(self.actor, permission)

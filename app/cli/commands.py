@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from app.cli.delivery import HANDLERS as DELIVERY_HANDLERS
 from app.cli.delivery import deliver, delivery_json, delivery_text
+from app.cli.drive import drive_connect, drive_disconnect, drive_status
 from app.cli.output import album_json, album_text, plain
 from app.cli.replies_mail import HANDLERS as REPLIES_MAIL
 from core.delivery_zip import FinalsZip, export_folder, studio_members
@@ -478,6 +479,12 @@ async def album_export(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     return data, f"Copied {len(written)} finals of {album.name} into {target}."
 
 
+async def _drive_sync(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from app.cli.drive_sync import drive_sync
+
+    return await drive_sync(s, me, a)
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("sync", "status"): sync_status,
     ("tenant", "create"): tenant_create,
@@ -523,6 +530,12 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     # delivery (issue 14)
     ("album", "export"): album_export,
     **DELIVERY_HANDLERS,
+    # Google Drive (issue 13)
+    ("drive", "connect"): drive_connect,
+    ("drive", "disconnect"): drive_disconnect,
+    ("drive", "status"): drive_status,
+    # Google Drive sync (issue 13)
+    ("sync", "drive"): _drive_sync,
 }
 # delivery (issue 14): replies to clients, and invitations by e-mail
 HANDLERS.update(REPLIES_MAIL)

@@ -281,6 +281,26 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", metavar="ACTION", required=True
     )
     _common(sync.add_parser("status", help="changes waiting, the last sync, conflicts"))
+    # Google Drive sync (issue 13): `photoflow sync [ALBUM]` (with_drive_sync puts "drive" in)
+    p = sync.add_parser("drive", help="sync albums with the studio's Google Drive folder")
+    p.add_argument("album", nargs="?", help="only this album (else every album)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    p.add_argument("--allow-deletions", action="store_true", help="go on past the deletion limit")
+    _common(p)
+
+    # --- Google Drive (issue 13): this user's sign-in on this computer ---
+    drive = sub.add_parser("drive", help="this user's Google Drive connection").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = drive.add_parser("connect", help="sign in to Google Drive in a browser")
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the address to open (on any device) instead of opening a browser",
+    )
+    _common(p)
+    _common(drive.add_parser("disconnect", help="forget the Google Drive sign-in here"))
+    _common(drive.add_parser("status", help="the connected Google account, if any"))
 
     p = sub.add_parser("audit", help="the audit log (admin)")
     p.add_argument("--album")
@@ -302,3 +322,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", metavar="NAME", help="only this preset's finals")
     _common(p)
     return parser
+
+
+# Google Drive sync (issue 13)
+SYNC_ACTIONS = frozenset({"status", "drive", "-h", "--help"})
+
+
+def with_drive_sync(argv: list[str]) -> list[str]:
+    """`photoflow sync [ALBUM] [--dry-run]` is the Drive sync; `photoflow sync status` stays the
+    studio server's. An album named "status" is synced with `photoflow sync drive status`."""
+    if "sync" not in argv:
+        return argv
+    i = argv.index("sync")
+    if i + 1 < len(argv) and argv[i + 1] in SYNC_ACTIONS:
+        return argv
+    return [*argv[: i + 1], "drive", *argv[i + 1 :]]

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.cli.parser import build_parser
+from app.cli.parser import build_parser, with_drive_sync
 from core.errors import PhotoFlowError, Refused
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def run(argv: list[str]) -> int:
     """Parse, then load only what the command uses: `--version` and `--help` (and shell
     completion, which calls them) import nothing beyond argparse."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(with_drive_sync(argv))
     as_json = bool(getattr(args, "json", False))
     if args.version:
         print(f"photoflow {__version__}")

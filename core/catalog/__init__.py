@@ -9,6 +9,7 @@ from core.catalog.albums import Album, IngestFailure, Photo, PhotoVersion
 from core.catalog.audit import AuditEvent
 from core.catalog.base import Base
 from core.catalog.delivery import Delivery, Final
+from core.catalog.drive import DriveAlbum, DriveConflict, DriveFile
 from core.catalog.feedback import Feedback, SentSelection, ShareLink
 from core.catalog.journal import JournalEntry, JournalHead
 from core.catalog.mail import MailMessage, MailStop
@@ -24,6 +25,9 @@ __all__ = [
     "Base",
     "Delivery",
     "Device",
+    "DriveAlbum",
+    "DriveConflict",
+    "DriveFile",
     "Feedback",
     "Final",
     "IngestFailure",

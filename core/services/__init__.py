@@ -15,6 +15,7 @@ from core.services.albums import AlbumService
 from core.services.audit_log import AuditService
 from core.services.client import ClientService
 from core.services.delivery import DeliveryService
+from core.services.drive_state import DriveStateService
 from core.services.imports import ImportService
 from core.services.journal import JournalService
 from core.services.links import LinkService
@@ -65,6 +66,8 @@ class Services:
     # delivery (issue 14): the studio's replies to clients, and its e-mail
     replies: ReplyService
     mail: MailService
+    # Google Drive sync (issue 13): what each album's sync remembers
+    drive: DriveStateService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:

@@ -15,7 +15,7 @@ from core.catalog.rls import protect_table
 
 revision: str = "0010"
 # 0009 (Drive sync) goes between: at merge this becomes "0009".
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

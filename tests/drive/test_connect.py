@@ -1,0 +1,210 @@
+"""Connecting to Google Drive, offline: the fake plays Google's sign-in and token pages, the test
+plays the browser (it opens the address and follows the redirect to the loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+from asyncio.subprocess import PIPE
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httplib2
+import pytest
+from keyring.backend import KeyringBackend
+
+from app.bootstrap import close_services, open_services
+from core.home import Home
+from sync.client.credentials import FileKeyring
+from sync.drive.client import open_drive
+from sync.drive.connect import DONE_PAGE, DriveAccounts, OAuthClient, sign_in
+from sync.drive.remote import DriveSignInNeeded
+from tests.conftest import Studio
+from tests.drive.conftest import QUICK, REPO, endpoints_of
+from tests.drive.fake_drive import FakeDrive
+
+
+def fake_settings(fake: FakeDrive) -> dict[str, str]:
+    return {
+        "drive_api_url": fake.url,
+        "drive_auth_uri": fake.auth_uri,
+        "drive_token_uri": fake.token_uri,
+        "drive_client_id": fake.client_id,
+        "drive_client_secret": fake.client_secret,
+    }
+
+
+class Browser:
+    """Opens an address in a thread of its own, follows redirects, keeps the last page."""
+
+    def __init__(self) -> None:
+        self.page: bytes | None = None
+        self.threads: list[threading.Thread] = []
+
+    def open(self, address: str) -> None:
+        def visit() -> None:
+            http = httplib2.Http(timeout=10)
+            try:
+                self.page = http.request(address)[1]
+            finally:
+                http.close()
+
+        thread = threading.Thread(target=visit)
+        thread.start()
+        self.threads.append(thread)
+
+    def close(self) -> None:
+        for thread in self.threads:
+            thread.join(10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    b = Browser()
+    yield b
+    b.close()
+
+
+def test_the_installed_app_flow_signs_in_with_pkce_through_the_loopback(
+    fake_drive: FakeDrive, tmp_path: Path, browser: Browser
+) -> None:
+    endpoints = endpoints_of(fake_drive)
+    client = OAuthClient(fake_drive.client_id, fake_drive.client_secret)
+    credentials = sign_in(endpoints, client, show=browser.open, timeout=20)
+    browser.close()
+    assert browser.page == DONE_PAGE.encode()
+    assert credentials.refresh_token and credentials.token
+    assert fake_drive.count("GET", "code_challenge_method=S256") == 1  # PKCE, checked at /token
+
+    async def account() -> str:
+        drive = open_drive(endpoints, credentials, state_dir=tmp_path, timeouts=QUICK)
+        try:
+            return await drive.account()
+        finally:
+            await drive.close()
+
+    assert asyncio.run(account()) == fake_drive.email
+
+
+def test_googles_pages_refuse_a_sign_in_without_pkce(fake_drive: FakeDrive) -> None:
+    http = httplib2.Http(timeout=10)
+    http.follow_redirects = False
+    query = urlencode(
+        {
+            "client_id": fake_drive.client_id,
+            "response_type": "code",
+            "redirect_uri": "http://127.0.0.1:9/",
+        }
+    )
+    try:
+        resp, content = http.request(f"{fake_drive.auth_uri}?{query}")
+    finally:
+        http.close()
+    assert resp.status == 400 and b"PKCE" in content
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_each_user_connects_their_own_drive_and_can_disconnect(
+    studio: Studio, fake_drive: FakeDrive, tmp_path: Path, browser: Browser
+) -> None:
+    s = studio.services
+    await s.settings.update(
+        studio.admin,
+        drive_api_url=fake_drive.url,
+        drive_auth_uri=fake_drive.auth_uri,
+        drive_token_uri=fake_drive.token_uri,
+        drive_client_id=fake_drive.client_id,
+        drive_client_secret=fake_drive.client_secret,
+    )
+    keyring: KeyringBackend = FileKeyring(tmp_path / "home")
+    accounts = DriveAccounts(s, tmp_path / "home", tmp_path / "drive", keyring)
+    assert await accounts.account(studio.photographer) is None
+    assert await accounts.connect(studio.photographer, browser.open) == fake_drive.email
+    assert await accounts.account(studio.photographer) == fake_drive.email
+    assert await accounts.account(studio.editor) is None  # per user
+
+    drive = await accounts.open(studio.photographer, QUICK)
+    try:
+        assert await drive.account() == fake_drive.email
+    finally:
+        await drive.close()
+
+    assert await accounts.disconnect(studio.photographer) == fake_drive.email
+    assert await accounts.account(studio.photographer) is None
+    with pytest.raises(DriveSignInNeeded, match="photoflow drive connect"):
+        await accounts.open(studio.photographer)
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    """No OS keyring and an own HOME: the real user's keyring is never touched."""
+    env = dict(os.environ)
+    for name in ("PHOTOFLOW_HOME", "PHOTOFLOW_USER", "PHOTOFLOW_DATABASE_URL"):
+        env.pop(name, None)
+    env.update(
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        HOME=str(home.parent / "os-home"),
+        XDG_DATA_HOME=str(home.parent / "os-home" / "data"),
+    )
+    return env
+
+
+async def test_drive_connect_no_browser_prints_the_address_and_waits_for_the_redirect(
+    fake_drive: FakeDrive,
+    tmp_path: Path,
+    browser: Browser,
+    imaging_executor: ProcessPoolExecutor,
+) -> None:
+    home = Home(tmp_path / "home")  # set up as `photoflow init` and `settings set` would
+    s = await open_services(home, executor=imaging_executor)
+    try:
+        owner = await s.tenants.initialise("Lumen", "owner@lumen.test", "Olga")
+        me = await s.users.actor_for(owner.email)
+        await s.settings.update(me, **fake_settings(fake_drive))
+        home.write_config({**home.read_config(), "default_user": owner.email})
+    finally:
+        await close_services(s)
+
+    command = [sys.executable, "-m", "app.main", "--home", str(home.root), "drive", "connect"]
+    connect = await asyncio.create_subprocess_exec(
+        *command,
+        "--no-browser",
+        "--json",
+        cwd=REPO,
+        env=cli_env(home.root),
+        stdout=PIPE,
+        stderr=PIPE,
+    )
+    try:
+        assert connect.stderr is not None
+        assert "Open this address" in (await connect.stderr.readline()).decode()
+        address = (await connect.stderr.readline()).decode().strip()
+        assert address.startswith(fake_drive.auth_uri + "?")
+        browser.open(address)
+        out, err = await asyncio.wait_for(connect.communicate(), 60)
+    finally:
+        if connect.returncode is None:
+            connect.kill()
+            await connect.wait()
+    assert connect.returncode == 0, err
+    assert json.loads(out) == {
+        "connected": True,
+        "account": fake_drive.email,
+        "user": "owner@lumen.test",
+    }
+
+    # The next process finds the sign-in where this one left it (no OS keyring here: the 0600
+    # file in the home), and disconnecting forgets it.
+    s = await open_services(home, executor=imaging_executor)
+    try:
+        me = await s.users.actor_for("owner@lumen.test")
+        accounts = DriveAccounts(s, home.root, home.root / "drive", FileKeyring(home.root))
+        assert await accounts.account(me) == fake_drive.email
+        assert await accounts.disconnect(me) == fake_drive.email
+        assert await accounts.account(me) is None
+    finally:
+        await close_services(s)
