@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import googleapiclient
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
+from google_auth_httplib2 import Request as AuthRequest
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload, build_http
@@ -128,6 +129,7 @@ class GoogleDrive:
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class GoogleDrive:
         if service is None:
             http = build_http()  # 308 is Resume Incomplete, not a redirect
             http.timeout = self.timeouts.attempt
-            authed = AuthorizedHttp(self.credentials, http=http, max_refresh_attempts=1)
+            authed = AuthorizedHttp(self.credentials, http=http, max_refresh_attempts=0)
             service = build_from_document(self._document, http=authed)
             self._local.service = service
             with self._lock:
@@ -145,7 +147,25 @@ class GoogleDrive:
         return service
 
     def _retried(self, call: Callable[[], T]) -> T:
+        """Retried while transient; a 401 refreshes the token once and tries again (a second 401
+        is the user's to solve). The refresh is ours, not AuthorizedHttp's: it would send a
+        chunk's half-read stream again, where ours resumes the chunk from Drive's Range."""
+        try:
+            return retried(call, self.timeouts)
+        except HttpError as e:
+            if e.resp.status != 401:
+                raise
+        self._refresh()
         return retried(call, self.timeouts)
+
+    def _refresh(self) -> None:
+        with self._refreshing:
+            http = build_http()
+            http.timeout = self.timeouts.attempt
+            try:
+                retried(lambda: self.credentials.refresh(AuthRequest(http)), self.timeouts)
+            finally:
+                http.close()
 
     def _guarded(self, work: Callable[[], T]) -> T:
         try:

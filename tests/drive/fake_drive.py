@@ -318,6 +318,11 @@ def compile_query(q: str) -> Any:
 
 
 class Link:
+    """A token bucket: `rate` bytes per second, with a burst of BURST seconds' worth (a link's
+    buffers), so that a late wake-up of the event loop is caught up, as on a real link."""
+
+    BURST = 0.05
+
     def __init__(self) -> None:
         self.rate: float | None = None  # bytes per second
         self._next = 0.0
@@ -326,7 +331,7 @@ class Link:
         if not self.rate:
             return
         now = time.monotonic()
-        self._next = max(self._next, now) + nbytes / self.rate
+        self._next = max(self._next, now - self.BURST) + nbytes / self.rate
         if self._next - now > 0.001:
             await asyncio.sleep(self._next - now)
 
@@ -610,6 +615,7 @@ class FakeDrive:
         app = web.Application(
             middlewares=[self._log, self._faulty, self._errors, self._bearer],
             client_max_size=64 * 1024 * 1024,
+            handler_args={"read_bufsize": 4 * 1024 * 1024},  # big reads: uploads are MiB chunks
         )
         r = app.router
         r.add_get("/o/oauth2/auth", self.authorize)
@@ -1204,3 +1210,39 @@ def running_fake() -> Iterator[FakeDrive]:
         yield fake
     finally:
         fake.stop()
+
+
+def main() -> None:
+    """`python -m tests.drive.fake_drive [--rate BYTES_PER_S]`: serves until stdin closes; prints
+    one JSON line with its address, a signed-in token pair and the OAuth client."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="a fake Google Drive v3 on 127.0.0.1")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="link rate in bytes per second (0: none)"
+    )
+    args = parser.parse_args()
+    with FakeDrive() as fake:
+        fake.set_link_rate(args.rate or None)
+        access, refresh = fake.issue_tokens()
+        print(
+            json.dumps(
+                {
+                    "url": fake.url,
+                    "auth_uri": fake.auth_uri,
+                    "token_uri": fake.token_uri,
+                    "access": access,
+                    "refresh": refresh,
+                    "client_id": fake.client_id,
+                    "client_secret": fake.client_secret,
+                    "root_id": fake.root_id,
+                }
+            ),
+            flush=True,
+        )
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -181,6 +181,19 @@ async def test_401_refreshes_the_token_once_then_asks_to_reconnect(
     assert fake_drive.count("POST", "/token") == 3  # no retry storm on a revoked sign-in
 
 
+async def test_a_token_refused_mid_upload_is_refreshed_and_the_chunk_resumes(
+    drive: GoogleDrive, fake_drive: FakeDrive, big: Path
+) -> None:
+    fake_drive.fail("unauthorized", 1, method="PUT")
+    started = time.monotonic()
+    up = await drive.upload(
+        big, name=big.name, parent_id=fake_drive.root_id, app_properties={}, resume_key="k"
+    )
+    assert fake_drive.file(up.id).data == big.read_bytes()
+    assert fake_drive.count("POST", "/token") == 1
+    assert time.monotonic() - started < QUICK.attempt  # no chunk waited for a timeout
+
+
 @pytest.mark.parametrize(
     "kind, words", [("quota", "account is full"), ("daily_limit", "daily limit")]
 )
