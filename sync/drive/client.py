@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import googleapiclient
+import pybreaker
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_httplib2 import Request as AuthRequest
@@ -36,7 +37,7 @@ from sync.drive.remote import (
     RemoteChange,
     RemoteFile,
 )
-from sync.drive.retry import Timeouts, breaker_for, plain, retried
+from sync.drive.retry import Timeouts, breaker_for, paused_until, plain, retried
 
 T = TypeVar("T")
 
@@ -178,6 +179,12 @@ class GoogleDrive:
 
     def _execute(self, request_of: Callable[[Any], Any]) -> Any:
         return self._retried(lambda: request_of(self._service()).execute())
+
+    def paused_until(self) -> datetime | None:
+        """When the breaker lets calls through again, if it is open (for the status bar)."""
+        if self.breaker.current_state != pybreaker.STATE_OPEN:
+            return None
+        return paused_until(self.breaker)
 
     # -- reads -----------------------------------------------------------------------------
 

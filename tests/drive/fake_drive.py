@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import email.parser
 import hashlib
 import itertools
 import json
@@ -1101,18 +1102,17 @@ class FakeDrive:
             data, meta = await self._body(request), {}
             if request.content_type:
                 meta["mimeType"] = request.content_type
-        elif kind == "multipart":
-            meta, data = {}, b""
-            reader = await request.multipart()
-            first = True
-            async for part in reader:
-                if first:
-                    meta = json.loads(await part.read() or b"{}")
-                    first = False
-                else:
-                    data = bytes(await part.read())
-                    if part.headers.get("Content-Type") and "mimeType" not in meta:
-                        meta["mimeType"] = part.headers["Content-Type"]
+        elif kind == "multipart":  # multipart/related: the metadata (JSON), then the media
+            raw = await self._body(request)
+            head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+            message = email.parser.BytesParser().parsebytes(head + raw)
+            parts = message.get_payload() if message.is_multipart() else []
+            if len(parts) != 2:
+                raise bad_request("Multipart upload requires metadata and media parts.")
+            meta = json.loads(parts[0].get_payload(decode=True) or b"{}")
+            data = parts[1].get_payload(decode=True) or b""
+            if "mimeType" not in meta and parts[1].get_content_type():
+                meta["mimeType"] = parts[1].get_content_type()
         else:
             raise bad_request(f"Invalid upload type: {kind}", "uploadType")
         return self._finish(request, meta, file_id, data, request.query.get("fields"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,15 +19,8 @@ from sync.drive.remote import (
     DriveSignInNeeded,
     DriveUnavailable,
 )
-from tests.drive.conftest import QUICK, connected_drive
 from tests.drive.fake_drive import FakeDrive
-
-
-@pytest.fixture
-async def drive(fake_drive: FakeDrive, tmp_path: Path) -> AsyncIterator[GoogleDrive]:
-    drive = connected_drive(fake_drive, tmp_path / "state")
-    yield drive
-    await drive.close()
+from tests.drive.harness import QUICK, connected_drive
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +40,8 @@ async def test_files_go_up_and_come_down_and_the_change_feed_tells_what_happened
 ) -> None:
     assert await drive.account() == fake_drive.email
     start = await drive.start_page_token()
-    album = await drive.find_or_create_folder("Wedding", fake_drive.root_id, {"album": "a1"})
-    assert (await drive.find_or_create_folder("Wedding", fake_drive.root_id)).id == album.id
+    album = await drive.find_or_create_folder("Ann's Wedding", fake_drive.root_id, {"album": "a1"})
+    assert (await drive.find_or_create_folder("Ann's Wedding", fake_drive.root_id)).id == album.id
     seen: list[tuple[int, int]] = []
     up = await drive.upload(
         big,
@@ -159,6 +152,8 @@ async def test_the_breaker_opens_after_repeated_failures_and_says_sync_is_paused
         with pytest.raises(DriveUnavailable, match="sync is paused until"):
             await drive.account()
         assert fake_drive.count("GET", "/about") == asked  # open: Drive is left alone
+        until = drive.paused_until()
+        assert until is not None and 59 < (until - datetime.now(UTC)).total_seconds() <= 60
     finally:
         await drive.close()
 

@@ -25,8 +25,8 @@ from sync.drive.client import open_drive
 from sync.drive.connect import DONE_PAGE, DriveAccounts, OAuthClient, sign_in
 from sync.drive.remote import DriveSignInNeeded
 from tests.conftest import Studio
-from tests.drive.conftest import QUICK, REPO, endpoints_of
 from tests.drive.fake_drive import FakeDrive
+from tests.drive.harness import QUICK, REPO, endpoints_of
 
 
 def fake_settings(fake: FakeDrive) -> dict[str, str]:
