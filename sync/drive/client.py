@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,6 +143,7 @@ class GoogleDrive:
             authed = AuthorizedHttp(self.credentials, http=http, max_refresh_attempts=0)
             service = build_from_document(self._document, http=authed)
             self._local.service = service
+            self._local.http = authed
             with self._lock:
                 self._opened.append(http)
         return service
@@ -169,8 +170,30 @@ class GoogleDrive:
                 http.close()
 
     def _guarded(self, work: Callable[[], T]) -> T:
+        """work() unless the breaker is open; then its outcome goes through the breaker.
+
+        pybreaker holds its lock for the whole of breaker.call(): the work runs outside it (else
+        the worker threads would take turns) and only its outcome is replayed inside."""
+        if self.paused_until() is not None:
+            raise plain(pybreaker.CircuitBreakerError(), self.breaker)
+        done: list[T] = []
+        failure: Exception | None = None
         try:
-            return self.breaker.call(work)
+            done.append(work())
+        except Exception as e:
+            failure = e
+
+        def replay() -> T:
+            if failure is not None:
+                raise failure
+            return done[0]
+
+        try:
+            return self.breaker.call(replay)
+        except pybreaker.CircuitBreakerError as tripped:
+            if done:  # it worked, though another call opened the breaker meanwhile
+                return done[0]
+            raise plain(tripped, self.breaker) from failure
         except Exception as e:
             raise plain(e, self.breaker) from e
 
@@ -181,10 +204,11 @@ class GoogleDrive:
         return self._retried(lambda: request_of(self._service()).execute())
 
     def paused_until(self) -> datetime | None:
-        """When the breaker lets calls through again, if it is open (for the status bar)."""
+        """Until when sync is paused because Drive kept failing (None: it is not)."""
         if self.breaker.current_state != pybreaker.STATE_OPEN:
             return None
-        return paused_until(self.breaker)
+        until = paused_until(self.breaker)
+        return until if datetime.now(UTC) < until else None  # past it: one call may try
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -456,7 +480,9 @@ class GoogleDrive:
     def _download(self, file_id: str, dest: Path, md5: str) -> None:
         part = dest.with_name(f".{dest.name}{PART_SUFFIX}")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        for fresh in (False, True):
+        # A part left by an earlier try carries on; should it not add up (the file changed in
+        # Drive since), one more try from nothing.
+        for fresh in (False, True) if part.exists() else (True,):
             if fresh:
                 part.unlink(missing_ok=True)
             self._fetch(file_id, part)
@@ -481,7 +507,8 @@ class GoogleDrive:
                 have = out.tell()
 
                 def piece(have: int = have) -> tuple[Any, bytes]:
-                    http = self._service()._http
+                    self._service()
+                    http = self._local.http
                     headers = {"range": f"bytes={have}-{have + CHUNK - 1}"}
                     resp, content = http.request(uri, "GET", headers=headers)
                     if resp.status not in (200, 206, 416):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -128,6 +129,19 @@ async def test_a_slow_answer_times_out_and_is_tried_again(
         assert fake_drive.count("GET", "/about") == 2
     finally:
         await drive.close()
+
+
+async def test_calls_run_side_by_side_on_the_worker_threads(
+    drive: GoogleDrive, fake_drive: FakeDrive
+) -> None:
+    fake_drive.fail("slow", 1, delay=1.5, path="/about")
+    slow = asyncio.create_task(drive.account())
+    while fake_drive.count("GET", "/about") == 0:
+        await asyncio.sleep(0.01)
+    started = time.monotonic()
+    await drive.start_page_token()
+    assert time.monotonic() - started < 1.0  # did not wait for the slow one
+    assert await slow == fake_drive.email
 
 
 async def test_retry_after_is_honoured(drive: GoogleDrive, fake_drive: FakeDrive) -> None:
