@@ -76,7 +76,13 @@ class FakeFile:
 
     @property
     def md5(self) -> str | None:
-        return None if self.data is None else hashlib.md5(self.data).hexdigest()
+        if self.data is None:
+            return None
+        memo = self.__dict__.get("_md5")
+        if memo is None or memo[0] is not self.data:  # computed once per content
+            memo = (self.data, hashlib.md5(self.data).hexdigest())
+            self.__dict__["_md5"] = memo
+        return memo[1]
 
     @property
     def size(self) -> int | None:
