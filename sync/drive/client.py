@@ -299,7 +299,13 @@ class GoogleDrive:
             if found:
                 folder = found[0]
                 if props and any(folder.app_properties.get(k) != v for k, v in props.items()):
-                    folder = self._update(folder.id, None, None, None, props)
+                    body = {"appProperties": props}
+                    update = (
+                        self._service()
+                        .files()
+                        .update(fileId=folder.id, body=body, fields=FILE_FIELDS)
+                    )
+                    folder = remote_file(update.execute())
                 return folder
             body = {"name": name, "mimeType": FOLDER_MIME, "parents": [parent_id]}
             if props:
