@@ -43,6 +43,9 @@ async def test_files_go_up_and_come_down_and_the_change_feed_tells_what_happened
     start = await drive.start_page_token()
     album = await drive.find_or_create_folder("Ann's Wedding", fake_drive.root_id, {"album": "a1"})
     assert (await drive.find_or_create_folder("Ann's Wedding", fake_drive.root_id)).id == album.id
+    made_by_hand = fake_drive.put_folder("Retouched", album.id)  # an editor made it, no ids
+    stamped = await drive.find_or_create_folder("Retouched", album.id, {"album": "a1"})
+    assert stamped.id == made_by_hand.id and stamped.app_properties == {"album": "a1"}
     seen: list[tuple[int, int]] = []
     up = await drive.upload(
         big,
@@ -55,7 +58,7 @@ async def test_files_go_up_and_come_down_and_the_change_feed_tells_what_happened
     size = big.stat().st_size
     assert (up.size, up.md5, up.app_properties) == (size, md5(big.read_bytes()), {"photo": "p1"})
     assert seen == [(CHUNK, size), (2 * CHUNK, size), (size, size)]
-    assert [f.id for f in await drive.children(album.id)] == [up.id]
+    assert {f.id for f in await drive.children(album.id)} == {up.id, stamped.id}
 
     dest = tmp_path / "down" / big.name
     await drive.download(up.id, dest, md5=up.md5 or "")
