@@ -15,14 +15,16 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import googleapiclient
+import pybreaker
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
+from google_auth_httplib2 import Request as AuthRequest
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload, build_http
@@ -35,7 +37,7 @@ from sync.drive.remote import (
     RemoteChange,
     RemoteFile,
 )
-from sync.drive.retry import Timeouts, breaker_for, plain, retried
+from sync.drive.retry import Timeouts, breaker_for, paused_until, plain, retried
 
 T = TypeVar("T")
 
@@ -128,6 +130,7 @@ class GoogleDrive:
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -137,19 +140,60 @@ class GoogleDrive:
         if service is None:
             http = build_http()  # 308 is Resume Incomplete, not a redirect
             http.timeout = self.timeouts.attempt
-            authed = AuthorizedHttp(self.credentials, http=http, max_refresh_attempts=1)
+            authed = AuthorizedHttp(self.credentials, http=http, max_refresh_attempts=0)
             service = build_from_document(self._document, http=authed)
             self._local.service = service
+            self._local.http = authed
             with self._lock:
                 self._opened.append(http)
         return service
 
     def _retried(self, call: Callable[[], T]) -> T:
+        """Retried while transient; a 401 refreshes the token once and tries again (a second 401
+        is the user's to solve). The refresh is ours, not AuthorizedHttp's: it would send a
+        chunk's half-read stream again, where ours resumes the chunk from Drive's Range."""
+        try:
+            return retried(call, self.timeouts)
+        except HttpError as e:
+            if e.resp.status != 401:
+                raise
+        self._refresh()
         return retried(call, self.timeouts)
 
+    def _refresh(self) -> None:
+        with self._refreshing:
+            http = build_http()
+            http.timeout = self.timeouts.attempt
+            try:
+                retried(lambda: self.credentials.refresh(AuthRequest(http)), self.timeouts)
+            finally:
+                http.close()
+
     def _guarded(self, work: Callable[[], T]) -> T:
+        """work() unless the breaker is open; then its outcome goes through the breaker.
+
+        pybreaker holds its lock for the whole of breaker.call(): the work runs outside it (else
+        the worker threads would take turns) and only its outcome is replayed inside."""
+        if self.paused_until() is not None:
+            raise plain(pybreaker.CircuitBreakerError(), self.breaker)
+        done: list[T] = []
+        failure: Exception | None = None
         try:
-            return self.breaker.call(work)
+            done.append(work())
+        except Exception as e:
+            failure = e
+
+        def replay() -> T:
+            if failure is not None:
+                raise failure
+            return done[0]
+
+        try:
+            return self.breaker.call(replay)
+        except pybreaker.CircuitBreakerError as tripped:
+            if done:  # it worked, though another call opened the breaker meanwhile
+                return done[0]
+            raise plain(tripped, self.breaker) from failure
         except Exception as e:
             raise plain(e, self.breaker) from e
 
@@ -158,6 +202,13 @@ class GoogleDrive:
 
     def _execute(self, request_of: Callable[[Any], Any]) -> Any:
         return self._retried(lambda: request_of(self._service()).execute())
+
+    def paused_until(self) -> datetime | None:
+        """Until when sync is paused because Drive kept failing (None: it is not)."""
+        if self.breaker.current_state != pybreaker.STATE_OPEN:
+            return None
+        until = paused_until(self.breaker)
+        return until if datetime.now(UTC) < until else None  # past it: one call may try
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -248,7 +299,13 @@ class GoogleDrive:
             if found:
                 folder = found[0]
                 if props and any(folder.app_properties.get(k) != v for k, v in props.items()):
-                    folder = self._update(folder.id, None, None, None, props)
+                    body = {"appProperties": props}
+                    update = (
+                        self._service()
+                        .files()
+                        .update(fileId=folder.id, body=body, fields=FILE_FIELDS)
+                    )
+                    folder = remote_file(update.execute())
                 return folder
             body = {"name": name, "mimeType": FOLDER_MIME, "parents": [parent_id]}
             if props:
@@ -429,7 +486,9 @@ class GoogleDrive:
     def _download(self, file_id: str, dest: Path, md5: str) -> None:
         part = dest.with_name(f".{dest.name}{PART_SUFFIX}")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        for fresh in (False, True):
+        # A part left by an earlier try carries on; should it not add up (the file changed in
+        # Drive since), one more try from nothing.
+        for fresh in (False, True) if part.exists() else (True,):
             if fresh:
                 part.unlink(missing_ok=True)
             self._fetch(file_id, part)
@@ -454,7 +513,8 @@ class GoogleDrive:
                 have = out.tell()
 
                 def piece(have: int = have) -> tuple[Any, bytes]:
-                    http = self._service()._http
+                    self._service()
+                    http = self._local.http
                     headers = {"range": f"bytes={have}-{have + CHUNK - 1}"}
                     resp, content = http.request(uri, "GET", headers=headers)
                     if resp.status not in (200, 206, 416):

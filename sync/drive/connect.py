@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
-import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,16 +70,16 @@ class OAuthClient:
         }
 
 
-class _Handover(webbrowser.BaseBrowser):
-    """The 'browser' run_local_server opens: hands the address to whoever shows it."""
+class _Flow(InstalledAppFlow):
+    """The installed-app flow, handing its sign-in address to `show` (a browser, a terminal, the
+    settings dialog) instead of choosing for itself."""
 
-    def __init__(self, show: Callable[[str], None]) -> None:
-        super().__init__("photoflow")
-        self.show = show
+    show: Callable[[str], None] = print
 
-    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-        self.show(url)
-        return True
+    def authorization_url(self, **kwargs: Any) -> tuple[str, str]:
+        address, state = super().authorization_url(**kwargs)
+        self.show(address)
+        return address, state
 
 
 @contextlib.contextmanager
@@ -112,16 +110,14 @@ def sign_in(
 ) -> Credentials:
     """Blocking (run it on a worker thread): listens on a loopback port, calls show(address) with
     the Google address to open, and waits for the browser to come back with the code."""
-    name = f"photoflow-{secrets.token_hex(6)}"
-    webbrowser.register(name, None, _Handover(show))
-    flow = InstalledAppFlow.from_client_config(client.config(endpoints), scopes=list(SCOPES))
+    flow = _Flow.from_client_config(client.config(endpoints), scopes=list(SCOPES))
+    flow.show = show
     try:
         with _plain_http_if_loopback(endpoints):
             return flow.run_local_server(
                 host="127.0.0.1",
                 port=0,
-                open_browser=True,
-                browser=name,
+                open_browser=False,  # show() does, or prints the address
                 authorization_prompt_message="",
                 success_message=DONE_PAGE,
                 timeout_seconds=int(timeout),
@@ -130,7 +126,7 @@ def sign_in(
             )
     except WSGITimeoutError:
         raise DriveError(
-            f"Nobody finished signing in to Google within {SIGN_IN_MINUTES} minutes; "
+            f"Nobody finished signing in to Google within {timeout / 60:g} minutes; "
             "connect again when ready."
         ) from None
     except OAuth2Error as e:

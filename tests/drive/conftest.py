@@ -1,30 +1,18 @@
-"""The fake Drive for tests: one server per module, emptied before each test."""
+"""The fake Drive for tests: one server per module, emptied before each test, and a Drive
+signed in to it. Elsewhere in tests/, a conftest may import these fixtures by name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from sync.drive.client import DriveEndpoints, GoogleDrive, credentials_for, open_drive
-from sync.drive.retry import Timeouts
+from sync.drive.client import GoogleDrive
 from tests.drive.fake_drive import FakeDrive
+from tests.drive.harness import QUICK, REPO, connected_drive, endpoints_of
 
-REPO = Path(__file__).resolve().parents[2]
-
-# Patience for tests: the same retries and breaker, in milliseconds instead of minutes.
-QUICK = Timeouts(
-    attempt=5.0,
-    total=20.0,
-    attempts=6,
-    wait_initial=0.01,
-    wait_max=0.2,
-    wait_jitter=0.01,
-    breaker_failures=3,
-    breaker_pause=60.0,
-    workers=4,
-)
+__all__ = ["QUICK", "REPO", "connected_drive", "endpoints_of"]
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +26,14 @@ def fake_drive_server() -> Iterator[FakeDrive]:
 
 @pytest.fixture
 def fake_drive(fake_drive_server: FakeDrive) -> FakeDrive:
+    """The module's fake, empty: no files, no faults, no link rate, no tokens."""
     fake_drive_server.reset()
     return fake_drive_server
 
 
-def endpoints_of(fake: FakeDrive) -> DriveEndpoints:
-    return DriveEndpoints(api_url=fake.url, auth_uri=fake.auth_uri, token_uri=fake.token_uri)
-
-
-def connected_drive(fake: FakeDrive, state_dir: Path, timeouts: Timeouts = QUICK) -> GoogleDrive:
-    """A Drive signed in to the fake as a finished `photoflow drive connect` would leave it."""
-    access, refresh = fake.issue_tokens()
-    endpoints = endpoints_of(fake)
-    credentials = credentials_for(
-        endpoints,
-        refresh_token=refresh,
-        client_id=fake.client_id,
-        client_secret=fake.client_secret,
-        access_token=access,
-    )
-    return open_drive(endpoints, credentials, state_dir=state_dir, timeouts=timeouts)
+@pytest.fixture
+async def drive(fake_drive: FakeDrive, tmp_path: Path) -> AsyncIterator[GoogleDrive]:
+    """Our client, signed in to the fake, with QUICK patience."""
+    drive = connected_drive(fake_drive, tmp_path / "drive-state")
+    yield drive
+    await drive.close()

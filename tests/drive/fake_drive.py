@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import email.parser
 import hashlib
 import itertools
 import json
@@ -75,7 +76,13 @@ class FakeFile:
 
     @property
     def md5(self) -> str | None:
-        return None if self.data is None else hashlib.md5(self.data).hexdigest()
+        if self.data is None:
+            return None
+        memo = self.__dict__.get("_md5")
+        if memo is None or memo[0] is not self.data:  # computed once per content
+            memo = (self.data, hashlib.md5(self.data).hexdigest())
+            self.__dict__["_md5"] = memo
+        return memo[1]
 
     @property
     def size(self) -> int | None:
@@ -318,6 +325,11 @@ def compile_query(q: str) -> Any:
 
 
 class Link:
+    """A token bucket: `rate` bytes per second, with a burst of BURST seconds' worth (a link's
+    buffers), so that a late wake-up of the event loop is caught up, as on a real link."""
+
+    BURST = 0.05
+
     def __init__(self) -> None:
         self.rate: float | None = None  # bytes per second
         self._next = 0.0
@@ -326,7 +338,7 @@ class Link:
         if not self.rate:
             return
         now = time.monotonic()
-        self._next = max(self._next, now) + nbytes / self.rate
+        self._next = max(self._next, now - self.BURST) + nbytes / self.rate
         if self._next - now > 0.001:
             await asyncio.sleep(self._next - now)
 
@@ -610,6 +622,7 @@ class FakeDrive:
         app = web.Application(
             middlewares=[self._log, self._faulty, self._errors, self._bearer],
             client_max_size=64 * 1024 * 1024,
+            handler_args={"read_bufsize": 4 * 1024 * 1024},  # big reads: uploads are MiB chunks
         )
         r = app.router
         r.add_get("/o/oauth2/auth", self.authorize)
@@ -1095,18 +1108,17 @@ class FakeDrive:
             data, meta = await self._body(request), {}
             if request.content_type:
                 meta["mimeType"] = request.content_type
-        elif kind == "multipart":
-            meta, data = {}, b""
-            reader = await request.multipart()
-            first = True
-            async for part in reader:
-                if first:
-                    meta = json.loads(await part.read() or b"{}")
-                    first = False
-                else:
-                    data = bytes(await part.read())
-                    if part.headers.get("Content-Type") and "mimeType" not in meta:
-                        meta["mimeType"] = part.headers["Content-Type"]
+        elif kind == "multipart":  # multipart/related: the metadata (JSON), then the media
+            raw = await self._body(request)
+            head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+            message = email.parser.BytesParser().parsebytes(head + raw)
+            parts = message.get_payload() if message.is_multipart() else []
+            if len(parts) != 2:
+                raise bad_request("Multipart upload requires metadata and media parts.")
+            meta = json.loads(parts[0].get_payload(decode=True) or b"{}")
+            data = parts[1].get_payload(decode=True) or b""
+            if "mimeType" not in meta and parts[1].get_content_type():
+                meta["mimeType"] = parts[1].get_content_type()
         else:
             raise bad_request(f"Invalid upload type: {kind}", "uploadType")
         return self._finish(request, meta, file_id, data, request.query.get("fields"))
@@ -1204,3 +1216,39 @@ def running_fake() -> Iterator[FakeDrive]:
         yield fake
     finally:
         fake.stop()
+
+
+def main() -> None:
+    """`python -m tests.drive.fake_drive [--rate BYTES_PER_S]`: serves until stdin closes; prints
+    one JSON line with its address, a signed-in token pair and the OAuth client."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="a fake Google Drive v3 on 127.0.0.1")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="link rate in bytes per second (0: none)"
+    )
+    args = parser.parse_args()
+    with FakeDrive() as fake:
+        fake.set_link_rate(args.rate or None)
+        access, refresh = fake.issue_tokens()
+        print(
+            json.dumps(
+                {
+                    "url": fake.url,
+                    "auth_uri": fake.auth_uri,
+                    "token_uri": fake.token_uri,
+                    "access": access,
+                    "refresh": refresh,
+                    "client_id": fake.client_id,
+                    "client_secret": fake.client_secret,
+                    "root_id": fake.root_id,
+                }
+            ),
+            flush=True,
+        )
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,8 @@ from sync.drive.remote import (
     DriveSignInNeeded,
     DriveUnavailable,
 )
-from tests.drive.conftest import QUICK, connected_drive
 from tests.drive.fake_drive import FakeDrive
-
-
-@pytest.fixture
-async def drive(fake_drive: FakeDrive, tmp_path: Path) -> AsyncIterator[GoogleDrive]:
-    drive = connected_drive(fake_drive, tmp_path / "state")
-    yield drive
-    await drive.close()
+from tests.drive.harness import QUICK, connected_drive
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +41,11 @@ async def test_files_go_up_and_come_down_and_the_change_feed_tells_what_happened
 ) -> None:
     assert await drive.account() == fake_drive.email
     start = await drive.start_page_token()
-    album = await drive.find_or_create_folder("Wedding", fake_drive.root_id, {"album": "a1"})
-    assert (await drive.find_or_create_folder("Wedding", fake_drive.root_id)).id == album.id
+    album = await drive.find_or_create_folder("Ann's Wedding", fake_drive.root_id, {"album": "a1"})
+    assert (await drive.find_or_create_folder("Ann's Wedding", fake_drive.root_id)).id == album.id
+    made_by_hand = fake_drive.put_folder("Retouched", album.id)  # an editor made it, no ids
+    stamped = await drive.find_or_create_folder("Retouched", album.id, {"album": "a1"})
+    assert stamped.id == made_by_hand.id and stamped.app_properties == {"album": "a1"}
     seen: list[tuple[int, int]] = []
     up = await drive.upload(
         big,
@@ -61,7 +58,7 @@ async def test_files_go_up_and_come_down_and_the_change_feed_tells_what_happened
     size = big.stat().st_size
     assert (up.size, up.md5, up.app_properties) == (size, md5(big.read_bytes()), {"photo": "p1"})
     assert seen == [(CHUNK, size), (2 * CHUNK, size), (size, size)]
-    assert [f.id for f in await drive.children(album.id)] == [up.id]
+    assert {f.id for f in await drive.children(album.id)} == {up.id, stamped.id}
 
     dest = tmp_path / "down" / big.name
     await drive.download(up.id, dest, md5=up.md5 or "")
@@ -137,6 +134,19 @@ async def test_a_slow_answer_times_out_and_is_tried_again(
         await drive.close()
 
 
+async def test_calls_run_side_by_side_on_the_worker_threads(
+    drive: GoogleDrive, fake_drive: FakeDrive
+) -> None:
+    fake_drive.fail("slow", 1, delay=1.5, path="/about")
+    slow = asyncio.create_task(drive.account())
+    while fake_drive.count("GET", "/about") == 0:
+        await asyncio.sleep(0.01)
+    started = time.monotonic()
+    await drive.start_page_token()
+    assert time.monotonic() - started < 1.0  # did not wait for the slow one
+    assert await slow == fake_drive.email
+
+
 async def test_retry_after_is_honoured(drive: GoogleDrive, fake_drive: FakeDrive) -> None:
     fake_drive.fail("too_many", 1, retry_after=1, path="/about")
     started = time.monotonic()
@@ -159,6 +169,8 @@ async def test_the_breaker_opens_after_repeated_failures_and_says_sync_is_paused
         with pytest.raises(DriveUnavailable, match="sync is paused until"):
             await drive.account()
         assert fake_drive.count("GET", "/about") == asked  # open: Drive is left alone
+        until = drive.paused_until()
+        assert until is not None and 59 < (until - datetime.now(UTC)).total_seconds() <= 60
     finally:
         await drive.close()
 
@@ -179,6 +191,19 @@ async def test_401_refreshes_the_token_once_then_asks_to_reconnect(
     with pytest.raises(DriveSignInNeeded, match="Connect again"):
         await drive.start_page_token()
     assert fake_drive.count("POST", "/token") == 3  # no retry storm on a revoked sign-in
+
+
+async def test_a_token_refused_mid_upload_is_refreshed_and_the_chunk_resumes(
+    drive: GoogleDrive, fake_drive: FakeDrive, big: Path
+) -> None:
+    fake_drive.fail("unauthorized", 1, method="PUT")
+    started = time.monotonic()
+    up = await drive.upload(
+        big, name=big.name, parent_id=fake_drive.root_id, app_properties={}, resume_key="k"
+    )
+    assert fake_drive.file(up.id).data == big.read_bytes()
+    assert fake_drive.count("POST", "/token") == 1
+    assert time.monotonic() - started < QUICK.attempt  # no chunk waited for a timeout
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
+import subprocess
 import sys
 import threading
-from asyncio.subprocess import PIPE
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from subprocess import PIPE
 from urllib.parse import urlencode
 
 import httplib2
@@ -25,8 +27,8 @@ from sync.drive.client import open_drive
 from sync.drive.connect import DONE_PAGE, DriveAccounts, OAuthClient, sign_in
 from sync.drive.remote import DriveSignInNeeded
 from tests.conftest import Studio
-from tests.drive.conftest import QUICK, REPO, endpoints_of
 from tests.drive.fake_drive import FakeDrive
+from tests.drive.harness import QUICK, REPO, endpoints_of
 
 
 def fake_settings(fake: FakeDrive) -> dict[str, str]:
@@ -140,6 +142,9 @@ async def test_each_user_connects_their_own_drive_and_can_disconnect(
         await accounts.open(studio.photographer)
 
 
+PHOTOFLOW = (sys.executable, "-m", "app.main")
+
+
 def cli_env(home: Path) -> dict[str, str]:
     """No OS keyring and an own HOME: the real user's keyring is never touched."""
     env = dict(os.environ)
@@ -153,58 +158,60 @@ def cli_env(home: Path) -> dict[str, str]:
     return env
 
 
-async def test_drive_connect_no_browser_prints_the_address_and_waits_for_the_redirect(
-    fake_drive: FakeDrive,
-    tmp_path: Path,
-    browser: Browser,
-    imaging_executor: ProcessPoolExecutor,
-) -> None:
-    home = Home(tmp_path / "home")  # set up as `photoflow init` and `settings set` would
-    s = await open_services(home, executor=imaging_executor)
+async def set_up_home(home: Home, fake: FakeDrive) -> None:
+    """As `photoflow init` and `photoflow settings set drive_...=` would leave it."""
+    s = await open_services(home, executor=ThreadPoolExecutor(2), follow=False)
     try:
         owner = await s.tenants.initialise("Lumen", "owner@lumen.test", "Olga")
         me = await s.users.actor_for(owner.email)
-        await s.settings.update(me, **fake_settings(fake_drive))
+        await s.settings.update(me, **fake_settings(fake))
         home.write_config({**home.read_config(), "default_user": owner.email})
     finally:
         await close_services(s)
 
-    command = [sys.executable, "-m", "app.main", "--home", str(home.root), "drive", "connect"]
-    connect = await asyncio.create_subprocess_exec(
-        *command,
-        "--no-browser",
-        "--json",
+
+async def connected_then_disconnected(home: Home) -> tuple[str | None, str | None, str | None]:
+    """What the next process finds (no OS keyring here: the 0600 file in the home), what
+    disconnecting forgets, and what is left."""
+    s = await open_services(home, executor=ThreadPoolExecutor(2), follow=False)
+    try:
+        me = await s.users.actor_for("owner@lumen.test")
+        accounts = DriveAccounts(s, home.root, home.root / "drive", FileKeyring(home.root))
+        return await accounts.account(me), await accounts.disconnect(me), await accounts.account(me)
+    finally:
+        await close_services(s)
+
+
+def test_drive_connect_no_browser_prints_the_address_and_waits_for_the_redirect(
+    fake_drive: FakeDrive, tmp_path: Path, browser: Browser
+) -> None:
+    home = Home(tmp_path / "home")
+    asyncio.run(set_up_home(home, fake_drive))
+    connect = subprocess.Popen(
+        [*PHOTOFLOW, "--home", str(home.root), "drive", "connect", "--no-browser", "--json"],
         cwd=REPO,
         env=cli_env(home.root),
         stdout=PIPE,
         stderr=PIPE,
+        text=True,
     )
+    said: queue.Queue[str] = queue.Queue()
+    assert connect.stdout is not None and connect.stderr is not None
+    reader = threading.Thread(target=lambda: [said.put(line) for line in connect.stderr or ()])
+    reader.start()
     try:
-        assert connect.stderr is not None
-        assert "Open this address" in (await connect.stderr.readline()).decode()
-        address = (await connect.stderr.readline()).decode().strip()
+        assert "Open this address" in said.get(timeout=60)
+        address = said.get(timeout=10).strip()
         assert address.startswith(fake_drive.auth_uri + "?")
         browser.open(address)
-        out, err = await asyncio.wait_for(connect.communicate(), 60)
+        assert connect.wait(timeout=60) == 0, list(said.queue)
+        answer = json.loads(connect.stdout.read())
     finally:
-        if connect.returncode is None:
-            connect.kill()
-            await connect.wait()
-    assert connect.returncode == 0, err
-    assert json.loads(out) == {
-        "connected": True,
-        "account": fake_drive.email,
-        "user": "owner@lumen.test",
-    }
-
-    # The next process finds the sign-in where this one left it (no OS keyring here: the 0600
-    # file in the home), and disconnecting forgets it.
-    s = await open_services(home, executor=imaging_executor)
-    try:
-        me = await s.users.actor_for("owner@lumen.test")
-        accounts = DriveAccounts(s, home.root, home.root / "drive", FileKeyring(home.root))
-        assert await accounts.account(me) == fake_drive.email
-        assert await accounts.disconnect(me) == fake_drive.email
-        assert await accounts.account(me) is None
-    finally:
-        await close_services(s)
+        connect.kill()
+        connect.wait()
+        reader.join(10)
+        connect.stdout.close()
+        connect.stderr.close()
+    assert answer == {"connected": True, "account": fake_drive.email, "user": "owner@lumen.test"}
+    email = fake_drive.email
+    assert asyncio.run(connected_then_disconnected(home)) == (email, email, None)

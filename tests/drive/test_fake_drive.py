@@ -223,3 +223,31 @@ def test_errors_come_in_drives_format_and_a_bad_token_gets_401(
         Content_Type="application/json",
     )
     assert resp.status == 403 and b"addParents" in content
+
+
+def test_multipart_and_simple_uploads_from_the_real_client_library(fake_drive: FakeDrive) -> None:
+    from google.oauth2.credentials import Credentials
+    from google_auth_httplib2 import AuthorizedHttp
+    from googleapiclient.discovery import build_from_document
+    from googleapiclient.http import MediaInMemoryUpload
+
+    from sync.drive.client import discovery_document
+
+    http = build_http()
+    authed = AuthorizedHttp(Credentials(fake_drive.issue_tokens()[0]), http=http)
+    files = build_from_document(discovery_document(fake_drive.url), http=authed).files()
+    try:
+        made = files.create(
+            body={"name": "a.txt", "appProperties": {"photo": "p1"}},
+            media_body=MediaInMemoryUpload(b"first", mimetype="text/plain"),  # multipart
+            fields="id,mimeType,size,appProperties",
+        ).execute()
+        assert made["mimeType"] == "text/plain" and made["size"] == "5"
+        assert made["appProperties"] == {"photo": "p1"}
+        files.update(
+            fileId=made["id"], media_body=MediaInMemoryUpload(b"second!", mimetype="text/plain")
+        ).execute()
+        assert fake_drive.file(made["id"]).data == b"second!"
+        assert fake_drive.file(made["id"]).version == 2
+    finally:
+        http.close()

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from sync.drive.client import CHUNK
-from tests.drive.conftest import REPO
 from tests.drive.fake_drive import FakeDrive
+from tests.drive.harness import REPO
 
 
 def start(job: Path) -> subprocess.Popen[str]:
