@@ -128,7 +128,7 @@ async def test_another_studio_sees_no_finals_or_deliveries(studio: Studio) -> No
                           filename="a.jpg"))  # fmt: skip
         await session.flush()
         session.add(Final(tenant_id=ada.tenant_id, album_id=album_id, photo_id=photo_id,
-                          preset="Web", filename="a.jpg", library_path="x/a.jpg",
+                          preset="Web (2048 px)", filename="a.jpg", library_path="x/a.jpg",
                           content_hash="0" * 64, size_bytes=1, width=1, height=1))  # fmt: skip
         session.add(Delivery(tenant_id=ada.tenant_id, album_id=album_id, presets=["Web"]))
         await session.commit()
