@@ -11,7 +11,6 @@ place, fsynced and renamed in, so a kill leaves either nothing or the whole fina
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from PIL import ExifTags, Image, ImageCms, ImageFilter, ImageOps
 
 from core.finals.presets import ExportPreset
-from core.fsutil import fsync_dir, temp_path_for
+from core.fsutil import write_atomic
 from core.imaging.analyse import hash_bytes
 from core.imaging.cleaning import watermark_image
 from core.imaging.colour import to_srgb
@@ -69,7 +68,7 @@ def make_final(
         raise CannotMake(f"{Path(source).name} could not be read: {exc}") from None
     except Exception as exc:  # a codec's refusal: the photographer gets a sentence, not a trace
         raise CannotMake(f"The final of {Path(source).name} could not be made: {exc}") from None
-    _write_whole(Path(dest), data.getbuffer())
+    write_atomic(dest, data.getbuffer())  # temp, fsync, rename, fsync the folder
     with Image.open(io.BytesIO(data.getbuffer())) as im:
         width, height = im.size
     return Made(hash_bytes(data.getbuffer()), data.getbuffer().nbytes, width, height)
@@ -148,19 +147,3 @@ def _srgb_profile() -> bytes:
     if _srgb_icc is None:
         _srgb_icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     return _srgb_icc
-
-
-def _write_whole(dest: Path, data: memoryview) -> None:
-    """Temp file beside `dest`, fsync, rename, fsync the folder: a kill leaves no half final."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_for(dest)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(dest.parent)

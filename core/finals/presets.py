@@ -96,8 +96,8 @@ DEFAULT_PRESETS = (
 
 
 def check_template(template: str) -> None:
-    """Refuse, with a plain sentence, a template with unknown fields or path separators, or one
-    that would give two photos the same name."""
+    """Refuse, with a plain sentence, a template with unknown fields, path separators or
+    reserved characters, or without {seq} or {stem} (what tells an album's photos apart)."""
     if not isinstance(template, str) or not template.strip():
         raise Invalid("The rename template is empty; for example: {album}-{seq:03}.")
     if "/" in template or "\\" in template:

@@ -2,7 +2,8 @@
 
 Only in Final, only where the link allows downloads, and only the finals (core.catalog.Final,
 made by services.delivery through the album's export presets): the link says which size, "web"
-(each photo's smallest final, the web preset) or "full" (its largest). Names are the finals' own,
+(the final of the album's preset with a long edge) or "full" (of its full-size preset). While a
+delivery is under way nothing is sent (a 409 says how far it is). Names are the finals' own,
 after the preset's rename template. Every download, one photo or the whole album as a zip, is a
 service call as the guest, so the audit log tells who downloaded what through which link.
 """
@@ -18,16 +19,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.catalog import Final, Photo
+from core.catalog import Album, Final, Photo
 from core.delivery_zip import FinalsZip, Member
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
+from core.finals.presets import ExportPreset
 from core.policies import Guest
 from core.services.client_access import guest_link, photo_uuid, seen_by_clients
 from core.services.context import Call, ServiceContext
+from core.services.delivery_jobs import album_presets, latest_delivery
 from core.workflow import Stage
 
 NO_DOWNLOADS = "This gallery has no downloads."
 NOT_READY = "This photo has no final to download (yet)."
+MAKING = "The finals are being made ({done} of {total}); try again in a moment."
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
 CONTENT_TYPES |= {".tiff": "image/tiff", ".png": "image/png"}
 
@@ -65,36 +69,53 @@ class FinalsDownload:
         return FinalsZip(f.member() for f in self.files)
 
 
-def pick_size(finals: Sequence[Final], size: str) -> Final:
-    """A photo's final of the size asked for: "web" the smallest, anything else the largest."""
-    ordered = sorted(finals, key=lambda f: (max(f.width, f.height), f.size_bytes, f.preset))
-    return ordered[0] if size == "web" else ordered[-1]
+def pick_size(finals: Sequence[Final], presets: Sequence[ExportPreset], size: str) -> Final | None:
+    """A photo's final of the size asked for, by its preset among the album's `presets`: "web"
+    one of a preset with a long edge (the smallest), anything else one of a full-size preset
+    (the largest; an album with no full-size preset gives its largest). None: none made."""
+    edges = {p.name: p.long_edge for p in presets}
+    ours = [f for f in finals if f.preset in edges]
+    if size == "web":
+        sized = sorted(
+            (f for f in ours if edges[f.preset]), key=lambda f: (edges[f.preset], f.preset)
+        )
+        return sized[0] if sized else None
+    full = [f for f in ours if edges[f.preset] is None] or ours
+    ordered = sorted(full, key=lambda f: (max(f.width, f.height), f.size_bytes, f.preset))
+    return ordered[-1] if ordered else None
 
 
 async def finals_by_photo(
-    call: Call, album_id: uuid.UUID, photo_ids: Iterable[uuid.UUID] | None = None
-) -> dict[uuid.UUID, list[Final]]:
-    query = select(Final).where(Final.album_id == album_id)
+    call: Call, album: Album, photo_ids: Iterable[uuid.UUID] | None = None
+) -> tuple[list[ExportPreset], dict[uuid.UUID, list[Final]]]:
+    """The album's current presets, and each photo's finals through them (a dropped or renamed
+    preset's old finals are left out)."""
+    presets = await album_presets(call.session, album)
+    query = select(Final).where(
+        Final.album_id == album.id, Final.preset.in_([p.name for p in presets])
+    )
     if photo_ids is not None:
         query = query.where(Final.photo_id.in_(list(photo_ids)))
     found: dict[uuid.UUID, list[Final]] = {}
     for final in await call.session.scalars(query):
         found.setdefault(final.photo_id, []).append(final)
-    return found
+    return presets, found
 
 
 async def web_finals(
     call: Call,
     library: Path,
-    album_id: uuid.UUID,
+    album: Album,
     photo_ids: Iterable[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, Final]:
-    """Each photo's web-size final, the picture a Final gallery shows, where its file is on
-    this machine (a studio server without the desktop's library shows the retouch instead)."""
+    """Each photo's web-size final, the picture a Final gallery shows, where it was made and its
+    file is on this machine (else the gallery shows the retouch: a studio server without the
+    desktop's library, an album without a web-size preset, a delivery under way)."""
+    presets, by_photo = await finals_by_photo(call, album, photo_ids)
     found = {}
-    for pid, finals in (await finals_by_photo(call, album_id, photo_ids)).items():
-        final = pick_size(finals, "web")
-        if (library / final.library_path).is_file():
+    for pid, finals in by_photo.items():
+        final = pick_size(finals, presets, "web")
+        if final is not None and (library / final.library_path).is_file():
             found[pid] = final
     return found
 
@@ -136,13 +157,15 @@ class GalleryDownloads:
                     query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
                 )
             ).all()
-            finals = await finals_by_photo(call, album.id, [p.id for p in photos])
-            files = tuple(
-                self.final_file(pick_size(finals[p.id], access.download_size))
-                for p in photos
-                if p.id in finals
+            job = await latest_delivery(call.session, album.id)
+            if job is not None and job.state == "delivering":  # half made: none of it yet
+                raise Conflict(MAKING.format(done=job.done, total=job.total))
+            presets, finals = await finals_by_photo(call, album, [p.id for p in photos])
+            picked = (
+                pick_size(finals.get(p.id, ()), presets, access.download_size) for p in photos
             )
-            if not files:  # not made yet (the album is still delivering), or not this album's
+            files = tuple(self.final_file(f) for f in picked if f is not None)
+            if not files:  # none of this size made, or not this album's
                 raise NotFound(NOT_READY if pid else NO_DOWNLOADS)
             if pid is not None:
                 call.on("photo", pid, f"{album.name}/{files[0].name}")

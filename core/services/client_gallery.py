@@ -208,7 +208,7 @@ class GalleryViews:
             # In Final the client is shown the finals: each photo's web-size one.
             web = {}
             if stage is Stage.FINAL:
-                web = await web_finals(call, self.ctx.home.library, album.id)
+                web = await web_finals(call, self.ctx.home.library, album)
             sending = await call.session.scalar(open_sending(link.id, guest.name))
             sent_at = sending.sent_at if sending is not None else None
             sent = sent_at is not None
@@ -298,7 +298,7 @@ class GalleryViews:
             found: dict[str, PreviewSource] = {}
             if Stage(album.stage) is Stage.FINAL:  # the finals first: the web-size one of each
                 library = self.ctx.home.library
-                for final in (await web_finals(call, library, album.id, photos)).values():
+                for final in (await web_finals(call, library, album, photos)).values():
                     found[final.content_hash] = PreviewSource(
                         final.content_hash,
                         self.ctx.home.library / final.library_path,

@@ -186,13 +186,15 @@ class DeliveryService:
     # --- finals --------------------------------------------------------------------------------
 
     async def finals(self, actor: Actor, album_ref: str | uuid.UUID) -> list[FinalView]:
-        """The album's finals, by preset then name."""
+        """The album's finals through its current presets (a dropped or renamed preset's old
+        finals are not the album's any more), by preset then name."""
         async with self.ctx.call(actor, "album.finals", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
+            current = [p.name for p in await album_presets(call.session, album)]
             rows = await call.session.scalars(
                 select(Final)
-                .where(Final.album_id == album.id)
+                .where(Final.album_id == album.id, Final.preset.in_(current))
                 .order_by(Final.preset, Final.filename)
             )
             library = self.ctx.home.library
@@ -241,10 +243,11 @@ class DeliveryService:
     ) -> DeliveryView:
         """Make the album's finals: carry on its unfinished delivery, or (when the last one is
         done or failed, or other presets are asked for) deliver again. Returns how it ended."""
-        job_id, tasks, done, total, album_id = await self._claim(actor, album_ref, presets)
-        running = asyncio.get_running_loop().create_future()
-        self._running[album_id] = running
+        running: asyncio.Future[DeliveryView] = asyncio.get_running_loop().create_future()
         try:
+            job_id, tasks, done, total, album_id = await self._claim(
+                actor, album_ref, presets, running
+            )
             view = await self._make(actor, album_id, job_id, tasks, done, total, progress)
             running.set_result(view)
             return view
@@ -252,11 +255,16 @@ class DeliveryService:
             running.set_exception(exc)
             running.exception()  # read: nobody need wait on it
             raise
-        finally:
-            self._running.pop(album_id, None)
+        finally:  # the album _claim reserved for this call, if it got that far
+            for key in [k for k, v in self._running.items() if v is running]:
+                del self._running[key]
 
     async def _claim(
-        self, actor: Actor, album_ref: str | uuid.UUID, names: Sequence[str] | None
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        names: Sequence[str] | None,
+        running: asyncio.Future[DeliveryView],
     ) -> tuple[uuid.UUID, list[_Task], int, int, uuid.UUID]:
         async with self.ctx.call(actor, "album.deliver") as call:
             require(actor, Permission.MANAGE_ALBUMS)
@@ -269,6 +277,7 @@ class DeliveryService:
                 )
             if album.id in self._running:
                 raise Conflict(f"{album.name} is being delivered already.")
+            self._running[album.id] = running  # reserved before any other await: one at a time
             chosen = (
                 pick(await studio_presets(call.session, actor.tenant_id), _names(names))
                 if names
@@ -325,7 +334,9 @@ class DeliveryService:
                         date=source.taken,
                         client=album.client_name,
                     )
-                    path = f"{album.id}/final/{preset.folder}/{name}"
+                    # On disk by photo, whatever the template says: two photos' finals never
+                    # share a file; the template's name is what clients and exports see.
+                    path = f"{album.id}/final/{preset.folder}/{source.photo_id}{preset.extension}"
                     tasks.append(_Task(source, preset, name, path))
             job.done = job.total - len(tasks)
             call.detail.update(
@@ -426,7 +437,11 @@ class DeliveryService:
                     preset=task.preset.name,
                 )
                 call.session.add(final)
-            elif final.library_path != task.library_path:
+            elif final.library_path != task.library_path and not await call.session.scalar(
+                select(Final.id).where(
+                    Final.library_path == final.library_path, Final.id != final.id
+                )
+            ):  # its old file, unless another final has taken that path since
                 stale = self.ctx.home.library / final.library_path
             final.filename = task.filename
             final.library_path = task.library_path

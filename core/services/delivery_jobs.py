@@ -58,7 +58,7 @@ class Source:
 
     seq: int
     photo_id: uuid.UUID
-    stem: str  # as the camera named it (the filename's, not the catalog's folded key)
+    stem: str  # the catalog's, unique in the album, in the camera's case where it matches
     filename: str
     taken: date | None
     library_path: str | None  # None: no file a final can be made from (a RAW only)
@@ -70,7 +70,7 @@ async def delivery_sources(session: AsyncSession, album: Album) -> list[Source]:
     the original when it is not RAW."""
     photos = (
         await session.execute(
-            select(Photo.id, Photo.filename, Photo.taken_at)
+            select(Photo.id, Photo.filename, Photo.taken_at, Photo.stem)
             .where(Photo.album_id == album.id, Photo.selected)
             .order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.filename)
         )
@@ -101,13 +101,20 @@ async def delivery_sources(session: AsyncSession, album: Album) -> list[Source]:
         Source(
             n,
             pid,
-            Path(filename).stem,
+            name_stem(filename, stem),
             filename,
             taken.date() if taken else None,
             best[pid][1] if pid in best else None,
         )
-        for n, (pid, filename, taken) in enumerate(photos, start=1)
+        for n, (pid, filename, taken, stem) in enumerate(photos, start=1)
     ]
+
+
+def name_stem(filename: str, stem: str) -> str:
+    """A photo's {stem} for its finals' names: the catalog's stem (unique in the album, so two
+    bodies' IMG_0001.JPG stay apart as IMG_0001 and IMG_0001 (2)), in the filename's case."""
+    base = Path(filename).stem.strip()
+    return base + stem[len(base) :] if stem.startswith(base.lower()) else stem
 
 
 def open_delivery(album: Album, presets: list[ExportPreset], photos: int) -> Delivery:

@@ -3,6 +3,7 @@ rename template, the preset's size and format, sRGB, GPS and serials gone, copyr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import uuid
@@ -13,8 +14,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from core.catalog import Delivery, Final, Photo
-from core.errors import Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound
 from core.finals.presets import ExportPreset
+from core.imaging.analyse import hash_file
 from core.workflow import Stage
 from tests.conftest import Studio, in_studio
 from tests.core.delivery_album import COPYRIGHT, CREATOR, album_in_feedback
@@ -128,7 +130,7 @@ async def test_another_studio_sees_no_finals_or_deliveries(studio: Studio) -> No
                           filename="a.jpg"))  # fmt: skip
         await session.flush()
         session.add(Final(tenant_id=ada.tenant_id, album_id=album_id, photo_id=photo_id,
-                          preset="Web", filename="a.jpg", library_path="x/a.jpg",
+                          preset="Web (2048 px)", filename="a.jpg", library_path="x/a.jpg",
                           content_hash="0" * 64, size_bytes=1, width=1, height=1))  # fmt: skip
         session.add(Delivery(tenant_id=ada.tenant_id, album_id=album_id, presets=["Web"]))
         await session.commit()
@@ -142,3 +144,64 @@ async def test_another_studio_sees_no_finals_or_deliveries(studio: Studio) -> No
     with pytest.raises(NotFound):
         await s.delivery.finals(other, album_id)
     assert len(await s.delivery.finals(ada, album_id)) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_every_final_is_a_file_of_its_own(studio: Studio, tmp_path: Path) -> None:
+    """Two bodies' IMG_0001.JPG (catalog stems img_0001 and img_0001 (2)) get a final each, and a
+    delivery after the order shifted (a photo left out) loses no final of another photo."""
+    s, pia, ada = studio.services, studio.photographer, studio.studio_admin
+    await s.delivery.save_preset(ada, ExportPreset("By name", 600, rename="{stem}"))
+    album_id = await album_in_feedback(studio, tmp_path, "Twin Bodies", n=3)
+    await s.delivery.choose_presets(pia, album_id, ["By name", "Print (full size)"])
+    async with in_studio(s, ada.tenant_id) as session:
+        second = await session.scalar(select(Photo).where(Photo.stem == "img_0002"))
+        assert second is not None
+        second.stem, second.filename = "img_0001 (2)", "IMG_0001.jpg"  # as a second body names it
+        await session.commit()
+    await s.albums.advance(pia, album_id)
+
+    async def files_of_their_own() -> dict[tuple[str, str], str]:
+        finals = await s.delivery.finals(pia, album_id)
+        for f in finals:  # each file is the final the catalog says it is
+            assert hash_file(f.path) == next(
+                r.content_hash for r in rows if (r.photo_id, r.preset) == (f.photo_id, f.preset)
+            )
+        return {(f.preset, f.filename): str(f.photo_id) for f in finals}
+
+    assert (await s.delivery.deliver(pia, album_id)).state == "done"
+    async with in_studio(s, ada.tenant_id) as session:
+        rows = (await session.scalars(select(Final))).all()
+    named = await files_of_their_own()
+    assert sorted(n for p, n in named if p == "By name") == [
+        "IMG_0001 (2).jpg", "IMG_0001.jpg", "IMG_0003.jpg"
+    ]  # fmt: skip
+    assert len(set(named.values())) == 3
+
+    # The first photo is left out: the others move up one place ({seq}) and are made again.
+    async with in_studio(s, ada.tenant_id) as session:
+        first = await session.scalar(select(Photo).where(Photo.stem == "img_0001"))
+        assert first is not None
+        first.selected = False
+        await session.commit()
+    assert (await s.delivery.deliver(pia, album_id)).state == "done"
+    async with in_studio(s, ada.tenant_id) as session:
+        rows = (await session.scalars(select(Final))).all()
+    named = await files_of_their_own()
+    assert "Twin Bodies-001.jpg" in {n for p, n in named if p == "Print (full size)"}
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_one_delivery_of_an_album_at_a_time(studio: Studio, tmp_path: Path) -> None:
+    """Two deliveries of one album asked for at once in one process: the second is told the
+    album is being delivered already (on PostgreSQL both used to start, one then failing)."""
+    s, pia = studio.services, studio.photographer
+    album_id = await album_in_feedback(studio, tmp_path, "Twice", n=1)
+    await s.albums.advance(pia, album_id)
+    got = await asyncio.gather(
+        s.delivery.deliver(pia, album_id), s.delivery.deliver(pia, album_id), return_exceptions=True
+    )
+    refused = [g for g in got if isinstance(g, Conflict)]
+    assert len(refused) == 1 and "is being delivered already" in str(refused[0]), got
+    assert [g.state for g in got if not isinstance(g, BaseException)] == ["done"]
+    assert (await s.delivery.progress(pia, album_id)).state == "done"

@@ -27,7 +27,7 @@ from playwright.async_api import async_playwright, expect
 from sqlalchemy import update
 
 from app.bootstrap import close_services, context_of, open_services
-from core.catalog import Final
+from core.catalog import Delivery, Final
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
@@ -131,6 +131,44 @@ async def test_zip_and_single_downloads_follow_the_link(delivered: Delivered):
     assert sum(a == "client.download_all" and "Ann" in who for a, who in mine) == 1
     assert sum(a == "client.download_all" and "Ben" in who for a, who in mine) == 1
     assert sum(a == "client.download" for a, _ in mine) == 2
+
+
+async def test_a_web_link_sends_web_finals_of_the_albums_presets_only(delivered: Delivered):
+    s, actor, album = delivered.services, delivered.actor, delivered.album
+    visitor, g = await delivered.guest("Eve", allow_download=True, download_size="web")
+    one = f"/api/photos/{g['photos'][0]['id']}/download"
+    try:
+        # The album now delivers through its full-size preset only: the web finals made before
+        # are not its finals any more, and a web link sends no full-size file in their place.
+        await s.delivery.choose_presets(actor, album, [FULL.name])
+        assert {f.preset for f in await s.delivery.finals(actor, album)} == {FULL.name}
+        for path in (one, "/api/downloads/finals.zip"):
+            r = await visitor.get(path)
+            assert r.status == 404, (path, r.status, r.headers.get("Content-Type"))
+        await s.delivery.choose_presets(actor, album, [FULL.name, WEB.name])
+
+        # A delivery under way (say the full-size finals made, the web ones not yet): nothing
+        # is sent, a plain 409 says how far it is.
+        async with context_of(s).db.session() as session:
+            job = Delivery(tenant_id=actor.tenant_id, album_id=album, state="delivering",
+                           presets=[FULL.name, WEB.name], done=4, total=8)  # fmt: skip
+            session.add(job)
+            await session.commit()
+        try:
+            for path in (one, "/api/downloads/finals.zip"):
+                r = await visitor.get(path)
+                assert r.status == 409
+                assert (await r.json())["error"] == (
+                    "The finals are being made (4 of 8); try again in a moment."
+                )
+        finally:
+            async with context_of(s).db.session() as session:
+                await session.execute(update(Delivery).values(state="done"))
+                await session.commit()
+        r = await visitor.get(one)
+        assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
+    finally:
+        await visitor.close()
 
 
 async def test_no_download_where_the_link_allows_none(delivered: Delivered):
