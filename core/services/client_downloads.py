@@ -9,6 +9,7 @@ service call as the guest, so the audit log tells who downloaded what through wh
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import uuid
 from collections.abc import Iterable, Sequence
@@ -28,8 +29,9 @@ from core.workflow import Stage
 
 NO_DOWNLOADS = "This gallery has no downloads."
 NOT_READY = "This photo has no final to download (yet)."
+# What export presets make (core.finals.presets FORMATS): JPEG or TIFF.
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
-CONTENT_TYPES |= {".tiff": "image/tiff", ".png": "image/png"}
+CONTENT_TYPES |= {".tiff": "image/tiff"}
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,15 @@ async def web_finals(
 ) -> dict[uuid.UUID, Final]:
     """Each photo's web-size final, the picture a Final gallery shows, where its file is on
     this machine (a studio server without the desktop's library shows the retouch instead)."""
-    found = {}
-    for pid, finals in (await finals_by_photo(call, album_id, photo_ids)).items():
-        final = pick_size(finals, "web")
-        if (library / final.library_path).is_file():
-            found[pid] = final
-    return found
+    web = {
+        pid: pick_size(finals, "web")
+        for pid, finals in (await finals_by_photo(call, album_id, photo_ids)).items()
+    }
+    # One look at the disk for them all, off the event loop (the desktop's screen thread).
+    here = await asyncio.to_thread(
+        lambda: {pid for pid, f in web.items() if (library / f.library_path).is_file()}
+    )
+    return {pid: f for pid, f in web.items() if pid in here}
 
 
 class GalleryDownloads:
@@ -117,14 +122,15 @@ class GalleryDownloads:
         )
 
     async def download(
-        self, guest: Guest, photo_id: str | uuid.UUID | None = None
+        self, guest: Guest, photo_id: str | uuid.UUID | None = None, *, audit: bool = True
     ) -> FinalsDownload:
         """The finals a guest downloads now: one photo's, or (photo_id None) the album's, for a
-        zip. Audited as the guest ("client.download", "client.download_all"). NotFound when
-        the album is not Final, the link allows no downloads, or there is nothing to send."""
+        zip. Audited as the guest ("client.download", "client.download_all"); `audit` False
+        for a look that downloads nothing (a HEAD request). NotFound when the album is not
+        Final, the link allows no downloads, or there is nothing to send."""
         pid = photo_uuid(photo_id) if photo_id is not None else None
         action = "client.download" if pid is not None else "client.download_all"
-        async with self.ctx.call(guest, action) as call:
+        async with self.ctx.call(guest, action, audit=audit) as call:
             _link, album, access = await guest_link(call, guest)
             if not access.downloads:
                 raise NotFound(NO_DOWNLOADS)

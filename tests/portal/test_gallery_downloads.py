@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -20,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from PIL import Image
@@ -32,6 +35,7 @@ from core.home import Home
 from core.policies import Actor
 from core.services import Services
 from core.services.client import PIN_LIMIT
+from portal.downloads import ZIPS, ZIPS_PER_GUEST
 from portal.server import PortalHandle, start_portal
 from tests.integration.cli import env_for, photoflow
 from tests.portal.conftest import ARGS, CHROMIUM, PHONE, Visitor, enter_page
@@ -169,6 +173,52 @@ async def test_download_pin_is_asked_and_limited(delivered: Delivered):
         check_zip(await r.read(), NAMES_FULL, SIZE, "TIFF")
     finally:
         await visitor.close()
+
+
+async def test_a_head_request_is_not_audited_as_a_download(delivered: Delivered):
+    """Link checkers and download managers send HEAD first: it tells the size and name, and
+    nobody downloaded anything."""
+    visitor, g = await delivered.guest("Hal", allow_download=True)
+    try:
+        r = await visitor.http.head(visitor.base + "/api/downloads/finals.zip")
+        assert r.status == 200 and int(r.headers["Content-Length"]) > 0
+        assert "Wedding.zip" in r.headers["Content-Disposition"]
+        r = await visitor.http.head(visitor.base + f"/api/photos/{g['photos'][0]['id']}/download")
+        assert r.status == 200 and r.headers["Content-Type"] == "image/tiff"
+    finally:
+        await visitor.close()
+    rows = await delivered.services.audit.events(delivered.actor, album="Wedding", limit=200)
+    assert [r.action for r in rows if "Hal" in r.actor and r.action.startswith("client.down")] == []
+
+
+async def test_finals_on_disk_are_looked_at_off_the_event_loop(
+    delivered: Delivered, monkeypatch: pytest.MonkeyPatch
+):
+    """The gallery, a final and the zip: no file of the finals is looked at on the loop's
+    thread (the desktop's screen thread when the portal runs inside it)."""
+    loop_thread = threading.get_ident()
+    on_loop: list[str] = []
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.get_ident() == loop_thread and f"{os.sep}final{os.sep}" in str(path):
+            on_loop.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    visitor, _ = await delivered.guest("Ike", allow_download=True, download_size="web")
+    try:
+        monkeypatch.setattr(os, "stat", stat)
+        g = await (await visitor.get("/api/gallery")).json()
+        r = await visitor.get(g["photos"][0]["pictures"]["loupe"])
+        assert r.status == 200
+        r = await visitor.get(f"/api/photos/{g['photos'][0]['id']}/download")
+        assert r.status == 200
+        r = await visitor.get("/api/downloads/finals.zip")
+        check_zip(await r.read(), NAMES_WEB, (600, 400), "JPEG")
+        monkeypatch.undo()
+    finally:
+        await visitor.close()
+    assert on_loop == []
 
 
 async def test_the_client_downloads_the_zip_in_chromium(delivered: Delivered, tmp_path: Path):
@@ -344,3 +394,56 @@ async def test_a_2_gb_zip_streams_with_flat_memory(delivered: Delivered, tmp_pat
         for pipe in (proc.stdout, proc.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+def open_files_under(folder: Path) -> list[str]:
+    """This process's open files in `folder` (the in-process portal's)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+async def test_zips_at_once_are_limited_and_a_client_leaving_closes_its_files(
+    delivered: Delivered, caplog: pytest.LogCaptureFixture
+):
+    """After the 2 GiB test (the full-size finals are big now): a guest's third zip at once is
+    told to wait (429, Retry-After) and no download is audited for it; a client hanging up
+    mid-zip frees its place and leaves no file open, and nothing is logged as an error."""
+    slots = delivered.handle.app[ZIPS]
+    library = delivered.services.paths.library
+    visitor, _ = await delivered.guest("Jo", allow_download=True)
+    held: list[aiohttp.ClientResponse] = []
+    try:
+        for _ in range(ZIPS_PER_GUEST):
+            r = await visitor.get("/api/downloads/finals.zip")
+            assert r.status == 200
+            await r.content.readexactly(1024 * 1024)  # the zip is on its way
+            held.append(r)
+        r = await visitor.get("/api/downloads/finals.zip")
+        assert r.status == 429 and int(r.headers["Retry-After"]) > 0
+        assert "try again" in (await r.json())["error"]
+        rows = await delivered.services.audit.events(delivered.actor, album="Wedding", limit=50)
+        assert sum("Jo" in x.actor and x.action == "client.download_all" for x in rows) == 2
+
+        for r in held:  # hang up mid-zip
+            r.close()
+        held.clear()
+        for _ in range(200):  # the server notices at its next write
+            if not slots.by_link and not open_files_under(library):
+                break
+            await asyncio.sleep(0.05)
+        assert dict(slots.by_link) == {} and open_files_under(library) == []
+        r = await visitor.get("/api/downloads/finals.zip")
+        assert r.status == 200
+        r.close()
+    finally:
+        for r in held:
+            r.close()
+        await visitor.close()
+    assert [x.getMessage() for x in caplog.records if x.levelno >= logging.ERROR] == []
