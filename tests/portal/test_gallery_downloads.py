@@ -310,6 +310,30 @@ async def test_the_studio_exports_the_finals_from_the_command_line(
     assert "Traceback" not in r.err
 
 
+async def test_open_galleries_hear_once_when_the_finals_are_in(delivered: Delivered):
+    """A gallery open while the album is delivered hears one notice when the delivery ends
+    (not one per final made), and reads the finals and its downloads then."""
+    visitor, _ = await delivered.guest("Kim", allow_download=True)
+    url = delivered.handle.url
+    try:
+        ws = await visitor.http.ws_connect(url.replace("http", "ws") + "/api/live", origin=url)
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        done = await delivered.services.delivery.deliver(delivered.actor, delivered.album)
+        assert done.state == "done"
+        notice = await ws.receive_json(timeout=10)
+        while notice["type"] != "album.delivery":
+            notice = await ws.receive_json(timeout=10)
+        assert notice == {"type": "album.delivery"}  # the end, not a final of one photo
+        g = await (await visitor.get("/api/gallery")).json()
+        assert g["downloads"] is True and (g["photos"][0]["width"], g["photos"][0]["height"]) == (
+            600,
+            400,
+        )
+        await ws.close()
+    finally:
+        await visitor.close()
+
+
 BIG = 512 * 1024 * 1024  # four finals of this size: a 2 GiB zip
 RSS_GROWTH_MAX = 50 * 1024 * 1024
 
