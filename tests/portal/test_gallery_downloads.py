@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -31,11 +32,13 @@ from sqlalchemy import update
 
 from app.bootstrap import close_services, context_of, open_services
 from core.catalog import Final
+from core.delivery_zip import studio_members
+from core.fsutil import safe_part
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
 from core.services.client import PIN_LIMIT
-from portal.downloads import ZIPS, ZIPS_PER_GUEST
+from portal.downloads import ZIPS, ZIPS_PER_GUEST, attachment
 from portal.server import PortalHandle, start_portal
 from tests.integration.cli import env_for, photoflow
 from tests.portal.conftest import ARGS, CHROMIUM, PHONE, Visitor, enter_page
@@ -173,6 +176,24 @@ async def test_download_pin_is_asked_and_limited(delivered: Delivered):
         check_zip(await r.read(), NAMES_FULL, SIZE, "TIFF")
     finally:
         await visitor.close()
+
+
+async def test_names_are_made_safe_one_way_for_headers_and_folders(tmp_path: Path):
+    """One rule (core.fsutil.safe_part) for a name in a path or a header: no separator, no
+    quote or control character, never "." or ".."; the UTF-8 name goes along as it was."""
+    header = attachment('..\\"Ann & Bo"/\r\nÉté;.zip')
+    fallback = header.split('filename="')[1].split('"')[0]
+    assert fallback == "__Ann & Bo_____t__.zip", header
+    assert "\r" not in header and "\n" not in header
+    assert "filename*=UTF-8''..%5C%22Ann%20%26%20Bo%22%2F%0D%0A%C3%89t%C3%A9%3B.zip" in header
+    assert safe_part("..") == "" and safe_part("a/b\\c:d") == "a-b-c-d"
+    members = studio_members(
+        [
+            SimpleNamespace(preset='Print: "A4"', filename="a.jpg", path=tmp_path, size_bytes=1),
+            SimpleNamespace(preset="../Web", filename="a.jpg", path=tmp_path, size_bytes=1),
+        ]
+    )
+    assert [m.name for m in members] == ["Print_ _A4_/a.jpg", "_Web/a.jpg"]
 
 
 async def test_a_head_request_is_not_audited_as_a_download(delivered: Delivered):
