@@ -8,6 +8,7 @@ services.delivery through a full-size TIFF preset and a 600 px web JPEG preset.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import os
@@ -26,6 +27,7 @@ from types import SimpleNamespace
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from PIL import Image
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import update
@@ -38,7 +40,7 @@ from core.home import Home
 from core.policies import Actor
 from core.services import Services
 from core.services.client import PIN_LIMIT
-from portal.downloads import ZIPS, ZIPS_PER_GUEST, attachment
+from portal.downloads import ZIPS, ZIPS_PER_GUEST, ZIPS_PER_LINK, ZipSlots, attachment
 from portal.server import PortalHandle, start_portal
 from tests.integration.cli import env_for, photoflow
 from tests.portal.conftest import ARGS, CHROMIUM, PHONE, Visitor, enter_page
@@ -492,3 +494,21 @@ async def test_zips_at_once_are_limited_and_a_client_leaving_closes_its_files(
             r.close()
         await visitor.close()
     assert [x.getMessage() for x in caplog.records if x.levelno >= logging.ERROR] == []
+
+
+async def test_a_link_sends_a_few_zips_at_once_whoever_asks():
+    """Guests of one link behind many addresses share its few zips; another link is apart,
+    and every place taken is given back."""
+    slots = ZipSlots()
+    link = uuid.uuid4()
+    try:
+        with contextlib.ExitStack() as held:
+            for i in range(ZIPS_PER_LINK):
+                held.enter_context(slots.taken(link, f"203.0.113.{i}"))
+            with pytest.raises(web.HTTPTooManyRequests) as refused:
+                held.enter_context(slots.taken(link, "203.0.113.99"))
+            assert int(refused.value.headers["Retry-After"]) > 0
+            held.enter_context(slots.taken(uuid.uuid4(), "203.0.113.99"))
+        assert not slots.by_link and not slots.by_guest
+    finally:
+        slots.readers.shutdown()
