@@ -15,18 +15,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import struct
 import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from core.fsutil import fsync_dir, temp_path_for
+from core.fsutil import fsync_dir, safe_part, temp_path_for
 
 CHUNK = 2 * 1024 * 1024
 _MAX32 = 0xFFFFFFFF
@@ -178,11 +180,14 @@ def _end(count: int, cd_offset: int, cd_size: int) -> bytes:
 
 
 def unique_names(names: Iterable[str]) -> list[str]:
-    """The names as given, a second `a.jpg` becoming `a-2.jpg`: a zip holds each name once."""
+    """The names as given, a second `a.jpg` becoming `a-2.jpg`: a zip holds each name once.
+    Kept inside the archive (or folder): split on either slash, parts made safe, and empty,
+    "." and ".." parts dropped."""
     seen: set[str] = set()
     out = []
     for name in names:
-        clean = name.replace("\\", "/").strip("/").replace("../", "") or "photo"
+        parts = (safe_part(p) for p in re.split(r"[\\/]", name))
+        clean = "/".join(p for p in parts if p) or "photo"
         stem, dot, ext = clean.rpartition(".")
         if not dot:
             stem, ext = clean, ""
@@ -248,22 +253,36 @@ class FinalsZip:
         directory = b"".join(central)
         yield directory + _end(len(self.members), offset, len(directory))
 
-    async def stream(self) -> AsyncIterator[bytes]:
-        """`chunks` read in a worker thread, the next piece read (and its CRC computed) while
-        this one is sent: the loop never waits on the disk, and at most two pieces are in
-        memory per download."""
+    async def stream(self, executor: Executor | None = None) -> AsyncIterator[bytes]:
+        """`chunks` read in a worker thread of `executor` (None: the loop's default), the next
+        piece read (and its CRC computed) while this one is sent: the loop never waits on the
+        disk, and at most two pieces are in memory per download.
+
+        A thread cannot be stopped: when the download ends early (the client left, the server
+        stops), the piece being read is awaited (shielded from the cancellation) and only then
+        is the reader closed, so its file is closed and the cancellation goes on unchanged."""
+        loop = asyncio.get_running_loop()
         pieces = self.chunks()
-        ahead = asyncio.ensure_future(asyncio.to_thread(next, pieces, None))
+
+        def read_ahead() -> asyncio.Future[bytes | None]:
+            return loop.run_in_executor(executor, next, pieces, None)
+
+        def close(done: asyncio.Future[bytes | None]) -> None:
+            if not done.cancelled():
+                done.exception()  # read: the download ended anyway
+            pieces.close()
+
+        ahead = read_ahead()
         try:
-            while (piece := await ahead) is not None:
-                ahead = asyncio.ensure_future(asyncio.to_thread(next, pieces, None))
+            while (piece := await asyncio.shield(ahead)) is not None:
+                ahead = read_ahead()
                 yield piece
         finally:
-            if not ahead.done():  # a thread cannot be stopped: let it finish its piece
+            if ahead.done():
+                close(ahead)
+            else:  # closed once its piece is read, even if this wait is cancelled again
+                ahead.add_done_callback(close)
                 await asyncio.wait([ahead])
-            if not ahead.cancelled():
-                ahead.exception()  # read: the download ended anyway
-            pieces.close()
 
     def write_to(self, out: BinaryIO) -> int:
         written = 0
@@ -305,13 +324,13 @@ def studio_members(finals: Iterable[FinalLike]) -> list[Member]:
     given = list(finals)
     several = len({f.preset for f in given}) > 1
     return [
-        Member(f"{_folder(f.preset)}/{f.filename}" if several else f.filename, f.path, f.size_bytes)
+        Member(
+            f"{safe_part(f.preset, '_')}/{f.filename}" if several else f.filename,
+            f.path,
+            f.size_bytes,
+        )
         for f in given
     ]
-
-
-def _folder(preset: str) -> str:
-    return "".join("_" if c in '\\/:*?"<>|' or ord(c) < 32 else c for c in preset).strip(". ")
 
 
 def export_folder(members: Iterable[Member], folder: Path) -> list[Path]:

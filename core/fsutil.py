@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
 
 TEMP_MARK = ".pf-tmp-"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def safe_part(text: str, replacement: str = "-") -> str:
+    """`text` as one part of a path on any system: separators, reserved and control characters
+    replaced, no leading or trailing dots or spaces (so never "." or ".."); may be empty."""
+    return _UNSAFE.sub(replacement, text).strip(" .")
 
 
 def temp_path_for(dest: Path) -> Path:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from core.proxies import TrustedProxies
 from core.services import Services
+from portal.downloads import ZIPS, ZipSlots, zip_readers
 from portal.live import HUB, LiveHub
 from portal.middlewares import security_headers
 from portal.previews import STORE, PictureStore
@@ -35,9 +36,11 @@ def create_app(
     app[STATE] = state
     app[STORE] = PictureStore(services.paths.previews, stored=services.sync.preview)
     app[HUB] = LiveHub(state)
+    app[ZIPS] = ZipSlots()
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_session_key)
     app.cleanup_ctx.append(_live_hub)
+    app.cleanup_ctx.append(zip_readers)
     setup_routes(app, more_routes)
     return app
 

@@ -9,15 +9,21 @@ photo of another album) is a plain 4xx with a sentence.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import re
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from urllib.parse import quote
 
 from aiohttp import web
 
 from core.errors import NotFound
+from core.fsutil import safe_part
 from core.services.client import LinkAccess
-from core.services.client_downloads import FinalFile
+from core.services.client_downloads import FinalFile, FinalsDownload
 from portal.api import body, no_store
 from portal.security import Session
 from portal.state import client_address, guest_of, photo_id, state_of
@@ -27,11 +33,55 @@ log = logging.getLogger(__name__)
 ZIP_PATH = "/api/downloads/finals.zip"
 PIN_PATH = "/api/downloads/pin"
 PIN_FIRST = "Give the download PIN first."
+ZIPS_PER_GUEST = 2  # zips one address sends through one link at once
+ZIPS_PER_LINK = 4  # zips one link sends at once, whoever asks
+ZIP_READERS = 4  # threads reading finals for every zip, apart from the loop's default pool
+RETRY_AFTER_S = 30
+TOO_MANY_ZIPS = "Your other downloads of this album are still running; try again when they end."
+
+
+class ZipSlots:
+    """The zips being sent now, counted by link and by link and address: each holds a reader
+    for minutes (2 GB), so one guest cannot open dozens at once. Their files are read on a
+    small pool of their own, never on the default one that PIN checks and previews use."""
+
+    def __init__(self) -> None:
+        self.by_link: Counter[uuid.UUID] = Counter()
+        self.by_guest: Counter[tuple[uuid.UUID, str]] = Counter()
+        self.readers = ThreadPoolExecutor(ZIP_READERS, thread_name_prefix="portal-zip")
+
+    @contextlib.contextmanager
+    def taken(self, link_id: uuid.UUID, address: str) -> Iterator[None]:
+        """One slot for a zip, or a 429 with Retry-After when the guest or link has them all."""
+        guest = (link_id, address)
+        if self.by_guest[guest] >= ZIPS_PER_GUEST or self.by_link[link_id] >= ZIPS_PER_LINK:
+            raise web.HTTPTooManyRequests(
+                text=TOO_MANY_ZIPS, headers={"Retry-After": str(RETRY_AFTER_S)}
+            )
+        self.by_guest[guest] += 1
+        self.by_link[link_id] += 1
+        try:
+            yield
+        finally:
+            for counter, key in ((self.by_guest, guest), (self.by_link, link_id)):
+                counter[key] -= 1
+                if counter[key] <= 0:
+                    del counter[key]
+
+
+ZIPS: web.AppKey[ZipSlots] = web.AppKey("zip_slots", ZipSlots)
+
+
+async def zip_readers(app: web.Application) -> AsyncIterator[None]:
+    """The zips' readers end with the app."""
+    yield
+    app[ZIPS].readers.shutdown(wait=False, cancel_futures=True)
 
 
 def attachment(name: str) -> str:
     """A Content-Disposition for `name`: an ASCII fallback, and the UTF-8 name (RFC 6266)."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:150] or "download"
+    plain = "".join(c if " " <= c < "\x7f" else "_" for c in safe_part(name, "_"))
+    ascii_name = plain.replace(";", "_").replace(",", "_")[:150] or "download"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name[:200], safe='')}"
 
 
@@ -44,12 +94,13 @@ async def download_one(request: web.Request) -> web.StreamResponse:
     """GET /api/photos/{id}/download: the photo's final of the link's size, as it was made."""
     session, access, guest = await guest_of(request)
     check_download_pin(session, access)
-    got = await state_of(request).services.client.download(guest, photo_id(request))
-    return file_response(got.files[0])
+    head = request.method == "HEAD"  # no download: not audited as one
+    got = await state_of(request).services.client.download(guest, photo_id(request), audit=not head)
+    return await file_response(got.files[0])
 
 
-def file_response(final: FinalFile) -> web.StreamResponse:
-    if not final.path.is_file():
+async def file_response(final: FinalFile) -> web.StreamResponse:
+    if not await asyncio.to_thread(final.path.is_file):
         raise NotFound("This photo's final is not on this server.")
     response = web.FileResponse(
         final.path,
@@ -66,8 +117,19 @@ async def download_all(request: web.Request) -> web.StreamResponse:
     """GET /api/downloads/finals.zip: every final of the link's size, zipped while it is sent."""
     session, access, guest = await guest_of(request)
     check_download_pin(session, access)
-    got = await state_of(request).services.client.download(guest)
-    missing = [f.name for f in got.files if not f.path.is_file()]
+    slots = request.app[ZIPS]
+    head = request.method == "HEAD"  # the size and name only: nothing read, nothing audited
+    with contextlib.ExitStack() as held:
+        if not head:
+            held.enter_context(slots.taken(access.link_id, client_address(request)))
+        got = await state_of(request).services.client.download(guest, audit=not head)
+        return await send_zip(request, got, slots.readers, head=head)
+
+
+async def send_zip(
+    request: web.Request, got: FinalsDownload, readers: Executor, *, head: bool
+) -> web.StreamResponse:
+    missing = await asyncio.to_thread(lambda: [f.name for f in got.files if not f.path.is_file()])
     if missing:
         log.error("finals missing for the zip of %s: %s", got.album, missing[:5])
         raise NotFound("Some finals are not on this server; ask your photographer.")
@@ -81,9 +143,9 @@ async def download_all(request: web.Request) -> web.StreamResponse:
     )
     response.content_length = archive.size
     await response.prepare(request)
-    if request.method == "HEAD":  # the size and name only: nothing is read
+    if head:
         return response
-    pieces = archive.stream()
+    pieces = archive.stream(readers)
     try:
         async for piece in pieces:
             await response.write(piece)

@@ -52,6 +52,7 @@ FORWARD = frozenset(
         Change.FEEDBACK_DECISION,
         Change.SELECTION_SUBMITTED,
         Change.SELECTION_UNLOCKED,
+        Change.ALBUM_DELIVERY,  # its end only: the finals are in (see deliver)
     }
 )
 # Changes after which no remembered answer about links or pictures can be trusted.
@@ -199,6 +200,8 @@ class LiveHub:
             self.state.forget_album_state()
         if event.kind not in FORWARD or event.album_id is None:
             return
+        if event.kind is Change.ALBUM_DELIVERY and not event.data.get("gallery_changed"):
+            return  # a final made: galleries hear once, when all are
         conns = self.by_album.get(event.album_id)
         if not conns:
             return

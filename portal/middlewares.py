@@ -117,8 +117,9 @@ def failure(request: web.Request, exc: Exception) -> web.StreamResponse:
         if exc.status >= 500:
             return server_error(request, exc)
         response = _error(request, exc.status, exc.text or exc.reason)
-        if "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
+        for name in ("Allow", "Retry-After"):
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
         return response
     return server_error(request, exc)
 

@@ -10,6 +10,7 @@ service call as the guest, so the audit log tells who downloaded what through wh
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import uuid
 from collections.abc import Iterable, Sequence
@@ -32,8 +33,9 @@ from core.workflow import Stage
 NO_DOWNLOADS = "This gallery has no downloads."
 NOT_READY = "This photo has no final to download (yet)."
 MAKING = "The finals are being made ({done} of {total}); try again in a moment."
+# What export presets make (core.finals.presets FORMATS): JPEG or TIFF.
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
-CONTENT_TYPES |= {".tiff": "image/tiff", ".png": "image/png"}
+CONTENT_TYPES |= {".tiff": "image/tiff"}
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,13 @@ async def web_finals(
     file is on this machine (else the gallery shows the retouch: a studio server without the
     desktop's library, an album without a web-size preset, a delivery under way)."""
     presets, by_photo = await finals_by_photo(call, album, photo_ids)
-    found = {}
-    for pid, finals in by_photo.items():
-        final = pick_size(finals, presets, "web")
-        if final is not None and (library / final.library_path).is_file():
-            found[pid] = final
-    return found
+    web = {pid: pick_size(finals, presets, "web") for pid, finals in by_photo.items()}
+    web = {pid: f for pid, f in web.items() if f is not None}
+    # One look at the disk for them all, off the event loop (the desktop's screen thread).
+    here = await asyncio.to_thread(
+        lambda: {pid for pid, f in web.items() if (library / f.library_path).is_file()}
+    )
+    return {pid: f for pid, f in web.items() if pid in here}
 
 
 class GalleryDownloads:
@@ -138,14 +141,15 @@ class GalleryDownloads:
         )
 
     async def download(
-        self, guest: Guest, photo_id: str | uuid.UUID | None = None
+        self, guest: Guest, photo_id: str | uuid.UUID | None = None, *, audit: bool = True
     ) -> FinalsDownload:
         """The finals a guest downloads now: one photo's, or (photo_id None) the album's, for a
-        zip. Audited as the guest ("client.download", "client.download_all"). NotFound when
-        the album is not Final, the link allows no downloads, or there is nothing to send."""
+        zip. Audited as the guest ("client.download", "client.download_all"); `audit` False
+        for a look that downloads nothing (a HEAD request). NotFound when the album is not
+        Final, the link allows no downloads, or there is nothing to send."""
         pid = photo_uuid(photo_id) if photo_id is not None else None
         action = "client.download" if pid is not None else "client.download_all"
-        async with self.ctx.call(guest, action) as call:
+        async with self.ctx.call(guest, action, audit=audit) as call:
             _link, album, access = await guest_link(call, guest)
             if not access.downloads:
                 raise NotFound(NO_DOWNLOADS)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.delivery_zip import FinalsZip, Member, ZipMismatch, unique_names
+from core.delivery_zip import FinalsZip, Member, ZipMismatch, export_folder, unique_names
 
 
 def _files(folder: Path, sizes: list[int]) -> list[Path]:
@@ -84,6 +84,63 @@ def test_names_inside_stay_inside():
     assert unique_names(["../../etc/passwd", "a\\b.jpg", "", "x", "X"]) == [
         "etc/passwd", "a/b.jpg", "photo", "x", "X-2"
     ]  # fmt: skip
+    assert unique_names(["..././x.jpg", "..\\..\\y.jpg", "/./z/../w.jpg", ".."]) == [
+        "x.jpg", "y.jpg", "z/w.jpg", "photo"
+    ]  # fmt: skip
+
+
+def test_exporting_to_a_folder_writes_nothing_outside_it(tmp_path: Path):
+    (path,) = _files(tmp_path, [100])
+    folder = tmp_path / "out" / "inner"
+    written = export_folder([Member("..././..././x.jpg", path, 100)], folder)
+    assert written == [folder / "x.jpg"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["inner"]
+
+
+def _open_fds(path: Path) -> list[str]:
+    fds = Path("/proc/self/fd")
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target == str(path):
+            found.append(target)
+    return found
+
+
+def test_a_stream_cancelled_mid_read_closes_its_file_and_stays_cancelled(tmp_path: Path):
+    """The server stopping (or a handler cancelled) while a piece is being read in its thread:
+    the cancellation goes through as it is (no 'generator already executing'), and the file
+    is closed once that piece is read. A FIFO holds the read until the test lets it go."""
+    fifo = tmp_path / "final.jpg"
+    os.mkfifo(fifo)
+    archive = FinalsZip([Member("a.jpg", fifo, 100)], chunk=1000)
+
+    async def main() -> None:
+        pieces = archive.stream()
+        header = await anext(pieces)  # the member's header; the next read waits in open()
+        assert header.startswith(b"PK")
+
+        async def reader() -> None:
+            async for _ in pieces:
+                pass
+
+        task = asyncio.create_task(reader())
+        await asyncio.sleep(0)  # the reader waits on its thread now
+        task.cancel()
+
+        def let_go() -> None:
+            with fifo.open("wb") as w:
+                w.write(b"x" * 100)
+
+        await asyncio.to_thread(let_go)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert _open_fds(fifo) == []
+
+    asyncio.run(main())
 
 
 def test_a_file_rewritten_in_place_gets_its_new_crc(tmp_path: Path):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from core.finals.presets import EXTENSIONS
+from core.services.client_downloads import CONTENT_TYPES
 from tests.portal.conftest import Portal, Visitor
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -27,6 +29,18 @@ async def test_openapi_document_is_served(portal: Portal, visitor: Visitor):
     r = await visitor.get("/api/openapi.json")
     doc = json.loads(await r.read())
     assert doc["openapi"].startswith("3.") and "/api/gallery" in doc["paths"]
+
+
+async def test_the_document_says_what_finals_are_made_of(portal: Portal, visitor: Visitor):
+    """A final goes out as JPEG or TIFF, what export presets make: the document, the portal's
+    content types and the presets agree."""
+    doc = json.loads(await (await visitor.get("/api/openapi.json")).read())
+    one = doc["paths"]["/api/photos/{photo_id}/download"]["get"]
+    declared = set(one["responses"]["200"]["content"])
+    made = {CONTENT_TYPES[ext] for ext in EXTENSIONS.values()}
+    assert declared == set(CONTENT_TYPES.values()) == made == {"image/jpeg", "image/tiff"}
+    assert "PNG" not in one["summary"]
+    assert "429" in doc["paths"]["/api/downloads/finals.zip"]["get"]["responses"]
 
 
 async def run_schemathesis(

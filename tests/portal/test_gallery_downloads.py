@@ -8,30 +8,39 @@ services.delivery through a full-size TIFF preset and a 600 px web JPEG preset.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
+import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from PIL import Image
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import update
 
 from app.bootstrap import close_services, context_of, open_services
 from core.catalog import Delivery, Final
+from core.delivery_zip import studio_members
+from core.fsutil import safe_part
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
 from core.services.client import PIN_LIMIT
+from portal.downloads import ZIPS, ZIPS_PER_GUEST, ZIPS_PER_LINK, ZipSlots, attachment
 from portal.server import PortalHandle, start_portal
 from tests.integration.cli import env_for, photoflow
 from tests.portal.conftest import ARGS, CHROMIUM, PHONE, Visitor, enter_page
@@ -209,6 +218,70 @@ async def test_download_pin_is_asked_and_limited(delivered: Delivered):
         await visitor.close()
 
 
+async def test_names_are_made_safe_one_way_for_headers_and_folders(tmp_path: Path):
+    """One rule (core.fsutil.safe_part) for a name in a path or a header: no separator, no
+    quote or control character, never "." or ".."; the UTF-8 name goes along as it was."""
+    header = attachment('..\\"Ann & Bo"/\r\nÉté;.zip')
+    fallback = header.split('filename="')[1].split('"')[0]
+    assert fallback == "__Ann & Bo_____t__.zip", header
+    assert "\r" not in header and "\n" not in header
+    assert "filename*=UTF-8''..%5C%22Ann%20%26%20Bo%22%2F%0D%0A%C3%89t%C3%A9%3B.zip" in header
+    assert safe_part("..") == "" and safe_part("a/b\\c:d") == "a-b-c-d"
+    members = studio_members(
+        [
+            SimpleNamespace(preset='Print: "A4"', filename="a.jpg", path=tmp_path, size_bytes=1),
+            SimpleNamespace(preset="../Web", filename="a.jpg", path=tmp_path, size_bytes=1),
+        ]
+    )
+    assert [m.name for m in members] == ["Print_ _A4_/a.jpg", "_Web/a.jpg"]
+
+
+async def test_a_head_request_is_not_audited_as_a_download(delivered: Delivered):
+    """Link checkers and download managers send HEAD first: it tells the size and name, and
+    nobody downloaded anything."""
+    visitor, g = await delivered.guest("Hal", allow_download=True)
+    try:
+        r = await visitor.http.head(visitor.base + "/api/downloads/finals.zip")
+        assert r.status == 200 and int(r.headers["Content-Length"]) > 0
+        assert "Wedding.zip" in r.headers["Content-Disposition"]
+        r = await visitor.http.head(visitor.base + f"/api/photos/{g['photos'][0]['id']}/download")
+        assert r.status == 200 and r.headers["Content-Type"] == "image/tiff"
+    finally:
+        await visitor.close()
+    rows = await delivered.services.audit.events(delivered.actor, album="Wedding", limit=200)
+    assert [r.action for r in rows if "Hal" in r.actor and r.action.startswith("client.down")] == []
+
+
+async def test_finals_on_disk_are_looked_at_off_the_event_loop(
+    delivered: Delivered, monkeypatch: pytest.MonkeyPatch
+):
+    """The gallery, a final and the zip: no file of the finals is looked at on the loop's
+    thread (the desktop's screen thread when the portal runs inside it)."""
+    loop_thread = threading.get_ident()
+    on_loop: list[str] = []
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.get_ident() == loop_thread and f"{os.sep}final{os.sep}" in str(path):
+            on_loop.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    visitor, _ = await delivered.guest("Ike", allow_download=True, download_size="web")
+    try:
+        monkeypatch.setattr(os, "stat", stat)
+        g = await (await visitor.get("/api/gallery")).json()
+        r = await visitor.get(g["photos"][0]["pictures"]["loupe"])
+        assert r.status == 200
+        r = await visitor.get(f"/api/photos/{g['photos'][0]['id']}/download")
+        assert r.status == 200
+        r = await visitor.get("/api/downloads/finals.zip")
+        check_zip(await r.read(), NAMES_WEB, (600, 400), "JPEG")
+        monkeypatch.undo()
+    finally:
+        await visitor.close()
+    assert on_loop == []
+
+
 async def test_the_client_downloads_the_zip_in_chromium(delivered: Delivered, tmp_path: Path):
     url = delivered.handle.url + await delivered.link(
         allow_download=True, download_size="web", download_pin="1357"
@@ -298,6 +371,30 @@ async def test_the_studio_exports_the_finals_from_the_command_line(
     assert "Traceback" not in r.err
 
 
+async def test_open_galleries_hear_once_when_the_finals_are_in(delivered: Delivered):
+    """A gallery open while the album is delivered hears one notice when the delivery ends
+    (not one per final made), and reads the finals and its downloads then."""
+    visitor, _ = await delivered.guest("Kim", allow_download=True)
+    url = delivered.handle.url
+    try:
+        ws = await visitor.http.ws_connect(url.replace("http", "ws") + "/api/live", origin=url)
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        done = await delivered.services.delivery.deliver(delivered.actor, delivered.album)
+        assert done.state == "done"
+        notice = await ws.receive_json(timeout=10)
+        while notice["type"] != "album.delivery":
+            notice = await ws.receive_json(timeout=10)
+        assert notice == {"type": "album.delivery"}  # the end, not a final of one photo
+        g = await (await visitor.get("/api/gallery")).json()
+        assert g["downloads"] is True and (g["photos"][0]["width"], g["photos"][0]["height"]) == (
+            600,
+            400,
+        )
+        await ws.close()
+    finally:
+        await visitor.close()
+
+
 BIG = 512 * 1024 * 1024  # four finals of this size: a 2 GiB zip
 RSS_GROWTH_MAX = 50 * 1024 * 1024
 
@@ -382,3 +479,74 @@ async def test_a_2_gb_zip_streams_with_flat_memory(delivered: Delivered, tmp_pat
         for pipe in (proc.stdout, proc.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+def open_files_under(folder: Path) -> list[str]:
+    """This process's open files in `folder` (the in-process portal's)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+async def test_zips_at_once_are_limited_and_a_client_leaving_closes_its_files(
+    delivered: Delivered, caplog: pytest.LogCaptureFixture
+):
+    """After the 2 GiB test (the full-size finals are big now): a guest's third zip at once is
+    told to wait (429, Retry-After) and no download is audited for it; a client hanging up
+    mid-zip frees its place and leaves no file open, and nothing is logged as an error."""
+    slots = delivered.handle.app[ZIPS]
+    library = delivered.services.paths.library
+    visitor, _ = await delivered.guest("Jo", allow_download=True)
+    held: list[aiohttp.ClientResponse] = []
+    try:
+        for _ in range(ZIPS_PER_GUEST):
+            r = await visitor.get("/api/downloads/finals.zip")
+            assert r.status == 200
+            await r.content.readexactly(1024 * 1024)  # the zip is on its way
+            held.append(r)
+        r = await visitor.get("/api/downloads/finals.zip")
+        assert r.status == 429 and int(r.headers["Retry-After"]) > 0
+        assert "try again" in (await r.json())["error"]
+        rows = await delivered.services.audit.events(delivered.actor, album="Wedding", limit=50)
+        assert sum("Jo" in x.actor and x.action == "client.download_all" for x in rows) == 2
+
+        for r in held:  # hang up mid-zip
+            r.close()
+        held.clear()
+        for _ in range(200):  # the server notices at its next write
+            if not slots.by_link and not open_files_under(library):
+                break
+            await asyncio.sleep(0.05)
+        assert dict(slots.by_link) == {} and open_files_under(library) == []
+        r = await visitor.get("/api/downloads/finals.zip")
+        assert r.status == 200
+        r.close()
+    finally:
+        for r in held:
+            r.close()
+        await visitor.close()
+    assert [x.getMessage() for x in caplog.records if x.levelno >= logging.ERROR] == []
+
+
+async def test_a_link_sends_a_few_zips_at_once_whoever_asks():
+    """Guests of one link behind many addresses share its few zips; another link is apart,
+    and every place taken is given back."""
+    slots = ZipSlots()
+    link = uuid.uuid4()
+    try:
+        with contextlib.ExitStack() as held:
+            for i in range(ZIPS_PER_LINK):
+                held.enter_context(slots.taken(link, f"203.0.113.{i}"))
+            with pytest.raises(web.HTTPTooManyRequests) as refused:
+                held.enter_context(slots.taken(link, "203.0.113.99"))
+            assert int(refused.value.headers["Retry-After"]) > 0
+            held.enter_context(slots.taken(uuid.uuid4(), "203.0.113.99"))
+        assert not slots.by_link and not slots.by_guest
+    finally:
+        slots.readers.shutdown()

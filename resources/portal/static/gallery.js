@@ -24,6 +24,7 @@
   var vCaption = document.getElementById("v-caption");
   var vPosition = document.getElementById("v-position");
   var vDownload = document.getElementById("v-download");
+  var downloadAll = document.getElementById("download-all");
   var vPick = document.getElementById("v-pick");
   var vStars = document.getElementById("v-stars");
   var vDecide = document.getElementById("v-decide");
@@ -128,6 +129,9 @@
       badge.textContent = (p.stars ? "\u2605" + p.stars + " " : "") + (p.comments.length ? "\u{1F4AC}" + p.comments.length : "");
     });
     grid.classList.toggle("no-picking", !data.can_pick);
+    // Downloads appear once the album is Final and the link allows them (the page may be older).
+    grid.querySelectorAll("a.get").forEach(function (a) { a.hidden = !data.downloads; });
+    if (downloadAll) { downloadAll.hidden = !data.downloads; }
     stageLabel.textContent = data.stage_label;
     paintNote();
     counter.textContent = data.stage === "rate"
@@ -383,6 +387,7 @@
         grid.textContent = "";
         closeViewer();
       } else if (msg.type === "album.stage") { location.reload(); }
+      else if (msg.type === "album.delivery") { load(); }  // the finals are in: their pictures, downloads
       else if (msg.type !== "hello") { refreshSoon(); }
     };
     ws.onclose = function () { if (!gone) { setTimeout(connect, 3000); } };
