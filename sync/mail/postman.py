@@ -19,6 +19,7 @@ from sync.mail.password import MailPassword
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 300.0  # reminders and retries; a client's submit is sent at once
+WANTED = {Change.SELECTION_SUBMITTED, Change.RESYNC}  # the journal's changes the postman follows
 
 
 class Postman:
@@ -76,6 +77,7 @@ class Postman:
     async def _run(self) -> None:
         assert self._sub is not None
         events = asyncio.ensure_future(self._sub.get())
+        missed = True  # at start: selections sent while no postman was listening
         try:
             while True:
                 woken = asyncio.ensure_future(self._wake.wait())
@@ -83,11 +85,23 @@ class Postman:
                     {events, woken}, timeout=self.check_every, return_when="FIRST_COMPLETED"
                 )
                 woken.cancel()
+                timed_out = not events.done() and not self._wake.is_set()
                 self._wake.clear()
+                got = []
+                if events.done():
+                    got.append(events.result())
+                    events = asyncio.ensure_future(self._sub.get())
+                while not self._sub.queue.empty():  # every event waiting, in one round
+                    got.append(self._sub.queue.get_nowait())
+                wanted = [e for e in got if e.kind in WANTED]
+                missed = missed or any(e.kind is Change.RESYNC for e in wanted)
+                if got and not wanted and not timed_out and not self._retry and not missed:
+                    continue  # a change the postman has nothing to do with
                 try:
-                    if events.done():
-                        event = events.result()
-                        events = asyncio.ensure_future(self._sub.get())
+                    if missed:  # the events overflowed (or none came yet): read the catalog
+                        missed = False
+                        await self.services.mail.catch_up(self.tenant_id)
+                    for event in wanted:
                         if event.kind is Change.SELECTION_SUBMITTED:
                             await self.services.mail.on_change(event)
                     if self._retry:
@@ -124,6 +138,7 @@ class Postman:
                     done += 1
                 else:
                     log.warning("mail to %s not sent: %s", message.to, error)
-                    await self.services.mail.failed(message, error)
-            if any(error is not None for error in results.values()):
-                return done  # the rest waits for the next round
+                    refused = isinstance(error, smtp.Refused)
+                    await self.services.mail.failed(message, error, refused=refused)
+            if any(e is not None and not isinstance(e, smtp.Refused) for e in results.values()):
+                return done  # no connection: the rest waits for the next round
