@@ -100,9 +100,10 @@ class Invitation:
 class MailDesk(Protocol):
     """What the desktop's settings dialog may do with the studio's mail (built in app/)."""
 
-    def has_password(self) -> bool: ...
+    async def has_password(self) -> bool:
+        """Whether a password is kept (the keyring is asked off the GUI thread)."""
 
-    def save_password(self, password: str) -> None: ...
+    async def save_password(self, password: str) -> None: ...
 
     async def check(self, server: SmtpServer, password: str | None = None) -> None:
         """Sign in to the server and out again; Invalid with a plain sentence when it fails."""

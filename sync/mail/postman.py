@@ -45,16 +45,21 @@ class Postman:
 
     # --- MailDesk ---
 
-    def has_password(self) -> bool:
-        return self.password.load() is not None
+    # The keyring is asked on a worker thread: it may take seconds (D-Bus, an unlock prompt),
+    # and the desktop's window must not freeze meanwhile.
 
-    def save_password(self, password: str) -> None:
-        self.password.save(password)
+    async def has_password(self) -> bool:
+        return await asyncio.to_thread(self.password.load) is not None
+
+    async def save_password(self, password: str) -> None:
+        await asyncio.to_thread(self.password.save, password)
         self._retry = True  # what failed with the old password goes now, not at its next try
         self.wake()
 
     async def check(self, server: SmtpServer, password: str | None = None) -> None:
-        await smtp.check(server, password if password is not None else self.password.load())
+        if password is None:
+            password = await asyncio.to_thread(self.password.load)
+        await smtp.check(server, password)
 
     # --- the process ---
 
