@@ -90,7 +90,8 @@ class Postman:
                     {events, woken}, timeout=self.check_every, return_when="FIRST_COMPLETED"
                 )
                 woken.cancel()
-                timed_out = not events.done() and not self._wake.is_set()
+                woke = self._wake.is_set()
+                timed_out = not events.done() and not woke
                 self._wake.clear()
                 got = []
                 if events.done():
@@ -100,7 +101,7 @@ class Postman:
                     got.append(self._sub.queue.get_nowait())
                 wanted = [e for e in got if e.kind in WANTED]
                 missed = missed or any(e.kind is Change.RESYNC for e in wanted)
-                if got and not wanted and not timed_out and not self._retry and not missed:
+                if got and not wanted and not (timed_out or woke or self._retry or missed):
                     continue  # a change the postman has nothing to do with
                 try:
                     if missed:  # the events overflowed (or none came yet): read the catalog

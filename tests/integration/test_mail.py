@@ -112,7 +112,7 @@ async def test_a_submit_tells_the_photographer(inbox: Inbox, tmp_path: Path):
         await close_services(s)
 
 
-async def test_a_submit_missed_by_the_postman_is_told_once_and_a_replica_tells_none(
+async def test_a_submit_the_postman_missed_is_told_once_and_the_studios_work_is_no_round(
     inbox: Inbox, tmp_path: Path
 ):
     home = Home(tmp_path / "home")
@@ -131,6 +131,15 @@ async def test_a_submit_missed_by_the_postman_is_told_once_and_a_replica_tells_n
         assert mail["Subject"] == "Una sent the selection of Harbour"
         # Keyed on the selection itself: told once, whoever looks at it again.
         assert await s.mail.catch_up(me.tenant_id) == 0
+        # The studio's own work is none of the postman's business: no round for each star.
+        await until(lambda: postman.rounds == 1)  # the round that sent it is over
+        rounds = postman.rounds
+        for stars in (1, 2, 3, 4, 5):
+            await s.photos.rate(me, album.id, photos[1].filename, stars)
+        postman.wake()
+        await until(lambda: postman.rounds > rounds)
+        await asyncio.sleep(0.3)  # what is tested is that nothing more happens
+        assert postman.rounds == rounds + 1
     finally:
         await postman.stop()
         await close_services(s)
