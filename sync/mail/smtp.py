@@ -87,6 +87,8 @@ async def send(
                 try:
                     await smtp.send_message(letter_of(server, message))
                     results[message] = None
+                except aiosmtplib.SMTPSenderRefused as exc:  # the studio's address: not
+                    results[message] = plain_error(server, exc)  # this message's fault
                 except aiosmtplib.SMTPResponseException as exc:
                     if exc.code == 421:  # the server closes the conversation
                         raise

@@ -183,6 +183,8 @@ async def test_a_refused_message_holds_up_no_other_and_is_given_up(inbox: Inbox,
         assert waiting == 1 and error is not None and "554" in error and "refused" in error
         with pytest.raises(Invalid, match="plain Latin letters"):
             await s.mail.invite(me, published.id, "zoë@client.test", published.url)
+        with pytest.raises(Invalid, match="plain Latin letters"):  # it would hold up every one
+            await s.settings.update(me, smtp_from="hélène@lumen.test")
         for _ in range(7):  # tried again and again (the studio's new password, say)
             await s.mail.retry_now(me.tenant_id)
             assert await postman.send_due() == 0
