@@ -102,6 +102,11 @@ class StudioSettings:
             raise Invalid("With an SMTP server, give the address mail comes from (smtp_from).")
         if any(c.isspace() for c in self.smtp_host + self.smtp_from):
             raise Invalid("The SMTP server and the from address have no spaces.")
+        if not self.smtp_from.isascii():
+            raise Invalid(
+                "Give the address mail comes from in plain Latin letters: many mail servers "
+                "refuse accents or non-Latin letters there."
+            )
 
     @property
     def mail_on(self) -> bool:

@@ -27,7 +27,13 @@ class Inbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
+    refuse: set[str] = field(default_factory=set)  # addresses whose messages get a 554
+    data_tries: int = 0  # messages offered, taken or not
+
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        self.data_tries += 1
+        if set(envelope.rcpt_tos) & self.refuse:
+            return "554 5.7.1 Message refused as spam"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted"
 

@@ -98,12 +98,17 @@ class SettingsDialog(QDialog):
         form.addRow(self.buttons)
         self.setEnabled(False)
         studio.jobs.run(
-            studio.services.settings.get(studio.actor),
-            self._fill,
-            lambda text, _: self.status.setText(text),
+            self._load(), lambda r: self._fill(*r), lambda text, _: self.status.setText(text)
         )
 
-    def _fill(self, loaded: tuple[str, StudioSettings]) -> None:
+    async def _load(self) -> tuple[tuple[str, StudioSettings], bool]:
+        """The settings, and whether a mail password is kept (asked off the GUI thread: a
+        keyring may take seconds, or wait for the user to unlock it)."""
+        loaded = await self.studio.services.settings.get(self.studio.actor)
+        mail = self.studio.mail
+        return loaded, mail is not None and await mail.has_password()
+
+    def _fill(self, loaded: tuple[str, StudioSettings], kept: bool) -> None:
         name, s = loaded
         self.studio_name.setText(name)
         self.min_select.setValue(s.min_select)
@@ -124,12 +129,9 @@ class SettingsDialog(QDialog):
         self.smtp_security.setCurrentText(s.smtp_security)
         self.smtp_user.setText(s.smtp_user)
         self.smtp_from.setText(s.smtp_from)
-        mail = self.studio.mail
         self.smtp_password.clear()
-        self.smtp_password.setPlaceholderText(
-            "kept in the system keyring" if mail is not None and mail.has_password() else ""
-        )
-        self.test_mail.setEnabled(mail is not None)
+        self.smtp_password.setPlaceholderText("kept in the system keyring" if kept else "")
+        self.test_mail.setEnabled(self.studio.mail is not None)
         self.setEnabled(True)
 
     def changes(self) -> dict[str, object]:
@@ -185,24 +187,27 @@ class SettingsDialog(QDialog):
             label="Saving studio settings",
         )
 
-    async def _save(self, password: str) -> tuple[tuple[str, StudioSettings], str]:
+    async def _save(self, password: str) -> tuple[tuple[str, StudioSettings], str, bool]:
         """Settings first, then the password into the keyring, then a sign-in to the mail server:
         a server that refuses it loses nothing (settings kept; mail waits in the outbox)."""
         saved = await self.studio.services.settings.update(
             self.studio.actor, studio_name=self.studio_name.text(), **self.changes()
         )
         mail, settings = self.studio.mail, saved[1]
-        if mail is None or not settings.mail_on:
-            return saved, "Saved."
+        if mail is None:
+            return saved, "Saved.", False
+        if not settings.mail_on:
+            return saved, "Saved.", await mail.has_password()
         if password:
-            mail.save_password(password)
+            await mail.save_password(password)
+        kept = await mail.has_password()
         try:
             await mail.check(SmtpServer.of(settings))
         except PhotoFlowError as exc:
-            return saved, f"Saved. {exc} Mail waits in the outbox until this works."
-        return saved, "Saved. The mail server accepted the sign-in."
+            return saved, f"Saved. {exc} Mail waits in the outbox until this works.", kept
+        return saved, "Saved. The mail server accepted the sign-in.", kept
 
-    def _saved(self, result: tuple[tuple[str, StudioSettings], str]) -> None:
-        saved, words = result
-        self._fill(saved)
+    def _saved(self, result: tuple[tuple[str, StudioSettings], str, bool]) -> None:
+        saved, words, kept = result
+        self._fill(saved, kept)
         self.status.setText(words)

@@ -26,12 +26,12 @@ async def link_send(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     invitation = await s.mail.invite(me, published.id, a.to, published.url)
     postman = Postman(s, me.tenant_id, MailPassword(s.paths.root))
     await postman.send_due()
-    waiting, error = await s.mail.outbox(me)
-    sent = waiting == 0 or error is None
+    sent, error = await s.mail.message_state(me, invitation.message_id)
     lines = [
         f"Invitation to {invitation.to} sent."
         if sent
-        else f"Invitation to {invitation.to} kept in the outbox, to be sent later: {error}"
+        else f"Invitation to {invitation.to} kept in the outbox, to be sent later: "
+        f"{error or 'it goes with the next round.'}"
     ]
     if invitation.has_pin:
         lines.append(

@@ -21,7 +21,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.catalog import Album, MailMessage, MailStop, ShareLink, Tenant, User
+from core.catalog import Album, MailMessage, MailStop, SentSelection, ShareLink, Tenant, User
 from core.catalog.base import utcnow
 from core.catalog.lookups import studio_of_link
 from core.changes import Change
@@ -39,6 +39,8 @@ from core.workflow import Stage
 ADDRESS = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 CLAIM_FOR = timedelta(minutes=5)  # a sender that died leaves its claim this long
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds before the next try, by attempts so far
+MAX_ATTEMPTS = 8  # a message the server refused this often is given up (kept, with its error)
+CATCH_UP = timedelta(days=1)  # sent selections a postman that missed events still tells about
 STOP_TOKEN = re.compile(r"^([0-9a-f-]{36})\.([A-Za-z0-9_-]{20,64})$")
 
 
@@ -46,6 +48,11 @@ def clean_address(text: str) -> str:
     address = (text or "").strip()
     if not ADDRESS.match(address):
         raise Invalid(f"{address or 'An empty address'!r} is not an e-mail address.")
+    if not address.isascii():
+        raise Invalid(
+            f"{address!r} has accents or non-Latin letters, which many mail servers refuse: "
+            "give an address in plain Latin letters."
+        )
     return address
 
 
@@ -93,9 +100,10 @@ class Invitation:
 class MailDesk(Protocol):
     """What the desktop's settings dialog may do with the studio's mail (built in app/)."""
 
-    def has_password(self) -> bool: ...
+    async def has_password(self) -> bool:
+        """Whether a password is kept (the keyring is asked off the GUI thread)."""
 
-    def save_password(self, password: str) -> None: ...
+    async def save_password(self, password: str) -> None: ...
 
     async def check(self, server: SmtpServer, password: str | None = None) -> None:
         """Sign in to the server and out again; Invalid with a plain sentence when it fails."""
@@ -153,6 +161,15 @@ class MailService:
             ).all()
             return len(rows), next((r[0] for r in rows if r[0]), None)
 
+    async def message_state(self, actor: Actor, message_id: uuid.UUID) -> tuple[bool, str | None]:
+        """Whether one message (an invitation) was sent, and else why it was not yet."""
+        async with self.ctx.call(actor, "mail.message", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            row = await call.session.get(MailMessage, message_id)
+            if row is None or row.tenant_id != actor.tenant_id:
+                raise NotFound("No such message.")
+            return row.sent_at is not None, row.last_error
+
     # --- what the journal and the clock do (no one is signed in: the studio is given) ---
 
     async def server(self, tenant_id: uuid.UUID) -> SmtpServer | None:
@@ -165,33 +182,65 @@ class MailService:
 
     async def on_change(self, event: Event) -> int:
         """Queue what a committed change asks for; returns how many messages were queued."""
-        if event.kind is not Change.SELECTION_SUBMITTED or event.seq is None:
+        if event.kind is not Change.SELECTION_SUBMITTED or event.album_id is None:
+            return 0
+        guest = str(event.data.get("guest") or "")
+        return await self._tell_sent(
+            event.tenant_id,
+            (SentSelection.album_id == event.album_id, SentSelection.guest_name == guest),
+            1,
+            event.data.get("selected"),
+        )
+
+    async def catch_up(self, tenant_id: uuid.UUID, now: datetime | None = None) -> int:
+        """Tell the photographer of every selection sent lately that was not told yet (a postman
+        that started late, or whose events overflowed); returns how many messages were queued."""
+        since = (now or utcnow()) - CATCH_UP
+        return await self._tell_sent(tenant_id, (SentSelection.sent_at >= since,), None, None)
+
+    async def _tell_sent(
+        self, tenant_id: uuid.UUID, where: tuple, limit: int | None, selected: object
+    ) -> int:
+        """Queue the photographer's notice of the sent selections found, keyed on the selection
+        (its link, guest and time), not on this catalog's journal numbers. A desktop synced with
+        a studio server queues none: the server's postman tells of what clients send there."""
+        if self.ctx.keep_commands:
             return 0
         async with self.ctx.call(None, "mail.queue", audit=False) as call:
-            await call.enter(event.tenant_id)
-            settings = await studio_settings(call.session, event.tenant_id)
-            album = await call.session.get(Album, event.album_id) if event.album_id else None
-            if not settings.mail_on or album is None:
+            await call.enter(tenant_id)
+            settings = await studio_settings(call.session, tenant_id)
+            if not settings.mail_on:
                 return 0
-            letter = submitted(
-                album.name,
-                str(event.data.get("guest") or "A client"),
-                int(event.data.get("count") or 0),
-                event.data.get("selected"),
-            )
-            people = await call.session.scalars(
-                select(User.email).where(
-                    User.tenant_id == event.tenant_id,
-                    User.active,
-                    or_(User.id == album.created_by, User.role.in_(("admin", "superadmin"))),
-                )
+            found = await call.session.scalars(
+                select(SentSelection)
+                .where(SentSelection.tenant_id == tenant_id, *where)
+                .order_by(SentSelection.sent_at.desc())
+                .limit(limit)
             )
             queued = 0
-            for email in sorted(set(people)):
-                key = f"submitted:{event.seq}:{email}"
-                queued += await _queue_once(
-                    call, _message(event.tenant_id, key, "submitted", email, letter)
+            for sent in list(found):
+                album = await call.session.get(Album, sent.album_id)
+                if album is None:
+                    continue
+                letter = submitted(
+                    album.name,
+                    sent.guest_name or "A client",
+                    sent.picks,
+                    selected if isinstance(selected, int) else None,
                 )
+                people = await call.session.scalars(
+                    select(User.email).where(
+                        User.tenant_id == tenant_id,
+                        User.active,
+                        or_(User.id == album.created_by, User.role.in_(("admin", "superadmin"))),
+                    )
+                )
+                about = f"{sent.guest_name}\n{sent.sent_at.isoformat()}"
+                for email in sorted(set(people)):
+                    key = f"submitted:{sent.link_id}:{_hash(about + chr(10) + email)[:40]}"
+                    queued += await _queue_once(
+                        call, _message(tenant_id, key, "submitted", email, letter)
+                    )
             return queued
 
     async def queue_reminders(self, tenant_id: uuid.UUID, now: datetime | None = None) -> int:
@@ -295,6 +344,7 @@ class MailService:
                     .where(
                         MailMessage.tenant_id == tenant_id,
                         MailMessage.sent_at.is_(None),
+                        MailMessage.attempts < MAX_ATTEMPTS,
                         or_(MailMessage.next_try_at.is_(None), MailMessage.next_try_at <= now),
                         or_(MailMessage.claimed_until.is_(None), MailMessage.claimed_until < now),
                     )
@@ -344,10 +394,17 @@ class MailService:
                 .execution_options(synchronize_session=False)
             )
 
-    async def failed(self, message: Outgoing, error: str, *, now: datetime | None = None) -> None:
-        """The message stays in the outbox and is tried again later."""
+    async def failed(
+        self, message: Outgoing, error: str, *, refused: bool = False, now: datetime | None = None
+    ) -> None:
+        """The message stays in the outbox and is tried again later. One the server `refused`
+        (its address, its content) is given up after MAX_ATTEMPTS tries, kept with its error;
+        one that could not go for want of a connection waits, at the longest interval, for good."""
         now = now or utcnow()
         wait = RETRY_AFTER[min(message.attempts, len(RETRY_AFTER) - 1)]
+        attempts = message.attempts + 1 if refused else min(message.attempts + 1, MAX_ATTEMPTS - 1)
+        if attempts >= MAX_ATTEMPTS:
+            error = f"Given up after {attempts} tries: {error}"
         async with self.ctx.call(None, "mail.failed", audit=False) as call:
             await call.enter(message.tenant_id)
             await call.session.execute(
@@ -356,7 +413,7 @@ class MailService:
                 .values(
                     claimed_until=None,
                     last_error=error[:500],
-                    attempts=MailMessage.attempts + 1,
+                    attempts=attempts,
                     next_try_at=now + timedelta(seconds=wait),
                 )
                 .execution_options(synchronize_session=False)

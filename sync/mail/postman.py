@@ -19,6 +19,7 @@ from sync.mail.password import MailPassword
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 300.0  # reminders and retries; a client's submit is sent at once
+WANTED = {Change.SELECTION_SUBMITTED, Change.RESYNC}  # the journal's changes the postman follows
 
 
 class Postman:
@@ -44,16 +45,21 @@ class Postman:
 
     # --- MailDesk ---
 
-    def has_password(self) -> bool:
-        return self.password.load() is not None
+    # The keyring is asked on a worker thread: it may take seconds (D-Bus, an unlock prompt),
+    # and the desktop's window must not freeze meanwhile.
 
-    def save_password(self, password: str) -> None:
-        self.password.save(password)
+    async def has_password(self) -> bool:
+        return await asyncio.to_thread(self.password.load) is not None
+
+    async def save_password(self, password: str) -> None:
+        await asyncio.to_thread(self.password.save, password)
         self._retry = True  # what failed with the old password goes now, not at its next try
         self.wake()
 
     async def check(self, server: SmtpServer, password: str | None = None) -> None:
-        await smtp.check(server, password if password is not None else self.password.load())
+        if password is None:
+            password = await asyncio.to_thread(self.password.load)
+        await smtp.check(server, password)
 
     # --- the process ---
 
@@ -76,6 +82,7 @@ class Postman:
     async def _run(self) -> None:
         assert self._sub is not None
         events = asyncio.ensure_future(self._sub.get())
+        missed = True  # at start: selections sent while no postman was listening
         try:
             while True:
                 woken = asyncio.ensure_future(self._wake.wait())
@@ -83,11 +90,24 @@ class Postman:
                     {events, woken}, timeout=self.check_every, return_when="FIRST_COMPLETED"
                 )
                 woken.cancel()
+                woke = self._wake.is_set()
+                timed_out = not events.done() and not woke
                 self._wake.clear()
+                got = []
+                if events.done():
+                    got.append(events.result())
+                    events = asyncio.ensure_future(self._sub.get())
+                while not self._sub.queue.empty():  # every event waiting, in one round
+                    got.append(self._sub.queue.get_nowait())
+                wanted = [e for e in got if e.kind in WANTED]
+                missed = missed or any(e.kind is Change.RESYNC for e in wanted)
+                if got and not wanted and not (timed_out or woke or self._retry or missed):
+                    continue  # a change the postman has nothing to do with
                 try:
-                    if events.done():
-                        event = events.result()
-                        events = asyncio.ensure_future(self._sub.get())
+                    if missed:  # the events overflowed (or none came yet): read the catalog
+                        missed = False
+                        await self.services.mail.catch_up(self.tenant_id)
+                    for event in wanted:
                         if event.kind is Change.SELECTION_SUBMITTED:
                             await self.services.mail.on_change(event)
                     if self._retry:
@@ -124,6 +144,7 @@ class Postman:
                     done += 1
                 else:
                     log.warning("mail to %s not sent: %s", message.to, error)
-                    await self.services.mail.failed(message, error)
-            if any(error is not None for error in results.values()):
-                return done  # the rest waits for the next round
+                    refused = isinstance(error, smtp.Refused)
+                    await self.services.mail.failed(message, error, refused=refused)
+            if any(e is not None and not isinstance(e, smtp.Refused) for e in results.values()):
+                return done  # no connection: the rest waits for the next round

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from tests.images import make_jpeg
 from tests.ui.conftest import Desk, until
 from tests.ui.test_client_live import album_in_rate, open_window
 
@@ -55,6 +56,48 @@ def test_a_client_submit_and_comment_show_a_notice_and_a_badge(
         browser.tree.setCurrentItem(browser.item_for("Harbour wedding"))
         await until(lambda: window.album is not None, what="the album to open")
         await until(lambda: "●" not in label(), what="the badge to go")
+        await window.studio.jobs.idle()
+
+    desk.run(scenario())
+    window.close()
+
+
+def test_with_a_tray_the_system_notification_tells_a_submit_and_a_change_request(
+    desk: Desk, qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Where the system has a tray (most desktops), the photographer reads the notification;
+    the status bar stays for the studio's own messages."""
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    monkeypatch.setattr(QSystemTrayIcon, "supportsMessages", staticmethod(lambda: True))
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        QSystemTrayIcon, "showMessage", lambda _tray, title, text, *_: shown.append((title, text))
+    )
+    s, me = desk.services, desk.admin
+    album = desk.run(album_in_rate(desk, tmp_path, name="Quay portraits", n=2))
+    window = open_window(desk, qtbot)
+
+    async def scenario() -> None:
+        published = await s.links.create(me, album.id)
+        una = (await s.client.open(published.token)).guest("Una")
+        first, second = await s.photos.list(me, album.id)
+        await s.client.pick(una, first.id)
+        await s.client.submit(una)
+        await until(lambda: bool(shown), what="the notification")
+        assert shown == [("Quay portraits: selection sent", "Una sent their selection: 1 photo.")]
+        assert "selection sent" not in window.statusBar().currentMessage()
+        await s.albums.advance(me, album.id)  # Retouch
+        retouched = make_jpeg(
+            tmp_path / "rt" / f"{Path(first.filename).stem}_retouched.jpg", colour=99
+        )
+        await s.imports.run(me, album.id, [retouched], kind="retouched")
+        await s.albums.advance(me, album.id)  # Feedback: the client sees the retouched photo
+        await s.client.decide(una, first.id, False, "Warmer light, please")
+        await until(lambda: len(shown) == 2, what="the change request's notification")
+        assert shown[1] == (
+            "Quay portraits: changes requested",
+            "Una asks for changes: “Warmer light, please”",
+        )
         await window.studio.jobs.idle()
 
     desk.run(scenario())
