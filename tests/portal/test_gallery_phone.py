@@ -153,7 +153,8 @@ async def test_the_client_reads_client_words_for_every_stage(portal: Portal, bro
     for photo in await s.photos.list(me, "Wedding"):
         if photo.selected:
             await s.photos.decide(me, "Wedding", photo.filename, True)
-    await s.albums.advance(me, "Wedding")  # Final
+    await s.albums.advance(me, "Wedding")  # Final: the desktop makes the finals
+    await s.delivery.deliver(me, (await s.albums.show(me, "Wedding")).id)
     await says("Delivered", "Your photos are ready. Open a photo to download it.")
     await page.locator("#grid figure.photo").first.locator("button.open").click()
     async with page.expect_download() as got:

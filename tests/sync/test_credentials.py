@@ -48,10 +48,12 @@ def test_without_a_keyring_the_token_is_kept_in_a_file_only_its_user_reads(
         keyring.core.set_keyring(before)
 
 
-class OsKeyring(NoKeyring):
-    """Stands for the Keychain or Secret Service: a backend with a real priority."""
+class OsKeyring:
+    """Stands for the Keychain or Secret Service: a backend with a real priority. Not a
+    KeyringBackend subclass: keyring would find every such class and offer it as the process's
+    keyring, to every other test of the run."""
 
-    priority = 5  # type: ignore[assignment]
+    priority = 5
 
 
 def test_only_a_real_os_keyring_counts() -> None:
