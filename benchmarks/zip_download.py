@@ -12,7 +12,8 @@ tcp_nopush, one worker) as a static file. curl fetches each, to /dev/null, one c
 and then four at once; the figures are medians of `--runs`, in MiB/s, with the ratio
 ours/nginx (target >= 0.5) and the server's CPU time per GiB sent. Those are repeat downloads:
 the portal remembers the CRC of each final it sent (core.delivery_zip.CrcMemory), so they skip
-the CRC pass; the first download's figure (CRCs computed while sending) is printed above them.
+the CRC pass. The first download is timed apart, on a portal that never sent these files: it
+uses the CRC each final's making recorded (seeded here for the random file, as the making does).
 
 Left out: TLS (both would pay it alike, or a proxy in front would), disks (both read the same
 page-cached file), slow clients (both are bounded by them alike), the session and link checks'
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -84,9 +86,15 @@ async def build(root: Path, photos: int, mib: int) -> tuple[str, int]:
         for final in await s.delivery.finals(me, album):
             final.path.unlink()
             os.link(big, final.path)
+        crc = 0
+        with big.open("rb") as f:  # what making the final records: its CRC and its mtime
+            while piece := f.read(2**20):
+                crc = zlib.crc32(piece, crc)
         async with context_of(s).db.session() as session:
             await session.execute(
-                update(Final).where(Final.album_id == album).values(size_bytes=mib * 2**20)
+                update(Final)
+                .where(Final.album_id == album)
+                .values(size_bytes=mib * 2**20, crc32=crc, file_mtime_ns=big.stat().st_mtime_ns)
             )
             await session.commit()
         made = await s.links.create(me, album, allow_download=True)
@@ -191,22 +199,28 @@ def main() -> None:
             static = work / "static"
             static.mkdir()
             zipped = static / "finals.zip"
-            get = ["curl", "-s", "-f", "-b", str(jar), "-o", str(zipped)]
-            t0 = time.perf_counter()
-            subprocess.run([*get, f"{base}/api/downloads/finals.zip"], check=True)
+            get = ["curl", "-s", "-f", "-b", str(jar), "-o"]
+            t0 = time.perf_counter()  # the first download a client makes, to /dev/null
+            subprocess.run([*get, os.devnull, f"{base}/api/downloads/finals.zip"], check=True)
             first = payload / 2**20 / (time.perf_counter() - t0)
+            subprocess.run([*get, str(zipped), f"{base}/api/downloads/finals.zip"], check=True)
             with zipfile.ZipFile(zipped) as zf:
                 assert zf.testzip() is None and len(zf.infolist()) == args.photos
             size = zipped.stat().st_size
             print(
                 f"  {args.photos} finals of {args.mb} MiB: a {size / 2**20:.0f} MiB zip "
-                f"({size - payload:,} bytes of zip structure), checked with testzip; its first "
-                f"download, CRCs computed on the way and written to disk: {first:.0f} MiB/s"
+                f"({size - payload:,} bytes of zip structure), checked with testzip"
             )
             nginx, nport = start_nginx(work, work, static, 1)
             ours_url = f"{base}/api/downloads/finals.zip"
             theirs_url = f"http://{HOST}:{nport}/static/finals.zip"
             fetch(theirs_url, None, 1, size)  # both warm: the file in the page cache
+            once, _ = measure(theirs_url, None, size, args.runs, 1, children(nginx.pid))
+            print(
+                f"  first download (CRCs recorded when the finals were made): portal zip "
+                f"{first:7.0f} MiB/s   nginx file {once:7.0f} MiB/s   ratio {first / once:.2f} "
+                f"(target >= 0.5: {'met' if first / once >= 0.5 else 'MISSED'})"
+            )
             for clients in (1, 4):
                 ours, ours_cpu = measure(ours_url, jar, size, args.runs, clients, [portal.pid])
                 theirs, theirs_cpu = measure(

@@ -23,7 +23,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -79,6 +79,17 @@ class Member:
     path: Path
     size: int
     mtime: datetime | None = None
+    # The CRC-32 recorded when the file was made, good while its modification time is this one
+    # (a file rewritten since has another): then the zip reads the file once, only to send it.
+    crc32: int | None = None
+    crc_mtime_ns: int | None = None
+
+    def known_crc(self, stat: os.stat_result) -> int | None:
+        if self.crc32 is None or self.crc_mtime_ns is None:
+            return None
+        if stat.st_mtime_ns != self.crc_mtime_ns or stat.st_size != self.size:
+            return None
+        return self.crc32
 
 
 def _dos_time(when: datetime | None) -> tuple[int, int]:
@@ -206,9 +217,7 @@ class FinalsZip:
     def __init__(self, members: Iterable[Member], chunk: int = CHUNK) -> None:
         given = list(members)
         names = unique_names(m.name for m in given)
-        self.members = [
-            Member(n, m.path, m.size, m.mtime) for n, m in zip(names, given, strict=True)
-        ]
+        self.members = [replace(m, name=n) for n, m in zip(names, given, strict=True)]
         self.chunk = chunk
 
     @property
@@ -232,8 +241,11 @@ class FinalsZip:
             yield header
             crc, sent = 0, 0
             with m.path.open("rb") as f:
-                identity = _identity(os.fstat(f.fileno()))
-                known = CRCS.get(identity)
+                stat = os.fstat(f.fileno())
+                identity = _identity(stat)
+                known = m.known_crc(stat)
+                if known is None:
+                    known = CRCS.get(identity)
                 while piece := f.read(self.chunk):
                     if known is None:
                         crc = zlib.crc32(piece, crc)
@@ -316,6 +328,8 @@ class FinalLike(Protocol):
     filename: str
     path: Path
     size_bytes: int
+    crc32: int | None
+    file_mtime_ns: int | None
 
 
 def studio_members(finals: Iterable[FinalLike]) -> list[Member]:
@@ -328,6 +342,8 @@ def studio_members(finals: Iterable[FinalLike]) -> list[Member]:
             f"{safe_part(f.preset, '_')}/{f.filename}" if several else f.filename,
             f.path,
             f.size_bytes,
+            crc32=f.crc32,
+            crc_mtime_ns=f.file_mtime_ns,
         )
         for f in given
     ]

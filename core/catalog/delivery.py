@@ -30,6 +30,10 @@ class Final(Base, TenantOwned):
     width: Mapped[int]
     height: Mapped[int]
     made_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The file's CRC-32 as made, good while its modification time is this one: the first zip of
+    # an album then reads each file once, to send it, and not a second time for its checksum.
+    crc32: Mapped[int | None] = mapped_column(BigInteger)
+    file_mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Delivery(Base, TenantOwned):

@@ -11,6 +11,8 @@ place, fsynced and renamed in, so a kill leaves either nothing or the whole fina
 from __future__ import annotations
 
 import io
+import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,8 @@ class Made:
     size_bytes: int
     width: int
     height: int
+    crc32: int | None = None  # of the bytes written, for the zip
+    mtime_ns: int | None = None  # the file's, once in place
 
 
 class CannotMake(Exception):
@@ -71,7 +75,14 @@ def make_final(
     write_atomic(dest, data.getbuffer())  # temp, fsync, rename, fsync the folder
     with Image.open(io.BytesIO(data.getbuffer())) as im:
         width, height = im.size
-    return Made(hash_bytes(data.getbuffer()), data.getbuffer().nbytes, width, height)
+    return Made(
+        hash_bytes(data.getbuffer()),
+        data.getbuffer().nbytes,
+        width,
+        height,
+        zlib.crc32(data.getbuffer()),
+        os.stat(dest).st_mtime_ns,
+    )
 
 
 def encode(data: bytes, spec: ExportPreset, watermark_text: str | None = None) -> io.BytesIO:

@@ -50,6 +50,8 @@ class FinalFile:
     height: int
     content_hash: str
     made_at: datetime | None = None
+    crc32: int | None = None  # as made, good while the file's mtime is `file_mtime_ns`
+    file_mtime_ns: int | None = None
 
     @property
     def content_type(self) -> str:
@@ -57,7 +59,7 @@ class FinalFile:
         return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(self.name)[0] or "image/jpeg"
 
     def member(self) -> Member:
-        return Member(self.name, self.path, self.size, self.made_at)
+        return Member(self.name, self.path, self.size, self.made_at, self.crc32, self.file_mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ class GalleryDownloads:
             final.height,
             final.content_hash,
             final.made_at,
+            final.crc32,
+            final.file_mtime_ns,
         )
 
     async def download(

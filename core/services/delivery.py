@@ -61,6 +61,8 @@ class FinalView:
     size_bytes: int
     width: int
     height: int
+    crc32: int | None = None  # as made, good while the file's mtime is `file_mtime_ns`
+    file_mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ class DeliveryService:
                     f.size_bytes,
                     f.width,
                     f.height,
+                    f.crc32,
+                    f.file_mtime_ns,
                 )
                 for f in rows
             ]
@@ -448,6 +452,7 @@ class DeliveryService:
             final.content_hash = made.content_hash
             final.size_bytes = made.size_bytes
             final.width, final.height = made.width, made.height
+            final.crc32, final.file_mtime_ns = made.crc32, made.mtime_ns
             final.made_at = utcnow()
             job.done = min(job.total, job.done + 1)
             call.emit(

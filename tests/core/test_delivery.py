@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,9 @@ async def test_every_final_is_a_file_of_its_own(studio: Studio, tmp_path: Path) 
             assert hash_file(f.path) == next(
                 r.content_hash for r in rows if (r.photo_id, r.preset) == (f.photo_id, f.preset)
             )
+            # ... with its CRC as made, which the first zip of it sends without a second read
+            assert f.crc32 == zlib.crc32(f.path.read_bytes())
+            assert f.file_mtime_ns == f.path.stat().st_mtime_ns
         return {(f.preset, f.filename): str(f.photo_id) for f in finals}
 
     assert (await s.delivery.deliver(pia, album_id)).state == "done"

@@ -158,3 +158,29 @@ def test_a_file_rewritten_in_place_gets_its_new_crc(tmp_path: Path):
     FinalsZip(members).write_to(out)
     with zipfile.ZipFile(out) as zf:
         assert zf.testzip() is None and zf.read("a.jpg") == path.read_bytes()
+
+
+def test_the_crc_recorded_with_a_final_spares_the_first_zip_its_pass(tmp_path: Path):
+    """A final's CRC is recorded when it is made: the first zip of it (in any process) sends it
+    without a CRC pass; once the file is rewritten (a new modification time) that CRC is not
+    trusted any more."""
+    import zlib
+
+    (path,) = _files(tmp_path, [4096])
+    made = path.stat()
+    member = Member(
+        "a.jpg", path, 4096, crc32=zlib.crc32(path.read_bytes()), crc_mtime_ns=made.st_mtime_ns
+    )
+    assert member.known_crc(made) == member.crc32
+    out = io.BytesIO()
+    FinalsZip([member]).write_to(out)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None
+
+    path.write_bytes(os.urandom(4096))
+    os.utime(path, ns=(made.st_atime_ns, made.st_mtime_ns + 1_000_000))
+    assert member.known_crc(path.stat()) is None
+    out = io.BytesIO()
+    FinalsZip([member]).write_to(out)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None and zf.read("a.jpg") == path.read_bytes()

@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("made_at", WHEN, nullable=False),
+        sa.Column("crc32", sa.BigInteger(), nullable=True),
+        sa.Column("file_mtime_ns", sa.BigInteger(), nullable=True),
         *_entity(),
         sa.ForeignKeyConstraint(
             ["photo_id"], ["photos.id"], name=op.f("fk_finals_photo_id_photos"), ondelete="CASCADE"
