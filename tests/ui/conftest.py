@@ -68,6 +68,12 @@ def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untype
     asyncio.set_event_loop(event_loop)
     yield event_loop
     finish_stray_work(event_loop)
+    # Closed windows are deleted later, by the event loop: let that happen while this loop still
+    # runs (their last slots may start work, which is finished here too), not in the next test's
+    # set-up, where pytest-qt processes events with this loop closed.
+    for _ in range(2):
+        event_loop.run_until_complete(asyncio.sleep(0.05))
+        finish_stray_work(event_loop)
     event_loop.run_until_complete(event_loop.shutdown_asyncgens())
     event_loop.close()
     asyncio.set_event_loop(None)
