@@ -227,10 +227,11 @@ async def test_names_are_made_safe_one_way_for_headers_and_folders(tmp_path: Pat
     assert "\r" not in header and "\n" not in header
     assert "filename*=UTF-8''..%5C%22Ann%20%26%20Bo%22%2F%0D%0A%C3%89t%C3%A9%3B.zip" in header
     assert safe_part("..") == "" and safe_part("a/b\\c:d") == "a-b-c-d"
+    no_crc = {"crc32": None, "file_mtime_ns": None}  # finals made before CRCs were recorded
     members = studio_members(
         [
-            SimpleNamespace(preset='Print: "A4"', filename="a.jpg", path=tmp_path, size_bytes=1),
-            SimpleNamespace(preset="../Web", filename="a.jpg", path=tmp_path, size_bytes=1),
+            SimpleNamespace(preset=preset, filename="a.jpg", path=tmp_path, size_bytes=1, **no_crc)
+            for preset in ('Print: "A4"', "../Web")
         ]
     )
     assert [m.name for m in members] == ["Print_ _A4_/a.jpg", "_Web/a.jpg"]
