@@ -146,6 +146,7 @@ def test_publish_copy_and_revoke_a_link(desk: Desk, qtbot, tmp_path: Path) -> No
         qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
         await until(lambda: "4 to 64" in dialog.status.text(), what="the PIN refusal")
         assert dialog.create_button.isEnabled()
+        await window.studio.jobs.idle()  # what the refusal started ends before the window closes
 
     desk.run(scenario())
     window.close()
@@ -165,6 +166,7 @@ def test_editor_cannot_publish(desk: Desk, qtbot, tmp_path: Path) -> None:  # ty
         assert not window.publish_action.isVisible()
         assert window.open_publish() is None
         assert window.picks_action.isEnabled()  # reading the picks is for everyone
+        await window.studio.jobs.idle()
 
     desk.run(scenario())
     window.close()
