@@ -91,6 +91,7 @@ class AlbumBrowser(QWidget):
         self._listener = asyncio.ensure_future(self._listen(sub))
 
     def stop_following(self) -> None:
+        self._refresh_soon.stop()  # a closed window lists nothing more
         if self._listener is not None:
             self._listener.cancel()
             self._listener = None

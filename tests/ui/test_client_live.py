@@ -4,6 +4,7 @@ album; the photographer publishes a link, copies it, revokes it, and copies the 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,30 @@ def test_client_picks_as_filenames_and_lightroom_filter(desk: Desk, qtbot, tmp_p
 
     desk.run(scenario())
     window.close()
+
+
+def test_a_closed_window_lists_the_albums_no_more(desk: Desk, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A change heard just before the window closes does not make the closed window read the
+    catalog a moment later (it would read while the app shuts its catalog)."""
+    s = desk.services
+    window = open_window(desk, qtbot)
+    listed: list[object] = []
+    real_list = s.albums.list
+
+    async def counting_list(*args, **kw):  # type: ignore[no-untyped-def]
+        listed.append(args)
+        return await real_list(*args, **kw)
+
+    async def scenario() -> None:
+        await window.studio.jobs.idle()
+        s.albums.list = counting_list  # type: ignore[method-assign]
+        try:
+            await s.albums.create(desk.admin, "Late arrival")
+            await asyncio.sleep(0.05)  # the album list hears of it and means to refresh
+            window.close()
+            await asyncio.sleep(0.6)  # past the list's refresh delay
+            assert listed == []
+        finally:
+            s.albums.list = real_list  # type: ignore[method-assign]
+
+    desk.run(scenario())
