@@ -58,6 +58,10 @@ def pytest_runtest_teardown(item: pytest.Item):  # type: ignore[no-untyped-def]
     loop = getattr(item, "funcargs", {}).get("loop")
     if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
         finish_stray_work(loop)
+        # Qt events still queued (deferred deletes, timers, thread callbacks) are handled now,
+        # while this loop runs, and whatever they start is finished too.
+        loop.run_until_complete(asyncio.sleep(0.1))
+        finish_stray_work(loop)
     return (yield)
 
 
