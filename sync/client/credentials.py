@@ -9,6 +9,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import keyring
 from keyring.backend import KeyringBackend
@@ -16,6 +17,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 from keyrings.alt.file import PlaintextKeyring
 
+R = TypeVar("R")
 SERVICE = "photoflow-studio-server"
 FILE_NAME = "studio-server-keyring.cfg"
 # Backends that are no real keyring: they fail, do nothing, or keep a file of their own choosing.
@@ -62,28 +64,43 @@ def store_for(home_root: Path) -> KeyringBackend:
     return backend if usable(backend) else FileKeyring(home_root)
 
 
-class CredentialStore:
-    """The device's credentials for one PhotoFlow home (a home is one studio connection)."""
+class KeptRecord(Generic[R]):
+    """One dataclass record kept as JSON under `key` of `service` in the home's store; unreadable
+    or missing reads as None."""
 
-    def __init__(self, home_root: Path, backend: KeyringBackend | None = None) -> None:
-        self.key = str(home_root.resolve())
+    def __init__(
+        self,
+        service: str,
+        key: str,
+        record: type[R],
+        home_root: Path,
+        backend: KeyringBackend | None,
+    ) -> None:
+        self.service, self.key, self.record = service, key, record
         self.backend = backend or store_for(home_root)
 
-    def load(self) -> Credentials | None:
+    def load(self) -> R | None:
         try:
-            text = self.backend.get_password(SERVICE, self.key)
+            text = self.backend.get_password(self.service, self.key)
         except KeyringError:
             return None
         if not text:
             return None
         try:
-            return Credentials(**json.loads(text))
+            return self.record(**json.loads(text))
         except (ValueError, TypeError):
             return None
 
-    def save(self, credentials: Credentials) -> None:
-        self.backend.set_password(SERVICE, self.key, json.dumps(asdict(credentials)))
+    def save(self, record: R) -> None:
+        self.backend.set_password(self.service, self.key, json.dumps(asdict(record)))  # type: ignore[call-overload]
 
     def forget(self) -> None:
-        with contextlib.suppress(PasswordDeleteError):
-            self.backend.delete_password(SERVICE, self.key)
+        with contextlib.suppress(PasswordDeleteError, KeyringError):
+            self.backend.delete_password(self.service, self.key)
+
+
+class CredentialStore(KeptRecord[Credentials]):
+    """The device's credentials for one PhotoFlow home (a home is one studio connection)."""
+
+    def __init__(self, home_root: Path, backend: KeyringBackend | None = None) -> None:
+        super().__init__(SERVICE, str(home_root.resolve()), Credentials, home_root, backend)

@@ -5,15 +5,12 @@ each connect their own Drive."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from keyring.errors import KeyringError, PasswordDeleteError
 
-from sync.client.credentials import store_for
+from sync.client.credentials import KeptRecord
 
 SERVICE = "photoflow-google-drive"
 
@@ -28,28 +25,9 @@ class DriveSignIn:
     access_token: str | None = None
 
 
-class DriveTokenStore:
+class DriveTokenStore(KeptRecord[DriveSignIn]):
     def __init__(
         self, home_root: Path, user_email: str, backend: KeyringBackend | None = None
     ) -> None:
-        self.key = f"{home_root.resolve()}#{user_email.strip().lower()}"
-        self.backend = backend or store_for(home_root)
-
-    def load(self) -> DriveSignIn | None:
-        try:
-            text = self.backend.get_password(SERVICE, self.key)
-        except KeyringError:
-            return None
-        if not text:
-            return None
-        try:
-            return DriveSignIn(**json.loads(text))
-        except (ValueError, TypeError):
-            return None
-
-    def save(self, sign_in: DriveSignIn) -> None:
-        self.backend.set_password(SERVICE, self.key, json.dumps(asdict(sign_in)))
-
-    def forget(self) -> None:
-        with contextlib.suppress(PasswordDeleteError, KeyringError):
-            self.backend.delete_password(SERVICE, self.key)
+        key = f"{home_root.resolve()}#{user_email.strip().lower()}"
+        super().__init__(SERVICE, key, DriveSignIn, home_root, backend)
