@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.changes import Change
+from core.events import Event
 from core.services.albums import AlbumSummary
 from core.workflow import ORDER
 from ui.studio import Studio
@@ -87,8 +88,7 @@ class AlbumBrowser(QWidget):
     def follow(self) -> None:
         """Listen to the current user's studio (again, after a switch of user)."""
         self.stop_following()
-        sub = self.studio.services.events.subscribe(self.studio.actor.tenant_id)
-        self._listener = asyncio.ensure_future(self._listen(sub))
+        self._listener = self.studio.hear_changes(self._heard)
 
     def stop_following(self) -> None:
         self._refresh_soon.stop()  # a closed window lists nothing more
@@ -96,13 +96,9 @@ class AlbumBrowser(QWidget):
             self._listener.cancel()
             self._listener = None
 
-    async def _listen(self, sub) -> None:  # type: ignore[no-untyped-def]
-        try:
-            async for event in sub:
-                if event.kind in LISTED and not self._refresh_soon.isActive():
-                    self._refresh_soon.start()
-        finally:
-            sub.close()
+    def _heard(self, event: Event) -> None:
+        if event.kind in LISTED and not self._refresh_soon.isActive():
+            self._refresh_soon.start()
 
     def refresh(self, select: uuid.UUID | None = None) -> None:
         if select is not None:

@@ -78,21 +78,16 @@ class ClientNotices(QObject):
 
     def follow(self) -> None:
         self.stop()
-        sub = self.studio.services.events.subscribe(self.studio.actor.tenant_id)
-        self._listener = asyncio.ensure_future(self._listen(sub))
+        self._listener = self.studio.hear_changes(self._heard)
 
     def stop(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             self._listener = None
 
-    async def _listen(self, sub) -> None:  # type: ignore[no-untyped-def]
-        try:
-            async for event in sub:
-                if from_client(event) and event.album_id is not None:
-                    self.tell(event)
-        finally:
-            sub.close()
+    def _heard(self, event: Event) -> None:
+        if from_client(event) and event.album_id is not None:
+            self.tell(event)
 
     def tell(self, event: Event) -> None:
         album = self.album_name(event.album_id) or "An album"  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.changes import Change
 from core.errors import Conflict
+from core.events import Event
 from core.policies import Permission
 from core.services.delivery import DeliveryView
 from ui.studio import Studio
@@ -102,25 +103,20 @@ class Deliveries(QObject):
     # Progress made by other processes (the command line, another desktop) -------------------
     def follow(self) -> None:
         self.stop_following()
-        sub = self.studio.services.events.subscribe(self.studio.actor.tenant_id)
-        self._listener = asyncio.ensure_future(self._listen(sub))
+        self._listener = self.studio.hear_changes(self._heard)
 
     def stop_following(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             self._listener = None
 
-    async def _listen(self, sub) -> None:  # type: ignore[no-untyped-def]
-        try:
-            async for event in sub:
-                ours = event.album_id in self._running  # ours report through their progress
-                if event.kind is Change.ALBUM_DELIVERY and event.album_id and not ours:
-                    data = event.data
-                    self._update(
-                        event.album_id,
-                        str(data.get("state")),
-                        int(data.get("done", 0)),
-                        int(data.get("total", 0)),
-                    )
-        finally:
-            sub.close()
+    def _heard(self, event: Event) -> None:
+        ours = event.album_id in self._running  # ours report through their progress
+        if event.kind is Change.ALBUM_DELIVERY and event.album_id and not ours:
+            data = event.data
+            self._update(
+                event.album_id,
+                str(data.get("state")),
+                int(data.get("done", 0)),
+                int(data.get("total", 0)),
+            )

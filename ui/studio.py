@@ -5,10 +5,14 @@ Passed to widgets through their constructors; there is no global instance.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from core.events import Event, Subscription
 from core.policies import Actor, Permission, may
 from core.services import Services
 from ui.async_bridge import Jobs
@@ -49,3 +53,21 @@ class Studio(QObject):
     def switch_to(self, actor: Actor) -> None:
         self.actor = actor
         self.actor_changed.emit()
+
+    def hear_changes(
+        self, heard: Callable[[Event], None], album_id: uuid.UUID | None = None
+    ) -> asyncio.Future[None]:
+        """Hand each change of the current user's studio (of one album, when given) to `heard`,
+        whichever process made it, until the returned future is cancelled. Not a job: it lives
+        as long as the part of the window that shows the changes."""
+        return asyncio.ensure_future(
+            _hand_over(self.services.events.subscribe(self.actor.tenant_id, album_id), heard)
+        )
+
+
+async def _hand_over(sub: Subscription, heard: Callable[[Event], None]) -> None:
+    try:
+        async for event in sub:
+            heard(event)
+    finally:
+        sub.close()
