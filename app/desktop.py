@@ -142,10 +142,12 @@ def _studio_server(home: Any) -> Any:
 
 
 def _drive(services: Any, home: Any) -> Any:
-    """Each user's Google Drive sign-in on this computer, for Settings > Google Drive."""
+    """Each user's Google Drive sign-in on this computer (Settings > Google Drive), and the
+    background sync of the working user's Drive."""
     from sync.drive.connect import DriveAccounts
+    from sync.drive.desktop import DesktopDrive
 
-    return DriveAccounts(services, home.root, home.root / "drive")
+    return DesktopDrive(services, DriveAccounts(services, home.root, home.root / "drive"))
 
 
 async def _run_window(  # type: ignore[no-untyped-def]
@@ -181,7 +183,8 @@ async def _run_window(  # type: ignore[no-untyped-def]
     # Previews an import could not finish before the app last closed (or was killed).
     studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
     syncing = await _start_sync(services, window, device_admin)
-    drive_runner = await _start_drive_sync(services, actor, window)
+    if drive_accounts is not None:
+        await start_drive_sync(studio, window, drive_accounts)
     try:
         if opened is not None:
             opened(window, portal)
@@ -202,8 +205,8 @@ async def _run_window(  # type: ignore[no-untyped-def]
                 pass
             except Exception:
                 log.exception("the sync ended with an error")
-        if drive_runner is not None:
-            await drive_runner.stop()
+        if drive_accounts is not None:
+            await drive_accounts.stop()
         if portal is not None:
             await portal.stop()
         await postman.stop()
@@ -240,22 +243,14 @@ async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]
     return client, asyncio.ensure_future(client.run())
 
 
-async def _start_drive_sync(services, actor, window):  # type: ignore[no-untyped-def]
-    """Google Drive sync in the background (issue 13), when Drive is connected: albums are
-    synced after they change here and on a timer for Drive's changes; the status bar says how."""
-    from app.drive import studio_drive
-    from core.errors import PhotoFlowError
-    from sync.drive.runner import DriveSyncRunner
-
-    try:
-        drive = await studio_drive(services, actor)
-    except PhotoFlowError:
-        return None  # not connected: nothing to show until it is
-    runner = DriveSyncRunner(services, actor, drive, window.show_drive)
-    window.drive_sync_all = runner.sync_all
-    runner.start()
-    runner.sync_now()
-    return runner
+async def start_drive_sync(studio, window, drive):  # type: ignore[no-untyped-def]
+    """Google Drive sync in the background (issue 13), for whoever is working and has connected
+    Drive: albums are synced after they change here and on a timer for Drive's changes; the
+    status bar says how. Connecting, disconnecting or switching user restarts it."""
+    drive.tell = window.show_drive
+    window.drive_sync_all = drive.sync_all
+    await drive.follow(studio.actor, quiet=True)
+    studio.actor_changed.connect(lambda: studio.jobs.run(drive.follow(studio.actor)))
 
 
 async def _start_portal(services, actor, window, port: int | None):  # type: ignore[no-untyped-def]
