@@ -43,7 +43,10 @@ T = TypeVar("T")
 
 CHUNK = 8 * 1024 * 1024  # resumable upload chunks and ranged download pieces
 SCOPES = ("https://www.googleapis.com/auth/drive",)
-FILE_FIELDS = "id,name,parents,mimeType,md5Checksum,size,version,modifiedTime,trashed,appProperties"
+FILE_FIELDS = (
+    "id,name,parents,mimeType,md5Checksum,size,version,modifiedTime,trashed,appProperties,"
+    "lastModifyingUser(displayName,emailAddress)"
+)
 PART_SUFFIX = ".pf-drive-part"  # a download in progress, beside its destination
 PATIENT = Timeouts()  # the defaults: minutes of patience, as for a real Drive
 
@@ -91,7 +94,16 @@ def remote_file(body: Mapping[str, Any]) -> RemoteFile:
         modified=datetime.fromisoformat(body["modifiedTime"].replace("Z", "+00:00")),
         trashed=bool(body.get("trashed", False)),
         app_properties=dict(body.get("appProperties") or {}),
+        modified_by=_person(body.get("lastModifyingUser")),
     )
+
+
+def _person(user: Any) -> str:
+    """A Drive user's name, else their address's name part (Drive may give either, or none)."""
+    if not isinstance(user, Mapping):
+        return ""
+    name = str(user.get("displayName") or "").strip()
+    return name or str(user.get("emailAddress") or "").partition("@")[0]
 
 
 def quoted(text: str) -> str:

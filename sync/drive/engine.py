@@ -543,7 +543,7 @@ class _Run:
         """Drive's copy becomes a named conflict copy, there and here; ours goes up as the
         version."""
         r = c.remote
-        name = conflict_name(r.name, r.modified, "Drive")
+        name = conflict_name(r.name, r.modified, r.modified_by)
         here = album_folder(self.s.paths.library, self.state.album_id) / "drive-conflicts" / name
         try:
             if not here.exists():

@@ -26,6 +26,7 @@ class RemoteFile:
     modified: datetime  # aware UTC
     trashed: bool
     app_properties: Mapping[str, str] = field(default_factory=dict)
+    modified_by: str = ""  # the name of who last changed it, as Drive says ("": not said)
 
     @property
     def is_folder(self) -> bool:

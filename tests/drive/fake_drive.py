@@ -69,6 +69,7 @@ class FakeFile:
     version: int = 1
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     modified: datetime = field(default_factory=lambda: datetime.now(UTC))
+    modified_by: tuple[str, str] = ("Studio", "studio@example.com")  # (name, address)
 
     @property
     def is_folder(self) -> bool:
@@ -102,6 +103,12 @@ class FakeFile:
             "modifiedTime": rfc3339(self.modified),
             "appProperties": dict(self.app_properties),
             "ownedByMe": True,
+            "lastModifyingUser": {
+                "kind": "drive#user",
+                "displayName": self.modified_by[0],
+                "emailAddress": self.modified_by[1],
+                "me": self.modified_by[1] == "studio@example.com",
+            },
         }
         if self.data is not None:
             body["size"] = str(len(self.data))
@@ -430,6 +437,7 @@ class FakeDrive:
             data = b""
         props = {k: str(v) for k, v in (meta.get("appProperties") or {}).items() if v is not None}
         file = FakeFile(new_id(), meta.get("name") or "Untitled", mime, parents, data, props)
+        file.modified_by = ("Studio", self.email)
         self._files[file.id] = file
         self._change(file)
         return file
@@ -509,10 +517,14 @@ class FakeDrive:
             meta["appProperties"] = app_properties or {}
             return replace(self._create(meta, None))
 
-    def replace(self, file_id: str, data: bytes) -> FakeFile:
+    def replace(
+        self, file_id: str, data: bytes, by: tuple[str, str] = ("Ana Lima", "ana@example.com")
+    ) -> FakeFile:
+        """New content saved over a file in Drive, by someone (a person, not our sync)."""
         with self.lock:
             file = self._live(file_id)
             file.data = data
+            file.modified_by = by
             self._touch(file, content=True)
             return replace(file)
 
@@ -1137,6 +1149,7 @@ class FakeDrive:
             else:
                 file = self._live(file_id)
                 file.data = data
+                file.modified_by = ("Studio", self.email)  # the signed-in account: our sync
                 meta = {k: v for k, v in meta.items() if k != "mimeType"}
                 self._patch(
                     file,

@@ -156,13 +156,15 @@ async def test_both_changed_keeps_both_and_a_change_beats_a_deletion(studio: Stu
     ours = make_jpeg(st.tmp / "e2" / "IMG_0001_edit.jpg", colour=151)
     await st.s.imports.run(st.pia, st.album_id, [ours], kind="retouched")
     theirs = make_jpeg(st.tmp / "e3" / "x.jpg", colour=152).read_bytes()
-    st.fake.replace(up.id, theirs)
+    st.fake.replace(up.id, theirs, by=("Rui Costa", "rui@retouch.example"))
     both = await st.run()
     assert both.plan.counts()["conflicts"] == 1
     assert (await st.versions())[("img_0001", "retouched", 1)] == ours.read_bytes()
     there = st.in_drive()
     [copy] = [p for p in there if "(conflict " in p]
+    # Named after who saved over it in Drive, so the studio knows whom to ask.
     assert copy.startswith("Retouched/Round 1/IMG_0001_edit (conflict ") and there[copy] == theirs
+    assert copy.endswith(" Rui Costa).jpg")
     assert there["Retouched/Round 1/IMG_0001_edit.jpg"] == ours.read_bytes()
     [conflict] = await st.s.drive.conflicts(st.pia)
     assert conflict.name == copy.rsplit("/", 1)[1]

@@ -62,6 +62,7 @@ def test_the_desktop_syncs_in_the_background_and_shows_state_and_conflicts(  # t
             panel.refresh()
             await until(lambda: panel.conflicts.count() == 1, what="the conflict in the panel")
             assert "IMG_0001 (conflict " in panel.conflicts.item(0).text()
+            assert " Ana Lima).jpg" in panel.conflicts.item(0).text()  # who saved over it
             assert panel.albums.item(0).text() == "Wedding: 1 conflict"
 
             # Drive unreachable: the status bar says the sync is paused, and why.
