@@ -626,10 +626,11 @@ class _Run:
         parent = self.folders[""] if not parent_path else await self._folder_id(parent_path)
         folder = await self.drive.find_or_create_folder(name, parent)
         self.folders[path] = folder.id
-        if self.state.folder_id is not None:  # a later run: remember the new folder now
-            await self.s.drive.save_folders(
-                self.actor, self.state.album_id, self.folders[""], self.folders
-            )
+        # Remembered now (the album's row exists since its first listing), so that what people
+        # put into it later is seen in the changes feed: `Final/<preset>` folders are made here.
+        await self.s.drive.save_folders(
+            self.actor, self.state.album_id, self.folders[""], self.folders
+        )
         return folder.id
 
     # --- telling -----------------------------------------------------------------------------
