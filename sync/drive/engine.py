@@ -4,8 +4,9 @@
 What changed here comes from the change journal, what changed in Drive from the changes feed at
 the persisted page token; only an album's first sync lists its folders. Finals go one way, up to
 `Final/<preset>`: a final made (or made again) is a journal entry of its delivery naming the
-photo; an album whose presets no longer include one of its `Final/<preset>` folders has all its
-finals compared, so that a dropped preset's go to Drive's trash. Every applied step is
+photo; an album whose presets were chosen anew, or no longer include one of its `Final/<preset>`
+folders, has all its finals compared, so that a dropped preset's go to Drive's trash (and come
+back with it). Every applied step is
 one call to services.drive (one transaction, one audit row), so a run killed at any moment has
 recorded what it finished; the feeds' marks move only at the end of a clean run, so the next run
 reads the same changes again and finds the finished steps already done.
@@ -378,6 +379,8 @@ class _Run:
                 for e in events:
                     if e.kind in _CHANGED_FILES and e.photo_id:
                         photos.add(e.photo_id)
+                    elif e.kind is Change.ALBUM_CHANGED and "presets" in e.data:
+                        self.all_finals = True  # its presets chosen anew: some may be back
                     journal_mark = max(journal_mark, e.seq or 0)
                 if not events:
                     break

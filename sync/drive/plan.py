@@ -6,8 +6,9 @@ The rules (issue 13, "Safety"):
   from Drive: Drive's copy is kept beside it as a conflict copy);
 - finals (one per photo and export preset, in `Final/<preset>`) are made here, never taken in:
   one changed in Drive is kept there as a conflict copy and ours goes up again, a file put into
-  `Final` in Drive is left there (a problem line), and a final renamed here (its preset's
-  rename template changed) goes up again under its new name;
+  `Final` in Drive is left there (a problem line), a final renamed here (its preset's
+  rename template changed) goes up again under its new name, and one we trashed in Drive (its
+  preset dropped) goes up again if its preset comes back;
 - changed on both sides: keep both; Drive's becomes a named conflict copy;
 - changed on one side, deleted on the other: the change wins;
 - deleted on one side, untouched on the other: a deletion, counted against the limit; a file
@@ -208,11 +209,7 @@ def _compare(
     live_base = base if base is not None and not tomb else None
     # A tombstone keeps its last hash: the same file here is not sent back to where it was
     # deleted; a changed one is (the change wins).
-    local_changed = local is not None and (
-        base is None
-        or local.content_hash != base.content_hash
-        or (slot.kind == "final" and live_base is not None and local.name != live_base.name)
-    )
+    local_changed = _changed_here(slot, local, base)
     local_deleted = slot in sides.local_gone and live_base is not None and local is None
     remote_changed = remote is not None and (
         base is None or remote.md5 != base.md5 or remote.id != base.drive_file_id
@@ -256,6 +253,19 @@ def _compare(
         now = _folder(remote, folder_of_id) or live_base.folder
         if remote.name != live_base.name or now != live_base.folder:
             plan.renames.append(Rename(slot, remote, now))
+
+
+def _changed_here(slot: Slot, local: LocalFile | None, base: SyncedFile | None) -> bool:
+    if local is None:
+        return False
+    if base is None or local.content_hash != base.content_hash:
+        return True
+    # A final is ours alone: one renamed here (its preset's rename template changed) goes up
+    # under its new name; one trashed in Drive because its preset was dropped goes up again
+    # when the preset is back.
+    if slot.kind == "final":
+        return base.deleted_on == "here" or (base.deleted_on is None and local.name != base.name)
+    return False
 
 
 def _dropped_in(

@@ -156,6 +156,15 @@ async def test_finals_go_to_their_presets_folders_and_follow_the_delivery(studio
     assert {f.name for f in st.fake.files() if f.trashed} >= {"IMG_0001-web.jpg"}
     assert st.finals_there() == await st.finals_here()
     assert copy in st.live()
+
+    # The preset is back: its finals go up again, but the one deleted in Drive stays deleted.
+    await st.s.delivery.choose_presets(st.owner, st.album_id, [FULL.name, WEB.name])
+    back = await st.run()
+    assert back.plan.counts()["uploads"] == N - 1 and not back.problems
+    assert "Final/web-600/IMG_0002-web.jpg" not in st.live()
+    assert sorted(st.finals_there()) == sorted(
+        p for p in await st.finals_here() if p != "Final/web-600/IMG_0002-web.jpg"
+    )
     mark = len(st.fake.requests)
     assert (await st.run()).plan.empty
     assert [p for m, p in st.fake.requests[mark:] if m == "GET" and "q=" in p] == []

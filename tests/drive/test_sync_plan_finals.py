@@ -152,3 +152,17 @@ def test_a_final_deleted_in_drive_is_a_tombstone_and_is_not_sent_again_unless_it
     assert make_plan(finals_sides(tomb, local={slot(1): local(1)}), delete_limit=50).empty
     changed = make_plan(finals_sides(tomb, local={slot(1): local(1, h="new")}), delete_limit=50)
     assert [(u.file_id, u.folder) for u in changed.uploads] == [(None, "Final/print")]
+
+
+def test_a_dropped_presets_final_goes_up_again_when_the_preset_is_back():
+    tomb = [synced(1, WEB, deleted_on="here")]
+    plan = make_plan(finals_sides(tomb, local={slot(1, WEB): local(1, WEB)}), delete_limit=50)
+    assert [(u.file_id, u.folder) for u in plan.uploads] == [(None, "Final/web-2048-px")]
+
+
+def test_a_final_renamed_or_moved_in_drive_is_followed():
+    moved = remote(2, name="First dance.jpg", parents=("f-fin",))
+    plan = make_plan(finals_sides([synced(2)], remote=[moved]), delete_limit=50)
+    [r] = plan.renames
+    assert (r.slot, r.remote.name, r.folder) == (slot(2), "First dance.jpg", "Final")
+    assert not plan.problems and not plan.conflicts
