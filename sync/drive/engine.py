@@ -2,14 +2,15 @@
 (sync/drive/plan.py), tell, then apply the plan step by step.
 
 What changed here comes from the change journal, what changed in Drive from the changes feed at
-the persisted page token; only an album's first sync lists its folders. Finals go one way, up to
-`Final/<preset>`: a final made (or made again) is a journal entry of its delivery naming the
-photo; an album whose presets were chosen anew, or no longer include one of its `Final/<preset>`
-folders, has all its finals compared, so that a dropped preset's go to Drive's trash (and come
-back with it). Every applied step is
+the persisted page token; only an album's first sync lists its folders. Every applied step is
 one call to services.drive (one transaction, one audit row), so a run killed at any moment has
 recorded what it finished; the feeds' marks move only at the end of a clean run, so the next run
 reads the same changes again and finds the finished steps already done.
+
+Finals go one way, up to `Final/<preset>`: a final made (or made again) is a journal entry of its
+delivery naming the photo; an album whose presets were chosen anew, or no longer include one of
+its `Final/<preset>` folders, has all its finals compared, so that a dropped preset's go to
+Drive's trash (and come back with it).
 """
 
 from __future__ import annotations
@@ -262,7 +263,7 @@ class _Run:
         if self.clean and self.all_finals:  # a dropped preset's finals are in Drive's trash now
             for preset in self._dropped_presets():
                 del self.folders[f"{FOLDERS['final']}/{preset}"]
-            self.new_folders = True
+                self.new_folders = True
         if self.new_folders:
             await self.s.drive.save_folders(
                 self.actor, state.album_id, self.folders[""], self.folders
@@ -500,7 +501,9 @@ class _Run:
     async def _upload(self, u: Upload) -> None:
         slot, local = u.slot, u.local
         parent = await self._folder_id(u.folder)
-        key = ":".join(map(str, (self.state.album_id, *slot, local.content_hash)))
+        photo_id, kind, round_, preset = slot
+        at = f"{photo_id}:{kind}:{round_}" + (f":{preset}" if preset else "")
+        key = f"{self.state.album_id}:{at}:{local.content_hash}"
         args: dict[str, Any] = dict(
             name=local.name,
             parent_id=parent,
