@@ -19,7 +19,7 @@ from core.finals.presets import ExportPreset
 from core.home import Home
 from core.policies import Actor
 from core.services import Services
-from sync.drive.engine import AlbumSync, SyncReport
+from sync.drive.engine import AlbumSync, SyncProgress, SyncReport
 from tests.drive.conftest import connected_drive
 from tests.drive.fake_drive import FakeDrive, FakeFile
 from tests.portal.final_album import FULL, WEB, carry_to_final
@@ -39,6 +39,7 @@ class Studio:
     album_id: uuid.UUID
     fake: FakeDrive
     sync: AlbumSync
+    told: list[SyncProgress]  # what the desktop is told as a run goes
 
     async def run(self, **kw: object) -> SyncReport:
         report = await self.sync.run(self.album_id, **kw)  # type: ignore[arg-type]
@@ -78,7 +79,9 @@ async def studio(
         await s.tenants.initialise("Lumen", "owner@lumen.test")
         owner = await s.users.actor_for("owner@lumen.test")
         album_id = await carry_to_final(s, owner, tmp_path, n=N)
-        yield Studio(s, owner, album_id, fake_drive, AlbumSync(s, owner, drive))
+        told: list[SyncProgress] = []
+        sync = AlbumSync(s, owner, drive, progress=told.append)
+        yield Studio(s, owner, album_id, fake_drive, sync, told)
     finally:
         await drive.close()
         await close_services(s)
@@ -91,8 +94,11 @@ async def test_finals_go_to_their_presets_folders_and_follow_the_delivery(studio
     assert sorted(finals_up) == sorted(await st.finals_here())
     assert "up       Final/web-600/Wedding-001-web.jpg" in plan_text(dry)
 
+    st.told.clear()
     first = await st.run()
     assert first.plan.counts()["uploads"] == 4 * N and not first.problems, first.to_json()
+    uploading = [(p.done, p.total) for p in st.told if p.state == "uploading"]
+    assert uploading[-1] == (4 * N, 4 * N)  # "uploading 12 of 12": the finals are counted
     here = await st.finals_here()
     assert sorted(here) == sorted(
         [f"Final/archive-tiff/Wedding-{i:03}.tif" for i in range(1, N + 1)]
