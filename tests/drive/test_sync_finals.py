@@ -4,6 +4,7 @@ trash, and nothing put into Final in Drive is taken in."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from core.home import Home
 from core.policies import Actor
 from core.services import Services
 from sync.drive.engine import AlbumSync, SyncProgress, SyncReport
+from sync.drive.runner import DriveSyncRunner
 from tests.drive.conftest import connected_drive
 from tests.drive.fake_drive import FakeDrive, FakeFile
 from tests.portal.final_album import FULL, WEB, carry_to_final
@@ -73,7 +75,8 @@ class Studio:
 async def studio(
     tmp_path: Path, fake_drive: FakeDrive, imaging_executor: ProcessPoolExecutor
 ) -> AsyncIterator[Studio]:
-    s = await open_services(Home(tmp_path / "home"), executor=imaging_executor, follow=False)
+    # Following the journal, as the desktop does: its Drive runner hears the studio's changes.
+    s = await open_services(Home(tmp_path / "home"), executor=imaging_executor)
     drive = connected_drive(fake_drive, tmp_path / "drive-state")
     try:
         await s.tenants.initialise("Lumen", "owner@lumen.test")
@@ -174,3 +177,30 @@ async def test_finals_go_to_their_presets_folders_and_follow_the_delivery(studio
     mark = len(st.fake.requests)
     assert (await st.run()).plan.empty
     assert [p for m, p in st.fake.requests[mark:] if m == "GET" and "q=" in p] == []
+
+
+async def test_the_desktop_sends_finals_made_again_when_the_delivery_ends(
+    studio: Studio, tmp_path: Path
+):
+    st = studio
+    told: list[str] = []
+    drive = connected_drive(st.fake, tmp_path / "runner-drive")
+    # Drive's changes feed read once an hour: only the delivery's own change wakes the runner.
+    runner = DriveSyncRunner(st.s, st.owner, drive, told.append, poll=3600, settle=0.05)
+    runner.start()
+    try:
+        runner.sync_now(st.album_id)
+        async with asyncio.timeout(30):
+            while st.finals_there() != await st.finals_here():
+                await asyncio.sleep(0.05)
+        before = st.finals_there()
+        await st.s.delivery.save_preset(st.owner, ExportPreset(WEB.name, 300, "jpeg", 70))
+        assert (await st.s.delivery.deliver(st.owner, st.album_id, [WEB.name])).state == "done"
+        async with asyncio.timeout(30):
+            while st.finals_there() != await st.finals_here():
+                await asyncio.sleep(0.05)
+        changed = {p for p, digest in st.finals_there().items() if before.get(p) != digest}
+        assert len(changed) == N and all(p.startswith("Final/web-600/") for p in changed)
+    finally:
+        await runner.stop()
+    assert told[-1] == "Drive: in sync"
