@@ -33,13 +33,16 @@ class DriveAlbum(Base, TenantOwned):
 
 
 class DriveFile(Base, TenantOwned):
-    """A photo version as last synced: the same file here (content hash) and in Drive (id, md5,
-    version, name, folder). A tombstone (`deleted_on` set) says the file was deleted on that side
-    and must not come back from the other."""
+    """A photo version or final as last synced: the same file here (content hash) and in Drive
+    (id, md5, version, name, folder). A final is one per photo and export preset (`preset`, the
+    preset's folder name; empty for a photo version). A tombstone (`deleted_on` set) says the
+    file was deleted on that side and must not come back from the other."""
 
     __tablename__ = "drive_files"
     __table_args__ = (
-        UniqueConstraint("album_id", "photo_id", "kind", "round", name="uq_drive_files_slot"),
+        UniqueConstraint(
+            "album_id", "photo_id", "kind", "round", "preset", name="uq_drive_files_slot"
+        ),
         Index("ix_drive_files_file", "drive_file_id"),
     )
 
@@ -47,6 +50,7 @@ class DriveFile(Base, TenantOwned):
     photo_id: Mapped[uuid.UUID]
     kind: Mapped[str] = mapped_column(String(10))
     round: Mapped[int] = mapped_column(default=0)
+    preset: Mapped[str] = mapped_column(String(100), default="", server_default="")
     content_hash: Mapped[str | None] = mapped_column(String(64))
     drive_file_id: Mapped[str] = mapped_column(String(200))
     md5: Mapped[str | None] = mapped_column(String(32))

@@ -12,18 +12,27 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
-from core.catalog import Album, DriveAlbum, DriveConflict, DriveFile, Photo, PhotoVersion
+from core.catalog import Album, DriveAlbum, DriveConflict, DriveFile, Final, Photo, PhotoVersion
 from core.catalog.base import utcnow
 from core.errors import Invalid, NotFound
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album, studio_settings
 from core.services.context import Call, ServiceContext
+from core.services.delivery_jobs import album_presets
 
-Slot = tuple[uuid.UUID, str, int]  # photo, version kind, retouch round
+
+class Slot(NamedTuple):
+    """What a synced file is: a photo's version (kind, retouch round), or its final through one
+    export preset (kind "final", `preset` the preset's folder name, as in the library)."""
+
+    photo_id: uuid.UUID
+    kind: str
+    round: int
+    preset: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,15 +49,16 @@ class SyncedFile:
     name: str
     folder: str
     deleted_on: str | None = None  # a tombstone: "drive" or "here"
+    preset: str = ""  # a final's export preset (its folder name)
 
     @property
     def slot(self) -> Slot:
-        return (self.photo_id, self.kind, self.round)
+        return Slot(self.photo_id, self.kind, self.round, self.preset)
 
 
 @dataclass(frozen=True)
 class LocalVersion:
-    """A photo version in the library, as the sync sees it."""
+    """A photo version or current final in the library, as the sync sees it."""
 
     photo_id: uuid.UUID
     stem: str
@@ -58,10 +68,11 @@ class LocalVersion:
     path: Path
     content_hash: str
     size: int
+    preset: str = ""  # a final's export preset (its folder name)
 
     @property
     def slot(self) -> Slot:
-        return (self.photo_id, self.kind, self.round)
+        return Slot(self.photo_id, self.kind, self.round, self.preset)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class DriveAlbumState:
     synced: dict[Slot, SyncedFile] = field(default_factory=dict)
     stems: dict[uuid.UUID, str] = field(default_factory=dict)
     synced_count: int = 0  # files in sync (not tombstones): the deletion limit's base
+    presets: frozenset[str] = frozenset()  # the folder names of the album's export presets now
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,7 @@ class DriveStateService:
                 dict(row.folders) if row else {},
                 row.page_token if row else None,
                 row.journal_seq if row else 0,
+                presets=frozenset(p.folder for p in await album_presets(call.session, album)),
             )
             state.synced_count = (
                 await call.session.scalar(
@@ -161,7 +174,8 @@ class DriveStateService:
                 for f in await call.session.scalars(
                     select(DriveFile).where(DriveFile.album_id == album.id)
                 ):
-                    state.synced[(f.photo_id, f.kind, f.round)] = _synced(f)
+                    synced = _synced(f)
+                    state.synced[synced.slot] = synced
                 rows = await call.session.execute(
                     select(Photo.id, Photo.stem).where(Photo.album_id == album.id)
                 )
@@ -175,12 +189,22 @@ class DriveStateService:
         *,
         photo_ids: set[uuid.UUID],
         file_ids: set[str],
+        all_finals: bool = False,
     ) -> dict[Slot, SyncedFile]:
-        """The last synced state of these photos' files and of these Drive files only: a run
-        that saw a few changes reads a few rows, whatever the album's size."""
+        """The last synced state of these photos' files and of these Drive files only (and of
+        all the album's finals, when its presets changed): a run that saw a few changes reads a
+        few rows, whatever the album's size."""
         async with self.ctx.call(actor, "drive.read", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             found: dict[Slot, SyncedFile] = {}
+            if all_finals:
+                for f in await call.session.scalars(
+                    select(DriveFile).where(
+                        DriveFile.album_id == album_id, DriveFile.kind == "final"
+                    )
+                ):
+                    synced = _synced(f)
+                    found[synced.slot] = synced
             for column, values in (
                 (DriveFile.photo_id, list(photo_ids)),
                 (DriveFile.drive_file_id, list(file_ids)),
@@ -193,7 +217,8 @@ class DriveStateService:
                         )
                     )
                     for f in rows:
-                        found[(f.photo_id, f.kind, f.round)] = _synced(f)
+                        synced = _synced(f)
+                        found[synced.slot] = synced
             return found
 
     async def albums(self, actor: Actor) -> list[uuid.UUID]:
@@ -237,6 +262,38 @@ class DriveStateService:
                     v.size_bytes,
                 )
                 for v, stem in rows
+            ]
+
+    async def local_finals(
+        self, actor: Actor, album_id: uuid.UUID, photo_ids: set[uuid.UUID] | None = None
+    ) -> list[LocalVersion]:
+        """The album's current finals (through its presets now; a dropped preset's are not),
+        only these photos' when given; each keyed by its preset's folder name."""
+        async with self.ctx.call(actor, "drive.read", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await _album(call, album_id)
+            folders = {p.name: p.folder for p in await album_presets(call.session, album)}
+            query = (
+                select(Final, Photo.stem)
+                .join(Photo, Photo.id == Final.photo_id)
+                .where(Final.album_id == album_id, Final.preset.in_(list(folders)))
+            )
+            if photo_ids is not None and len(photo_ids) <= 500:
+                query = query.where(Final.photo_id.in_(list(photo_ids)))
+            return [
+                LocalVersion(
+                    f.photo_id,
+                    stem,
+                    "final",
+                    0,
+                    f.filename,
+                    self.library / f.library_path,
+                    f.content_hash,
+                    f.size_bytes,
+                    folders[f.preset],
+                )
+                for f, stem in await call.session.execute(query)
+                if photo_ids is None or f.photo_id in photo_ids
             ]
 
     async def save_folders(
@@ -288,6 +345,7 @@ class DriveStateService:
                 round=synced.round,
                 drive_file=synced.drive_file_id,
                 folder=synced.folder,
+                **({"preset": synced.preset} if synced.preset else {}),
                 **(detail or {}),
             )
             row = await call.session.scalar(
@@ -296,6 +354,7 @@ class DriveStateService:
                     DriveFile.photo_id == synced.photo_id,
                     DriveFile.kind == synced.kind,
                     DriveFile.round == synced.round,
+                    DriveFile.preset == synced.preset,
                 )
             )
             if row is None:
@@ -305,6 +364,7 @@ class DriveStateService:
                     photo_id=synced.photo_id,
                     kind=synced.kind,
                     round=synced.round,
+                    preset=synced.preset,
                 )
                 call.session.add(row)
             row.content_hash = synced.content_hash
@@ -477,4 +537,5 @@ def _synced(f: DriveFile) -> SyncedFile:
         f.name,
         f.folder,
         f.deleted_on,
+        f.preset,
     )

@@ -6,6 +6,11 @@ the persisted page token; only an album's first sync lists its folders. Every ap
 one call to services.drive (one transaction, one audit row), so a run killed at any moment has
 recorded what it finished; the feeds' marks move only at the end of a clean run, so the next run
 reads the same changes again and finds the finished steps already done.
+
+Finals go one way, up to `Final/<preset>`: a final made (or made again) is a journal entry of its
+delivery naming the photo; an album whose presets were chosen anew, or no longer include one of
+its `Final/<preset>` folders, has all its finals compared, so that a dropped preset's go to
+Drive's trash (and come back with it).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +40,7 @@ from sync.drive.layout import (
     FOLDERS,
     RETOUCHED,
     conflict_name,
-    folder_for,
+    folder_of,
     properties,
     slot_of,
     version_of_folder,
@@ -63,6 +68,9 @@ from sync.drive.remote import (
 log = logging.getLogger(__name__)
 
 TRANSFERS = 4  # files moving at once
+# The journal's entries that name a photo whose files here may have changed: a version came in or
+# went, or one of its finals was made (again) by a delivery.
+_CHANGED_FILES = frozenset({Change.PHOTO_VERSION, Change.PHOTO_REMOVED, Change.ALBUM_DELIVERY})
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class SyncReport:
             "dry_run": self.dry_run,
             "first_sync": self.first,
             "plan": p.counts(),
-            "uploads": [u.local.name for u in p.uploads],
+            "uploads": [f"{u.folder}/{u.local.name}" for u in p.uploads],
             "downloads": [f"{d.folder}/{d.remote.name}" for d in p.downloads],
             "conflicts": [f"{c.remote.name}: {c.reason}" for c in p.conflicts],
             "deletions": [f"{d.base.folder}/{d.base.name} ({_side(d)})" for d in p.deletions],
@@ -176,6 +184,7 @@ class _Run:
         self.report = SyncReport(state.album_id, state.name, Plan())
         self._shown = time.monotonic()
         self.new_folders = False  # found in the changes feed: remembered when the run ends
+        self.all_finals = False  # every final compared: a preset's folder is not the album's now
         self.clean = True  # no step failed for a reason that may pass: the marks may move on
 
     # --- reading both sides ------------------------------------------------------------------
@@ -199,6 +208,7 @@ class _Run:
             else:
                 changes, token = await self.drive.changes(state.page_token or "")
                 remote, removed = self._in_album(changes)
+            self.all_finals = not first and bool(self._dropped_presets())
             local, photos, journal_mark = await self._local(first, journal_mark if first else 0)
         except DriveError as exc:
             return await self._pause(exc)
@@ -209,7 +219,8 @@ class _Run:
         gone = {
             slot
             for slot in state.synced
-            if (photos is None or slot[0] in photos) and slot not in local
+            if (photos is None or slot.photo_id in photos or self._all_finals_of(slot))
+            and slot not in local
         }
         remote_slots = {slot_of(r.app_properties, state.album_id) for r in remote}
         remote_slots |= {b.slot for b in state.synced.values() if b.drive_file_id in _ids(remote)}
@@ -249,6 +260,10 @@ class _Run:
         except DriveError as exc:
             return await self._pause(exc)
         problems = [*plan.problems, *report.problems]
+        if self.clean and self.all_finals:  # a dropped preset's finals are in Drive's trash now
+            for preset in self._dropped_presets():
+                del self.folders[f"{FOLDERS['final']}/{preset}"]
+                self.new_folders = True
         if self.new_folders:
             await self.s.drive.save_folders(
                 self.actor, state.album_id, self.folders[""], self.folders
@@ -282,6 +297,10 @@ class _Run:
         for f in retouched:
             if f.is_folder and not f.trashed and f.name.startswith("Round "):
                 self.folders.setdefault(f"{RETOUCHED}/{f.name}", f.id)
+        final = FOLDERS["final"]
+        for f in await self.drive.children(self.folders[final]):
+            if f.is_folder and not f.trashed and f.name in state.presets:
+                self.folders.setdefault(f"{final}/{f.name}", f.id)
         if not dry_run:
             account = await self.drive.account()
             await self.s.drive.save_folders(
@@ -331,11 +350,24 @@ class _Run:
                 remote.append(f)
         return remote, removed
 
+    def _dropped_presets(self) -> list[str]:
+        """The album's `Final/<preset>` folders whose preset the album no longer delivers."""
+        final = FOLDERS["final"] + "/"
+        return [
+            path.removeprefix(final)
+            for path in self.folders
+            if path.startswith(final) and path.removeprefix(final) not in self.state.presets
+        ]
+
+    def _all_finals_of(self, slot: Slot) -> bool:
+        return self.all_finals and slot.kind == "final"
+
     async def _local(
         self, first: bool, journal_mark: int
     ) -> tuple[dict[Slot, LocalFile], set[uuid.UUID] | None, int]:
-        """What may have changed here: every version on a first sync (or when the journal was
-        compacted past our mark); else the versions of the photos the journal names."""
+        """What may have changed here: every version and final on a first sync (or when the
+        journal was compacted past our mark); else the versions and finals of the photos the
+        journal names (every final when a preset was dropped)."""
         state = self.state
         photos: set[uuid.UUID] | None = None
         if not first:
@@ -346,8 +378,10 @@ class _Run:
                 )
                 compacted = compacted or compacted_now
                 for e in events:
-                    if e.kind in (Change.PHOTO_VERSION, Change.PHOTO_REMOVED) and e.photo_id:
+                    if e.kind in _CHANGED_FILES and e.photo_id:
                         photos.add(e.photo_id)
+                    elif e.kind is Change.ALBUM_CHANGED and "presets" in e.data:
+                        self.all_finals = True  # its presets chosen anew: some may be back
                     journal_mark = max(journal_mark, e.seq or 0)
                 if not events:
                     break
@@ -356,6 +390,10 @@ class _Run:
         versions: list[LocalVersion] = []
         if photos is None or photos:
             versions = await self.s.drive.local_versions(self.actor, state.album_id, photos)
+        if photos is None or photos or self.all_finals:
+            versions += await self.s.drive.local_finals(
+                self.actor, state.album_id, None if self.all_finals else photos
+            )
         local = {
             v.slot: LocalFile(v.slot, v.path, v.filename, v.content_hash)
             for v in versions
@@ -392,6 +430,7 @@ class _Run:
             state.album_id,
             photo_ids=photo_ids,
             file_ids=_ids(remote) | (removed or set()),
+            all_finals=self.all_finals,
         )
 
     # --- applying the plan -------------------------------------------------------------------
@@ -462,7 +501,9 @@ class _Run:
     async def _upload(self, u: Upload) -> None:
         slot, local = u.slot, u.local
         parent = await self._folder_id(u.folder)
-        key = f"{self.state.album_id}:{slot[0]}:{slot[1]}:{slot[2]}:{local.content_hash}"
+        photo_id, kind, round_, preset = slot
+        at = f"{photo_id}:{kind}:{round_}" + (f":{preset}" if preset else "")
+        key = f"{self.state.album_id}:{at}:{local.content_hash}"
         args: dict[str, Any] = dict(
             name=local.name,
             parent_id=parent,
@@ -520,7 +561,7 @@ class _Run:
             self.report.problems.append(f"{d.folder}/{r.name} from Drive not taken in: {failure}")
             return
         pid = photo_id or (d.slot[0] if d.slot else None)
-        slot: Slot | None = (pid, d.kind, d.round) if pid else None
+        slot: Slot | None = Slot(pid, d.kind, d.round) if pid else None
         version = await self._version(slot) if slot else None
         if slot is None or version is None:
             self.report.problems.append(
@@ -534,7 +575,8 @@ class _Run:
         await self._step_done("downloading")
 
     async def _version(self, slot: Slot) -> LocalVersion | None:
-        for v in await self.s.drive.local_versions(self.actor, self.state.album_id, {slot[0]}):
+        read = self.s.drive.local_finals if slot.kind == "final" else self.s.drive.local_versions
+        for v in await read(self.actor, self.state.album_id, {slot.photo_id}):
             if v.slot == slot:
                 return v
         return None
@@ -571,25 +613,14 @@ class _Run:
             if version is None:
                 return
             local = LocalFile(c.slot, version.path, version.filename, version.content_hash)
-        await self._upload(Upload(c.slot, local, None, folder_for(c.slot[1], c.slot[2])))
+        await self._upload(Upload(c.slot, local, None, folder_of(c.slot)))
 
     async def _delete(self, d: Deletion) -> None:
         base = d.base
         if d.side == "here":
             with contextlib.suppress(DriveNotFound):
                 await self.drive.trash(base.drive_file_id)
-        tomb = SyncedFile(
-            base.photo_id,
-            base.kind,
-            base.round,
-            base.content_hash,
-            base.drive_file_id,
-            base.md5,
-            base.drive_version,
-            base.name,
-            base.folder,
-            deleted_on=d.side,
-        )
+        tomb = replace(base, deleted_on=d.side)
         await self._record("deleted", tomb, side=d.side)
         await self._step_done("syncing")
 
@@ -601,10 +632,11 @@ class _Run:
         parent = self.folders[""] if not parent_path else await self._folder_id(parent_path)
         folder = await self.drive.find_or_create_folder(name, parent)
         self.folders[path] = folder.id
-        if self.state.folder_id is not None:  # a later run: remember the new folder now
-            await self.s.drive.save_folders(
-                self.actor, self.state.album_id, self.folders[""], self.folders
-            )
+        # Remembered now (the album's row exists since its first listing), so that what people
+        # put into it later is seen in the changes feed: `Final/<preset>` folders are made here.
+        await self.s.drive.save_folders(
+            self.actor, self.state.album_id, self.folders[""], self.folders
+        )
         return folder.id
 
     # --- telling -----------------------------------------------------------------------------
@@ -629,8 +661,9 @@ def _ids(remote: list[RemoteFile]) -> set[str]:
 
 
 def _synced(slot: Slot, content_hash: str | None, r: RemoteFile, folder: str) -> SyncedFile:
+    photo_id, kind, round_, preset = slot
     return SyncedFile(
-        slot[0], slot[1], slot[2], content_hash, r.id, r.md5, r.version, r.name, folder
+        photo_id, kind, round_, content_hash, r.id, r.md5, r.version, r.name, folder, None, preset
     )
 
 

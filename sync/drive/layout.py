@@ -1,8 +1,9 @@
 """Where an album's files live in Drive, and how a file in Drive says whose version it is.
 
 Root (the studio's `drive_root`) / album folder / `Originals`, `Stock`, `Retouched/Round N`,
-`Final`. Each file we put there (or take in) carries the album, photo, version kind and round in
-its `appProperties`, so that a file renamed or moved in Drive is still known for what it is.
+`Final/<preset>` (a folder per export preset, named as the library's `final/<preset>`). Each file
+we put there (or take in) carries the album, photo, version kind and round (and a final's preset)
+in its `appProperties`, so that a file renamed or moved in Drive is still known for what it is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ ALBUM = "photoflow_album"
 PHOTO = "photoflow_photo"
 KIND = "photoflow_kind"
 ROUND = "photoflow_round"
+PRESET = "photoflow_preset"  # a final's export preset, by its folder name
 CONFLICT = "photoflow_conflict"
 
 
@@ -31,6 +33,19 @@ def folder_for(kind: str, round_: int) -> str:
     if kind == "retouched":
         return f"{RETOUCHED}/Round {round_}"
     return FOLDERS[kind]
+
+
+def folder_of(slot: Slot) -> str:
+    """The folder a synced file belongs in: its version's, or its preset's under `Final`."""
+    if slot.kind == "final":
+        return f"{FOLDERS['final']}/{slot.preset}"
+    return folder_for(slot.kind, slot.round)
+
+
+def in_finals(folder: str | None) -> bool:
+    """Whether a folder of the album is `Final` or one of its presets' folders."""
+    final = FOLDERS["final"]
+    return folder is not None and (folder == final or folder.startswith(final + "/"))
 
 
 def version_of_folder(folder: str) -> tuple[str, int] | None:
@@ -45,8 +60,11 @@ def version_of_folder(folder: str) -> tuple[str, int] | None:
 
 
 def properties(album_id: uuid.UUID, slot: Slot) -> dict[str, str]:
-    photo_id, kind, round_ = slot
-    return {ALBUM: str(album_id), PHOTO: str(photo_id), KIND: kind, ROUND: str(round_)}
+    photo_id, kind, round_, preset = slot
+    props = {ALBUM: str(album_id), PHOTO: str(photo_id), KIND: kind, ROUND: str(round_)}
+    if preset:
+        props[PRESET] = preset
+    return props
 
 
 def slot_of(app_properties: Mapping[str, str], album_id: uuid.UUID) -> Slot | None:
@@ -59,9 +77,10 @@ def slot_of(app_properties: Mapping[str, str], album_id: uuid.UUID) -> Slot | No
         round_ = int(app_properties.get(ROUND, "0"))
     except (KeyError, ValueError):
         return None
-    if kind not in ("original", "stock", "retouched", "final"):
+    preset = app_properties.get(PRESET, "") if kind == "final" else ""
+    if kind not in ("original", "stock", "retouched", "final") or (kind == "final" and not preset):
         return None
-    return (photo, kind, round_)
+    return Slot(photo, kind, round_, preset)
 
 
 def conflict_name(filename: str, when: datetime, who: str) -> str:

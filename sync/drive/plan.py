@@ -4,6 +4,11 @@ changed here and what changed in Drive. Pure: no I/O, so every rule is tested in
 The rules (issue 13, "Safety"):
 - changed here only: upload; changed in Drive only: download (an original is never overwritten
   from Drive: Drive's copy is kept beside it as a conflict copy);
+- finals (one per photo and export preset, in `Final/<preset>`) are made here, never taken in:
+  one changed in Drive is kept there as a conflict copy and ours goes up again, a file put into
+  `Final` in Drive is left there (a problem line), a final renamed here (its preset's
+  rename template changed) goes up again under its new name, and one we trashed in Drive (its
+  preset dropped) goes up again if its preset comes back;
 - changed on both sides: keep both; Drive's becomes a named conflict copy;
 - changed on one side, deleted on the other: the change wins;
 - deleted on one side, untouched on the other: a deletion, counted against the limit; a file
@@ -23,7 +28,7 @@ from pathlib import Path
 
 from core.ingest.matching import match_stem, stem_of
 from core.services.drive_state import Slot, SyncedFile
-from sync.drive.layout import folder_for, is_conflict_copy, slot_of, version_of_folder
+from sync.drive.layout import folder_of, in_finals, is_conflict_copy, slot_of, version_of_folder
 from sync.drive.remote import RemoteFile
 
 
@@ -173,7 +178,7 @@ def make_plan(
             remote_gone.add(base.slot)
 
     slots = set(sides.local) | sides.local_gone | set(remote_by_slot) | remote_gone
-    for slot in sorted(slots, key=lambda s: (str(s[0]), s[1], s[2])):
+    for slot in sorted(slots, key=lambda s: (str(s.photo_id), s.kind, s.round, s.preset)):
         _compare(slot, sides, remote_by_slot.get(slot), slot in remote_gone, plan, folder_of_id)
 
     live = sides.synced_count
@@ -204,13 +209,13 @@ def _compare(
     live_base = base if base is not None and not tomb else None
     # A tombstone keeps its last hash: the same file here is not sent back to where it was
     # deleted; a changed one is (the change wins).
-    local_changed = local is not None and (base is None or local.content_hash != base.content_hash)
+    local_changed = _changed_here(slot, local, base)
     local_deleted = slot in sides.local_gone and live_base is not None and local is None
     remote_changed = remote is not None and (
         base is None or remote.md5 != base.md5 or remote.id != base.drive_file_id
     )
     remote_deleted = remote_deleted and live_base is not None and not remote_changed
-    folder = folder_for(slot[1], slot[2])
+    folder = folder_of(slot)
 
     if local_changed and remote_changed:
         assert local is not None and remote is not None
@@ -228,10 +233,13 @@ def _compare(
         assert remote is not None
         if local is not None and local.md5 is not None and local.md5 == remote.md5:
             plan.adopts.append(Adopt(slot, local, remote, _folder(remote, folder_of_id) or folder))
-        elif slot[1] == "original" and (live_base is not None or local is not None):
+        elif slot.kind in ("original", "final") and (live_base is not None or local is not None):
+            what = "an original" if slot.kind == "original" else "a final"
             plan.conflicts.append(
-                KeepBoth(slot, local, remote, "an original changed in Drive; ours is kept")
+                KeepBoth(slot, local, remote, f"{what} changed in Drive; ours is kept")
             )
+        elif slot.kind == "final":
+            plan.problems.append(_not_taken_in(remote, _folder(remote, folder_of_id) or folder))
         else:
             plan.downloads.append(Download(remote, slot, slot[1], slot[2], folder))
         return
@@ -247,6 +255,19 @@ def _compare(
             plan.renames.append(Rename(slot, remote, now))
 
 
+def _changed_here(slot: Slot, local: LocalFile | None, base: SyncedFile | None) -> bool:
+    if local is None:
+        return False
+    if base is None or local.content_hash != base.content_hash:
+        return True
+    # A final is ours alone: one renamed here (its preset's rename template changed) goes up
+    # under its new name; one trashed in Drive because its preset was dropped goes up again
+    # when the preset is back.
+    if slot.kind == "final":
+        return base.deleted_on == "here" or (base.deleted_on is None and local.name != base.name)
+    return False
+
+
 def _dropped_in(
     r: RemoteFile, folder: str | None, sides: Sides, plan: Plan, album_round: int
 ) -> Slot | None:
@@ -254,6 +275,9 @@ def _dropped_in(
     of the photo its filename stem names. Returns the version when it is also new or changed
     here, to be compared as any file changed on both sides (the same bytes: a file taken in
     before a kill lost its record, recorded now; else both are kept)."""
+    if in_finals(folder):
+        plan.problems.append(_not_taken_in(r, folder or ""))
+        return None
     version = version_of_folder(folder) if folder else None
     if version is None:
         return None  # not in a folder we sync (the album folder itself, somewhere else)
@@ -272,7 +296,7 @@ def _dropped_in(
         )
         return None
     photo = sides.stems.get(stem) if stem is not None else None
-    slot = (photo, kind, round_) if photo is not None else None
+    slot = Slot(photo, kind, round_) if photo is not None else None
     # An original named like one we have goes to the import too: it tells a second copy of
     # ours (taken in before a kill lost its record; then it is recorded) from another picture.
     if slot is not None and slot in sides.synced:
@@ -285,6 +309,13 @@ def _dropped_in(
             return slot
     plan.downloads.append(Download(r, slot, kind, round_, folder or ""))
     return None
+
+
+def _not_taken_in(r: RemoteFile, folder: str) -> str:
+    return (
+        f"{folder}/{r.name}: finals are made by PhotoFlow, so a file put into Final in Drive is "
+        f"not taken in; it was left in Drive."
+    )
 
 
 def _folder(r: RemoteFile, folder_of_id: dict[str, str]) -> str | None:

@@ -1,5 +1,5 @@
 """The desktop's background Drive sync: an album is synced soon after something changes in it
-here (the journal's live events), and every synced album is looked at on a timer (Drive's
+here (the journal's live events: versions, a delivery's finals, its presets), and every synced album is looked at on a timer (Drive's
 changes feed). Runs on the app's event loop; Drive's HTTP runs on the Drive client's worker
 threads, never on the GUI thread. Tells its state after each step: in sync, uploading 12 of 240,
 conflict, paused (the breaker's message)."""
@@ -89,7 +89,7 @@ class DriveSyncRunner:
     async def _follow(self) -> None:
         with self.s.events.subscription(self.actor.tenant_id) as feed:
             async for event in feed:
-                if event.kind in (Change.PHOTO_VERSION, Change.PHOTO_REMOVED) and event.album_id:
+                if event.album_id and _to_send(event.kind, event.data):
                     self._due.add(event.album_id)
                     self._wake.set()
 
@@ -143,6 +143,17 @@ class DriveSyncRunner:
         except PhotoFlowError:
             return
         self.tell(summary(states))
+
+
+def _to_send(kind: Change, data: dict) -> bool:  # type: ignore[type-arg]
+    """Whether a change here has files for Drive: a version came in or went, a delivery ended
+    (its finals are made; not each final, so that a delivery is sent once), or the album's
+    presets were chosen anew (a dropped preset's finals go to Drive's trash)."""
+    if kind in (Change.PHOTO_VERSION, Change.PHOTO_REMOVED):
+        return True
+    if kind is Change.ALBUM_DELIVERY:
+        return data.get("state") in ("done", "failed")
+    return kind is Change.ALBUM_CHANGED and "presets" in data
 
 
 def summary(states: list) -> str:  # type: ignore[type-arg]

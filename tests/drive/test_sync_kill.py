@@ -19,6 +19,8 @@ from pathlib import Path
 
 from app.bootstrap import close_services, open_services
 from core.home import Home
+from core.policies import Actor
+from core.services import Services
 from sync.drive.tokens import DriveSignIn, DriveTokenStore
 from tests.drive.fake_drive import FakeDrive
 from tests.images import make_jpeg, make_shoot
@@ -52,23 +54,29 @@ async def set_up(
     (the command line would take as long again)."""
     s = await open_services(Home(home), executor=executor, follow=False)
     try:
-        owner = await s.tenants.initialise("Lumen", OWNER)
-        home_config = Home(home)
-        home_config.write_config({**home_config.read_config(), "default_user": owner.email})
-        admin = await s.users.actor_for(OWNER)
-        await s.settings.update(
-            admin,
-            drive_api_url=fake.url,
-            drive_token_uri=fake.token_uri,
-            drive_auth_uri=fake.auth_uri,
-            drive_client_id=fake.client_id,
-            drive_client_secret=fake.client_secret,
-        )
+        admin = await studio_on_drive(s, home, fake)
         album = await s.albums.create(admin, "Wedding")
         report = await s.imports.run(admin, album.id, [card])
         assert len(report.imported) == files
     finally:
         await close_services(s)
+
+
+async def studio_on_drive(s: Services, home: Path, fake: FakeDrive) -> Actor:
+    """The studio, its owner the command line's user, its Drive settings pointing at the fake."""
+    owner = await s.tenants.initialise("Lumen", OWNER)
+    home_config = Home(home)
+    home_config.write_config({**home_config.read_config(), "default_user": owner.email})
+    admin = await s.users.actor_for(OWNER)
+    await s.settings.update(
+        admin,
+        drive_api_url=fake.url,
+        drive_token_uri=fake.token_uri,
+        drive_auth_uri=fake.auth_uri,
+        drive_client_id=fake.client_id,
+        drive_client_secret=fake.client_secret,
+    )
+    return admin
 
 
 def photoflow_with(env: dict[str, str], *args: str) -> Result:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.services.drive_state import SyncedFile
+from core.services.drive_state import Slot, SyncedFile
 from sync.drive.layout import conflict_name, folder_for, properties, version_of_folder
 from sync.drive.plan import LocalFile, Sides, make_plan
 from sync.drive.remote import RemoteFile
@@ -38,7 +38,11 @@ def synced(n: int, kind: str = "original", round_: int = 0, **kw: object) -> Syn
 
 def local(n: int, kind: str = "original", round_: int = 0, h: str | None = None, md5=None):
     return LocalFile(
-        (photo(n), kind, round_), Path(f"/lib/IMG_{n:04}.jpg"), f"IMG_{n:04}.jpg", h or f"h{n}", md5
+        Slot(photo(n), kind, round_),
+        Path(f"/lib/IMG_{n:04}.jpg"),
+        f"IMG_{n:04}.jpg",
+        h or f"h{n}",
+        md5,
     )
 
 
@@ -53,7 +57,7 @@ def remote(n: int, kind: str = "original", round_: int = 0, *, md5=None, props=T
         version=2,
         modified=WHEN,
         trashed=False,
-        app_properties=properties(ALBUM, (photo(n), kind, round_)) if props else {},
+        app_properties=properties(ALBUM, Slot(photo(n), kind, round_)) if props else {},
     )
     values.update(kw)
     return RemoteFile(**values)  # type: ignore[arg-type]
@@ -159,7 +163,7 @@ def test_a_retouch_dropped_in_drive_becomes_that_rounds_version():
     dropped = remote(7, "retouched", 2, props=False, id="new", name="IMG_0007_edit.jpg")
     plan = make_plan(sides([], remote=[dropped]), delete_limit=50, album_round=2)
     [d] = plan.downloads
-    assert (d.slot, d.kind, d.round) == ((photo(7), "retouched", 2), "retouched", 2)
+    assert (d.slot, d.kind, d.round) == (Slot(photo(7), "retouched", 2), "retouched", 2)
     wrong = make_plan(sides([], remote=[dropped]), delete_limit=50, album_round=1)
     assert not wrong.downloads and "round 1" in wrong.problems[0]
     stranger = remote(7, "retouched", 2, props=False, id="x", name="DSC_9.jpg")

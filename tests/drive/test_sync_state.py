@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from core.services.drive_state import SyncedFile
+from core.services.drive_state import Slot, SyncedFile
 from tests.conftest import Studio
 
 
@@ -66,3 +66,24 @@ async def test_steps_are_remembered_audited_and_kept_to_their_studio(studio: Stu
     other = await s.tenants.create(studio.admin, "Other Studio", "boss@other.test")
     boss = await s.users.actor_for("boss@other.test", studio=other.name)
     assert await s.drive.status(boss) == [] and await s.drive.conflicts(boss) == []
+
+
+async def test_a_photos_finals_are_remembered_one_per_preset(studio: Studio):
+    s, pia = studio.services, studio.photographer
+    album = await s.albums.create(pia, "Wedding Bo")
+    await s.drive.save_folders(pia, album.id, "folder-1", {})
+    photo = uuid.uuid4()
+    await s.drive.record(pia, album.id, "upload", _file(photo))
+    for preset, md5 in (("print", "m1"), ("web", "m1"), ("web", "m2")):
+        final = _file(photo, kind="final", preset=preset, md5=md5, drive_file_id=f"d-{preset}")
+        await s.drive.record(pia, album.id, "upload", final)
+    print_, web = Slot(photo, "final", 0, "print"), Slot(photo, "final", 0, "web")
+    state = await s.drive.begin(pia, album.id)
+    assert sorted(state.synced) == [
+        Slot(photo, "final", 0, "print"),
+        web,
+        Slot(photo, "original", 0),
+    ]
+    assert state.synced[web].md5 == "m2" and state.synced[print_].drive_file_id == "d-print"
+    finals = await s.drive.synced(pia, album.id, photo_ids=set(), file_ids=set(), all_finals=True)
+    assert sorted(finals) == [print_, web]
