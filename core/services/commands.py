@@ -60,6 +60,28 @@ def _versions(args: Args) -> list[dict[str, Any]]:
     return versions
 
 
+def _preset(args: Args) -> dict[str, Any]:
+    preset = args.get("preset")
+    if not isinstance(preset, dict):
+        raise Invalid("The command needs the export preset's settings.")
+    return preset
+
+
+def _names(value: Any) -> list[str] | None:
+    if value is not None and (
+        not isinstance(value, list) or not all(isinstance(n, str) for n in value)
+    ):
+        raise Invalid("The album's presets are a list of preset names, or none for all.")
+    return value
+
+
+def _finals(args: Args) -> list[dict[str, Any]]:
+    finals = args.get("finals")
+    if not isinstance(finals, list) or not all(isinstance(f, dict) for f in finals):
+        raise Invalid("A command that brings finals needs the list of them.")
+    return finals
+
+
 COMMANDS: dict[str, Command] = {
     "album.create": lambda s, a, x: s.albums.create(
         a,
@@ -111,6 +133,18 @@ COMMANDS: dict[str, Command] = {
         to=_id(x, "to"),
         reply_id=_id(x, "reply"),
     ),
+    # the studio server's finals: made on a desktop by presets the server knows too, their
+    # files sent up before their rows
+    "preset.save": lambda s, a, x: s.delivery.save_preset(
+        a, _preset(x), replacing=x.get("replacing") if isinstance(x.get("replacing"), str) else None
+    ),
+    "preset.delete": lambda s, a, x: s.delivery.delete_preset(a, _text(x, "name")),
+    "album.presets": lambda s, a, x: s.delivery.choose_presets(
+        a, _id(x, "album"), _names(x.get("presets"))
+    ),
+    "album.import_finals": lambda s, a, x: s.shared_finals.import_finals(
+        a, _id(x, "album"), _finals(x)
+    ),
     "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
     "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),
     "link.unlock": lambda s, a, x: s.links.unlock(
@@ -135,6 +169,10 @@ WHAT: dict[str, str] = {
     "photo.select": "selection change",
     "photo.decide": "approval or change request",
     "photo.reply": "reply to a client",
+    "preset.save": "export preset",
+    "preset.delete": "deletion of an export preset",
+    "album.presets": "choice of export presets",
+    "album.import_finals": "finals sent to the server",
     "link.create": "new client link",
     "link.revoke": "revoke of a client link",
     "link.unlock": "reopening of a sent selection",

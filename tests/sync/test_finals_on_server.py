@@ -1,0 +1,216 @@
+"""Finals made on a desktop reach the studio server: their files go up into its store (checked
+against their content hash), then their rows; a client of the server's portal sees the web
+finals and downloads a photo and the zip from the server, byte for byte the desktop's; another
+desktop knows the finals without claiming their files."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from PIL import Image
+
+from app.bootstrap import close_services, open_services
+from core.home import Home
+from core.imaging.analyse import hash_bytes
+from core.policies import Actor
+from core.services import Services
+from tests.conftest import server_database
+from tests.pgcluster import Cluster
+from tests.portal.final_album import FULL, SIZE, WEB, carry_to_final
+from tests.sync.harness import Desktop, Server, device_token, free_port, open_desktop, seed_studio
+from tests.sync.test_links_and_feedback import PIN, Visitor
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+NAMES_FULL = [f"Wedding-{i:03}.tif" for i in range(1, 5)]
+
+
+@dataclass
+class Studio:
+    server: Server
+    olga: Desktop  # the studio's owner, who delivers on her desktop
+    album: uuid.UUID
+    root: Path
+
+    async def on_server(self) -> Actor:
+        return await self.server.services.users.actor_for("owner@lumen.test")
+
+
+async def settle(desk: Desktop) -> None:
+    """Sync rounds until the desktop has nothing left to send."""
+    for _ in range(5):
+        await desk.client.sync_once()
+        if not (await desk.services.replica.status()).waiting:
+            break
+    assert not (await desk.services.replica.status()).conflicts
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def studio(
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_cluster: Cluster,
+    imaging_executor: ProcessPoolExecutor,
+) -> AsyncIterator[Studio]:
+    root = tmp_path_factory.mktemp("finals-server")
+    services = await open_services(
+        Home(root / "server"), database_url=server_database(pg_cluster), executor=imaging_executor
+    )
+    opened: list[Services] = [services]
+    olga = None
+    server = Server(services, free_port())
+    try:
+        await seed_studio(services)
+        await server.start(server.port)
+        olga = await open_desktop(root / "olga", server.url, "owner@lumen.test", imaging_executor)
+        opened.append(olga.services)
+        me = await olga.actor()
+        album = await carry_to_final(olga.services, me, root / "shoot")
+        await settle(olga)
+        yield Studio(server, olga, album, root)
+    finally:
+        if olga is not None:
+            await olga.client.close()
+        await server.stop()
+        for s in reversed(opened):
+            await close_services(s)
+
+
+def facts(finals) -> set[tuple]:  # type: ignore[no-untyped-def]
+    return {(f.photo_id, f.preset, f.filename, f.size_bytes, f.width, f.height) for f in finals}
+
+
+async def test_the_servers_finals_are_the_desktops(studio: Studio) -> None:
+    s = studio.olga.services
+    here = await s.delivery.finals(await studio.olga.actor(), studio.album)
+    there = await studio.server.services.delivery.finals(await studio.on_server(), studio.album)
+    assert len(here) == 8 and facts(here) == facts(there)
+    by_key = {(f.photo_id, f.preset): f for f in here}
+    for final in there:
+        mine = by_key[(final.photo_id, final.preset)]
+        assert final.path.read_bytes() == mine.path.read_bytes()
+        assert final.crc32 == mine.crc32 and final.crc32 is not None
+        assert final.path.is_relative_to(studio.server.services.paths.library / "studio-finals")
+    # Nothing goes up twice: a restarted desktop looks again and sends nothing.
+    studio.olga.client._finals_after = None
+    assert await studio.olga.client.upload_finals() == 0
+    assert not (await s.replica.status()).waiting
+
+
+async def test_a_client_downloads_the_desktops_finals_from_the_server(studio: Studio) -> None:
+    s, me = studio.olga.services, await studio.olga.actor()
+    made = await s.links.create(
+        me, studio.album, pin=PIN, allow_download=True, download_size="full", guest_name="Carla"
+    )
+    await settle(studio.olga)
+    mine = {f.filename: f.path.read_bytes() for f in await s.delivery.finals(me, studio.album)}
+    visitor = Visitor(studio.server.url)
+    try:
+        gallery = await visitor.enter(made.token, "Carla")
+        assert gallery["downloads"] is True and len(gallery["photos"]) == 4
+        first = gallery["photos"][0]
+        assert (first["width"], first["height"]) == (600, 400)  # the web final, not the retouch
+        r = await visitor.get(first["pictures"]["loupe"])
+        assert r.status == 200
+        with Image.open(io.BytesIO(await r.read())) as im:
+            assert im.size == (600, 400)
+
+        r = await visitor.get(f"/api/photos/{first['id']}/download")
+        assert r.status == 200, await r.text()
+        assert r.headers["Content-Type"] == "image/tiff"
+        assert await r.read() == mine["Wedding-001.tif"]
+
+        r = await visitor.get("/api/downloads/finals.zip")
+        assert r.status == 200, await r.text()
+        data = await r.read()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert zf.testzip() is None  # every member passes its CRC check
+            assert zf.namelist() == NAMES_FULL
+            for name in NAMES_FULL:
+                assert zf.read(name) == mine[name]
+                with Image.open(io.BytesIO(zf.read(name))) as im:
+                    assert (im.format, im.size) == ("TIFF", SIZE)
+    finally:
+        await visitor.close()
+    rows = await studio.server.services.audit.events(await studio.on_server(), limit=500)
+    downloads = [(r.action, r.actor) for r in rows if r.action.startswith("client.download")]
+    assert ("client.download", "guest:Carla") in downloads or any(
+        a == "client.download" and "Carla" in who for a, who in downloads
+    )
+    assert sum(a == "client.download_all" and "Carla" in who for a, who in downloads) == 1
+
+
+async def test_another_desktop_knows_the_finals_without_their_files(
+    studio: Studio, imaging_executor: ProcessPoolExecutor
+) -> None:
+    pia = await open_desktop(
+        studio.root / "pia", studio.server.url, "pia@lumen.test", imaging_executor
+    )
+    try:
+        me = await pia.actor()
+        [album] = [a for a in await pia.services.albums.list(me) if a.id == studio.album]
+        assert album.stage.value == "final"
+        assert {p.name for p in await pia.services.delivery.album_presets(me, album.id)} == {
+            FULL.name,
+            WEB.name,
+        }
+        assert await pia.services.delivery.finals(me, album.id) == []  # none here to show
+        assert not any((studio.root / "pia").rglob("*.tif"))
+        assert await pia.client.upload_finals() == 0  # and none it would send
+        assert not (await pia.services.replica.status()).waiting
+    finally:
+        await pia.client.close()
+        await close_services(pia.services)
+
+
+async def test_a_tampered_final_is_refused_and_rows_wait_for_their_files(studio: Studio) -> None:
+    token = await device_token(studio.server.url, "owner@lumen.test", "tamper")
+    store = studio.server.services.paths.library / "studio-finals"
+    before = sorted(p for p in store.rglob("*") if p.is_file())
+    body = b"\x00" * 1000
+    honest = hash_bytes(b"\x01" * 1000)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        url = f"{studio.server.url}/api/v1/finals/{honest}"
+        async with http.put(url, params={"suffix": ".jpg", "size": "1000"}, data=body) as r:
+            assert r.status == 400
+            assert "does not match its hash" in (await r.json())["error"]
+        async with http.put(url, params={"suffix": ".exe", "size": "1000"}, data=body) as r:
+            assert r.status == 400
+        # A row whose file never came is not taken: the client would get a member it lacks.
+        photo = (
+            await studio.olga.services.delivery.finals(await studio.olga.actor(), studio.album)
+        )[0]
+        command = {
+            "key": str(uuid.uuid4()),
+            "action": "album.import_finals",
+            "args": {
+                "album": str(studio.album),
+                "finals": [
+                    {
+                        "photo_id": str(photo.photo_id),
+                        "preset": "Print",
+                        "filename": "x.jpg",
+                        "content_hash": honest,
+                        "suffix": ".jpg",
+                        "size_bytes": 1000,
+                        "width": 10,
+                        "height": 10,
+                    }
+                ],
+            },
+        }
+        async with http.post(
+            f"{studio.server.url}/api/v1/commands", json={"commands": [command]}
+        ) as r:
+            [answer] = (await r.json())["answers"]
+            assert answer["outcome"] == "invalid"
+            assert "have not reached the server" in answer["message"]
+    assert sorted(p for p in store.rglob("*") if p.is_file()) == before  # no half-written file
