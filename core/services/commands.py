@@ -75,6 +75,15 @@ def _names(value: Any) -> list[str] | None:
     return value
 
 
+def _changes(args: Args) -> dict[str, Any]:
+    changes = args.get("changes")
+    if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
+        raise Invalid("The command needs the settings it changes.")
+    if {"actor", "studio_name"} & set(changes):
+        raise Invalid("The studio's name is not one of its settings.")
+    return changes
+
+
 def _finals(args: Args) -> list[dict[str, Any]]:
     finals = args.get("finals")
     if not isinstance(finals, list) or not all(isinstance(f, dict) for f in finals):
@@ -145,6 +154,15 @@ COMMANDS: dict[str, Command] = {
     "album.import_finals": lambda s, a, x: s.shared_finals.import_finals(
         a, _id(x, "album"), _finals(x)
     ),
+    # the studio's settings and e-mail: the server's postman sends the notices and reminders
+    "settings.update": lambda s, a, x: s.settings.update(
+        a,
+        studio_name=x["studio_name"] if isinstance(x.get("studio_name"), str) else None,
+        **_changes(x),
+    ),
+    "link.invited": lambda s, a, x: s.mail.invited(
+        a, _id(x, "link"), _text(x, "to"), _id(x, "message")
+    ),
     "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
     "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),
     "link.unlock": lambda s, a, x: s.links.unlock(
@@ -173,6 +191,8 @@ WHAT: dict[str, str] = {
     "preset.delete": "deletion of an export preset",
     "album.presets": "choice of export presets",
     "album.import_finals": "finals sent to the server",
+    "settings.update": "change of the studio's settings",
+    "link.invited": "invitation of a client",
     "link.create": "new client link",
     "link.revoke": "revoke of a client link",
     "link.unlock": "reopening of a sent selection",

@@ -53,6 +53,10 @@ class Postman:
 
     async def save_password(self, password: str) -> None:
         await asyncio.to_thread(self.password.save, password)
+        await self.save_password_done()
+
+    async def save_password_done(self) -> None:
+        """The password was saved (here or by a studio server's admin API)."""
         self._retry = True  # what failed with the old password goes now, not at its next try
         self.wake()
 

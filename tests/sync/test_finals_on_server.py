@@ -5,10 +5,11 @@ desktop knows the finals without claiming their files."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,12 @@ from core.home import Home
 from core.imaging.analyse import hash_bytes
 from core.policies import Actor
 from core.services import Services
+from sync.mail.password import MailPassword
+from sync.mail.postman import Postman
+from sync.mail.postmen import Postmen
 from tests.conftest import server_database
+from tests.images import make_shoot
+from tests.mailserver import PASSWORD, USER, Inbox, smtp_server
 from tests.pgcluster import Cluster
 from tests.portal.final_album import FULL, SIZE, WEB, carry_to_final
 from tests.sync.harness import Desktop, Server, device_token, free_port, open_desktop, seed_studio
@@ -214,3 +220,79 @@ async def test_a_tampered_final_is_refused_and_rows_wait_for_their_files(studio:
             assert answer["outcome"] == "invalid"
             assert "have not reached the server" in answer["message"]
     assert sorted(p for p in store.rglob("*") if p.is_file()) == before  # no half-written file
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[Inbox]:
+    with smtp_server() as server:
+        yield server
+
+
+async def until(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def test_the_server_tells_of_a_submit_once_and_the_desktop_does_not(
+    studio: Studio, inbox: Inbox
+) -> None:
+    s, me = studio.olga.services, await studio.olga.actor()
+    # The admin sets the studio's SMTP server on her desktop: it reaches the server's studio.
+    await s.settings.update(
+        me,
+        smtp_host=inbox.host,
+        smtp_port=inbox.port,
+        smtp_security="none",
+        smtp_user=USER,
+        smtp_from="hello@lumen.test",
+    )
+    # Her desktop runs its postman, as the app does, with the password in its own keyring.
+    MailPassword(s.paths.root).save(PASSWORD)
+    desk_postman = Postman(s, me.tenant_id, MailPassword(s.paths.root))
+    desk_postman.start()
+    postmen = Postmen(studio.server.services, studio.server.services.paths.root)
+    try:
+        album = await s.albums.create(me, "Harbour")
+        await s.imports.run(me, album.id, make_shoot(studio.root / "harbour", 2))
+        await s.albums.advance(me, album.id)
+        await s.albums.advance(me, album.id)  # Rate: the client picks
+        made = await s.links.create(me, album.id, pin=PIN, guest_name="Mia")
+        await settle(studio.olga)
+        # Her password goes to the server's keyring through the staff API (admins only).
+        token = await device_token(studio.server.url, "owner@lumen.test", "mail")
+        url = f"{studio.server.url}/api/v1/studio/mail-password"
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+            async with http.put(url, json={"password": "wrong horse"}) as r:
+                assert r.status == 400, await r.text()
+            async with http.put(url, json={"password": PASSWORD}) as r:
+                assert r.status == 200, await r.text()
+        tenant = me.tenant_id
+        assert postmen.password(tenant).load() == PASSWORD
+        await postmen.look()
+        assert set(postmen.running) == {tenant}
+
+        visitor = Visitor(studio.server.url)
+        try:
+            gallery = await visitor.enter(made.token, "Mia")
+            r = await visitor.api(
+                f"/api/photos/{gallery['photos'][0]['id']}/pick", {"picked": True}
+            )
+            assert r.status == 200, await r.text()
+            r = await visitor.api("/api/submit", {})
+            assert r.status == 200, await r.text()
+        finally:
+            await visitor.close()
+        await until(lambda: len(inbox.to("owner@lumen.test")) >= 1)
+        [told] = inbox.to("owner@lumen.test")
+        assert "Harbour" in told["Subject"]
+        # The desktop pulls the submit and its postman does a round: nothing more is sent.
+        rounds = desk_postman.rounds
+        await settle(studio.olga)
+        desk_postman.wake()
+        await until(lambda: desk_postman.rounds > rounds)
+        assert await s.mail.queue_reminders(tenant) == 0  # the server reminds, not the desktop
+        assert len(inbox.to("owner@lumen.test")) == 1
+    finally:
+        await desk_postman.stop()
+        await postmen.stop()
