@@ -272,6 +272,14 @@ async def test_the_server_tells_of_a_submit_once_and_the_desktop_does_not(
         await postmen.look()
         assert set(postmen.running) == {tenant}
 
+        # The invitation goes from her desktop (only it knows the link's token); the server is
+        # told who was invited, for its reminders, and sends nothing of it.
+        await s.mail.invite(me, made.id, "mia@client.test", made.url)
+        desk_postman.wake()
+        await until(lambda: len(inbox.to("mia@client.test")) == 1)
+        await settle(studio.olga)
+        assert made.url in inbox.to("mia@client.test")[0].get_body(("plain",)).get_content()
+
         visitor = Visitor(studio.server.url)
         try:
             gallery = await visitor.enter(made.token, "Mia")
@@ -293,6 +301,9 @@ async def test_the_server_tells_of_a_submit_once_and_the_desktop_does_not(
         await until(lambda: desk_postman.rounds > rounds)
         assert await s.mail.queue_reminders(tenant) == 0  # the server reminds, not the desktop
         assert len(inbox.to("owner@lumen.test")) == 1
+        server_postman = postmen.running[tenant]
+        assert await server_postman.send_due() == 0  # the invitation is not sent twice
+        assert len(inbox.to("mia@client.test")) == 1
     finally:
         await desk_postman.stop()
         await postmen.stop()
