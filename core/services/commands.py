@@ -190,7 +190,7 @@ WHAT: dict[str, str] = {
     "preset.save": "export preset",
     "preset.delete": "deletion of an export preset",
     "album.presets": "choice of export presets",
-    "album.import_finals": "finals sent to the server",
+    "album.import_finals": "delivery of finals to the server",
     "settings.update": "change of the studio's settings",
     "link.invited": "invitation of a client",
     "link.create": "new client link",

@@ -43,8 +43,8 @@ from core.workflow import Stage
 STORE = "studio-finals"  # in the server's library: STORE/<studio>/<ab>/<hash><ext>
 MAX_FINAL_BYTES = 4 * 1024**3  # a 16-bit TIFF of a 150 MP back is about 900 MB
 SUFFIXES = frozenset(EXTENSIONS.values())
-FINAL_FIELDS = ("photo_id", "preset", "filename", "content_hash", "size_bytes", "width")
-FINAL_FIELDS += ("height", "crc32", "made_at", "suffix")
+FINAL_FIELDS: tuple[str, ...] = ("photo_id", "preset", "filename", "content_hash", "size_bytes")
+FINAL_FIELDS += ("width", "height", "crc32", "made_at", "suffix")
 
 
 @dataclass(frozen=True)
@@ -179,13 +179,9 @@ class SharedFinalsService:
         the server's store, where their files must be already. Returns how many changed here."""
         parsed = [_parsed(f) for f in finals]
         tenant = actor.tenant_id
-        absent = await asyncio.to_thread(
-            lambda: [
-                f
-                for f in parsed
-                if not self._file(tenant, f["content_hash"], f["suffix"]).is_file()
-            ]
-        )
+        paths = [store_path(tenant, f["content_hash"], f["suffix"]) for f in parsed]
+        mtimes = await asyncio.to_thread(self._mtimes, paths)
+        absent = [p for p in paths if mtimes[p] is None]
         async with self.ctx.call(actor, "album.import_finals") as call:
             require(actor, Permission.MANAGE_ALBUMS)  # who may deliver
             album = await find_album(call.session, actor, album_ref)
@@ -208,14 +204,23 @@ class SharedFinalsService:
             if photo_ids - found:
                 raise Invalid(f"{len(photo_ids - found)} of these finals belong to no photo here.")
             changed = 0
-            for facts in parsed:
-                path = store_path(tenant, facts["content_hash"], facts["suffix"])
-                mtime = await asyncio.to_thread(lambda p=path: os.stat(self.ctx.home.library / p))
-                changed += await _put_final(call.session, album, facts, path, mtime.st_mtime_ns)
+            for facts, path in zip(parsed, paths, strict=True):
+                changed += await _put_final(call.session, album, facts, path, mtimes[path])
             call.detail.update(finals=len(parsed), changed=changed)
             if changed:
                 call.emit(Change.ALBUM_DELIVERY, state="done", finals=changed, gallery_changed=True)
             return changed
+
+    def _mtimes(self, paths: Sequence[str]) -> dict[str, int | None]:
+        """Each stored file's modification time (None: not in the store): a final's CRC is good
+        while its file's is the one recorded."""
+        found: dict[str, int | None] = {}
+        for path in paths:
+            try:
+                found[path] = (self.ctx.home.library / path).stat().st_mtime_ns
+            except FileNotFoundError:
+                found[path] = None
+        return found
 
     # --- a desktop ---------------------------------------------------------------------------
 
@@ -231,7 +236,7 @@ class SharedFinalsService:
             if after is not None:
                 query = query.where(Delivery.finished_at > after)
             rows = await call.session.execute(query.order_by(Delivery.finished_at).limit(limit))
-            return [(at, album_id) for at, album_id in rows]
+            return [(at, album_id) for at, album_id in rows if at is not None]
 
     async def to_share(self, album_id: uuid.UUID) -> list[FinalToShare]:
         """The finals of an album made here whose files are here, unless it is being delivered
@@ -366,8 +371,13 @@ async def put_finals(
         made_at = when(row.get("made_at"))
         if final is not None and final.content_hash == row["content_hash"]:
             continue
-        mine = final is not None and final.library_path != NOT_HERE
-        if mine and final.made_at and made_at and final.made_at >= made_at:
+        if (
+            final is not None
+            and final.library_path != NOT_HERE
+            and final.made_at
+            and made_at
+            and final.made_at >= made_at
+        ):
             continue  # this desktop's is the newer one: it goes up at its next sync
         if final is None:
             final = Final(
