@@ -161,7 +161,11 @@ COMMANDS: dict[str, Command] = {
         **_changes(x),
     ),
     "link.invited": lambda s, a, x: s.mail.invited(
-        a, _id(x, "link"), _text(x, "to"), _id(x, "message")
+        a,
+        _id(x, "link"),
+        _text(x, "to"),
+        _id(x, "message"),
+        x["token"] if isinstance(x.get("token"), str) else None,
     ),
     "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
     "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),

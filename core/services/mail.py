@@ -10,6 +10,7 @@ message that fails stays in the outbox and is tried again later.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -31,7 +32,7 @@ from core.policies import Actor, Permission, require
 from core.services.albums import studio_settings
 from core.services.context import Call, ServiceContext
 from core.services.link_seal import LinkSeal, SealBroken
-from core.services.links import link_url
+from core.services.links import link_url, token_hash
 from core.services.mail_words import Letter, invite, reminder, submitted
 from core.settings import StudioSettings
 from core.workflow import Stage
@@ -147,15 +148,26 @@ class MailService:
             message.link_id = link.id
             call.session.add(message)
             # This desktop sends the invitation (only it knows the link's token); the studio
-            # server, which sends the reminders, is told who was invited.
-            call.command("link.invited", link=str(link.id), to=to, message=str(message.id))
+            # server, which sends the reminders, is told who was invited, and the token, for
+            # the reminders' link (it keeps it sealed with its own key, as this desktop does).
+            told = {"link": str(link.id), "to": to, "message": str(message.id)}
+            if self.ctx.keep_commands and link.token_sealed is not None:
+                with contextlib.suppress(SealBroken):
+                    told["token"] = self.seal.open(link.id, link.token_sealed)
+            call.command("link.invited", **told)
             return Invitation(to, link.pin_hash is not None, message.id)
 
     async def invited(
-        self, actor: Actor, link_id: uuid.UUID, to: str, message_id: uuid.UUID
+        self,
+        actor: Actor,
+        link_id: uuid.UUID,
+        to: str,
+        message_id: uuid.UUID,
+        token: str | None = None,
     ) -> None:
         """On the studio server: a desktop invited `to` through the link (and sent it itself);
-        kept as a sent invitation, so the server's postman reminds that client when due."""
+        kept as a sent invitation, so the server's postman reminds that client when due, with
+        the link's address when `token` is the link's own."""
         to = clean_address(to)
         async with self.ctx.call(actor, "link.invited") as call:
             require(actor, Permission.PUBLISH_LINKS)
@@ -165,6 +177,8 @@ class MailService:
             album = await call.session.get(Album, link.album_id)
             call.on("link", link.id, album.name if album else None)
             call.detail["to"] = to
+            if token and link.token_sealed is None and token_hash(token) == link.token_hash:
+                link.token_sealed = self.seal.seal(link.id, token)
             sent = Letter(f"Invitation sent from a desktop: {to}", "", "")
             message = _message(actor.tenant_id, f"invite:{message_id}", "invite", to, sent)
             message.link_id, message.sent_at = link.id, utcnow()

@@ -6,12 +6,14 @@ desktop knows the finals without claiming their files."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -20,6 +22,7 @@ import pytest_asyncio
 from PIL import Image
 
 from app.bootstrap import close_services, open_services
+from app.desktop import _password_to_server
 from core.errors import Invalid, NotPermitted
 from core.home import Home
 from core.imaging.analyse import hash_bytes
@@ -260,38 +263,43 @@ async def test_the_server_tells_of_a_submit_once_and_the_desktop_does_not(
 ) -> None:
     s, me = studio.olga.services, await studio.olga.actor()
     # The admin sets the studio's SMTP server on her desktop: it reaches the server's studio.
-    await s.settings.update(
-        me,
-        smtp_host=inbox.host,
-        smtp_port=inbox.port,
-        smtp_security="none",
-        smtp_user=USER,
-        smtp_from="hello@lumen.test",
-    )
-    # Her desktop runs its postman, as the app does, with the password in its own keyring.
-    MailPassword(s.paths.root).save(PASSWORD)
-    desk_postman = Postman(s, me.tenant_id, MailPassword(s.paths.root))
-    desk_postman.start()
+    admin = StudioServer(studio.server.url)
+    await admin.sign_in("owner@lumen.test", HARNESS_PASSWORD, "mail")
     postmen = Postmen(studio.server.services, studio.server.services.paths.root)
+    # Her desktop runs its postman, as the app does, with the password in its own keyring.
+    desk_postman = Postman(s, me.tenant_id, MailPassword(s.paths.root))
+    desk_postman.server_copy = functools.partial(_password_to_server, s, studio.olga.client, admin)
+    desk_postman.start()
+    syncing = asyncio.ensure_future(studio.olga.client.run())  # as the desktop app syncs
     try:
+        # In her settings dialog she sets the studio's SMTP server and its password: the
+        # settings go to the server as a command, then the password to its keyring through
+        # the staff API (admins only); a wrong one is refused in plain words, and not kept.
+        await s.settings.update(
+            me,
+            smtp_host=inbox.host,
+            smtp_port=inbox.port,
+            smtp_security="none",
+            smtp_user=USER,
+            smtp_from="hello@lumen.test",
+        )
+        with pytest.raises(Invalid, match="refused the user name or password"):
+            await desk_postman.save_password("wrong horse")
+        assert postmen.password(me.tenant_id).load() is None
+        await desk_postman.save_password(PASSWORD)
+        studio.olga.client.stop()
+        await syncing
+        pia = StudioServer(studio.server.url)
+        await pia.sign_in("pia@lumen.test", HARNESS_PASSWORD, "mail")
+        with pytest.raises(NotPermitted):
+            await pia.set_mail_password(PASSWORD)
+
         album = await s.albums.create(me, "Harbour")
         await s.imports.run(me, album.id, make_shoot(studio.root / "harbour", 2))
         await s.albums.advance(me, album.id)
         await s.albums.advance(me, album.id)  # Rate: the client picks
         made = await s.links.create(me, album.id, pin=PIN, guest_name="Mia")
         await settle(studio.olga)
-        # Her password goes to the server's keyring through the staff API (admins only), as
-        # her settings dialog sends it; a wrong one is refused in plain words, and not kept.
-        admin = StudioServer(studio.server.url)
-        await admin.sign_in("owner@lumen.test", HARNESS_PASSWORD, "mail")
-        with pytest.raises(Invalid, match="refused the user name or password"):
-            await admin.set_mail_password("wrong horse")
-        assert postmen.password(me.tenant_id).load() is None
-        pia = StudioServer(studio.server.url)
-        await pia.sign_in("pia@lumen.test", HARNESS_PASSWORD, "mail")
-        with pytest.raises(NotPermitted):
-            await pia.set_mail_password(PASSWORD)
-        await admin.set_mail_password(PASSWORD)
         tenant = me.tenant_id
         assert postmen.password(tenant).load() == PASSWORD
         await postmen.look()
@@ -329,6 +337,19 @@ async def test_the_server_tells_of_a_submit_once_and_the_desktop_does_not(
         server_postman = postmen.running[tenant]
         assert await server_postman.send_due() == 0  # the invitation is not sent twice
         assert len(inbox.to("mia@client.test")) == 1
+        # A day before the link ends, the server reminds Mia, once, with her gallery's link.
+        [link] = await s.links.list(me, album.id)
+        assert link.expires_at is not None
+        soon = link.expires_at - timedelta(days=1)
+        assert await s.mail.queue_reminders(tenant, now=soon) == 0  # never the desktop
+        assert await studio.server.services.mail.queue_reminders(tenant, now=soon) == 1
+        assert await studio.server.services.mail.queue_reminders(tenant, now=soon) == 0
+        assert await server_postman.send_due() == 1
+        [_, reminded] = inbox.to("mia@client.test")
+        assert reminded["Subject"] == "Reminder: Harbour"
+        assert made.url in reminded.get_body(("plain",)).get_content()
     finally:
+        studio.olga.client.stop()
+        await syncing
         await desk_postman.stop()
         await postmen.stop()
