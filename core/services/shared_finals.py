@@ -113,14 +113,19 @@ class SharedFinalsService:
             have = set(
                 (
                     await call.session.execute(
-                        select(Final.photo_id, Final.preset, Final.content_hash).where(
+                        select(
+                            Final.photo_id, Final.preset, Final.content_hash, Final.filename
+                        ).where(
                             Final.tenant_id == actor.tenant_id,
                             Final.photo_id.in_({f["photo_id"] for f in parsed}),
                         )
                     )
                 ).all()
             )
-        rows = sum((f["photo_id"], f["preset"], f["content_hash"]) not in have for f in parsed)
+        rows = sum(
+            (f["photo_id"], f["preset"], f["content_hash"], f["filename"]) not in have
+            for f in parsed
+        )
         tenant = actor.tenant_id
 
         def look() -> list[str]:
@@ -273,7 +278,10 @@ async def _put_final(
         select(Final).where(Final.photo_id == facts["photo_id"], Final.preset == facts["preset"])
     )
     if final is not None and final.content_hash == facts["content_hash"]:
-        return 0
+        if final.filename == facts["filename"]:
+            return 0
+        final.filename = facts["filename"]  # the same picture under a new name (a renamed album)
+        return 1
     if (
         final is not None
         and final.made_at
@@ -370,6 +378,8 @@ async def put_finals(
         )
         made_at = when(row.get("made_at"))
         if final is not None and final.content_hash == row["content_hash"]:
+            if final.library_path == NOT_HERE:  # a name given elsewhere; here, this one's own
+                final.filename = row["filename"]
             continue
         if (
             final is not None

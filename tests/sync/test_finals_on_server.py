@@ -6,6 +6,7 @@ desktop knows the finals without claiming their files."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import io
 import uuid
@@ -244,6 +245,24 @@ async def test_a_tampered_final_is_refused_and_rows_wait_for_their_files(studio:
             assert answer["outcome"] == "invalid"
             assert "have not reached the server" in answer["message"]
     assert sorted(p for p in store.rglob("*") if p.is_file()) == before  # no half-written file
+
+
+async def test_remade_finals_replace_the_servers(studio: Studio) -> None:
+    """The web preset made anew at another quality, the album renamed: once that delivery
+    ends, the server has the new files under the new names, and a client gets them."""
+    s, me = studio.olga.services, await studio.olga.actor()
+    await s.delivery.save_preset(me, dataclasses.replace(WEB, quality=60))
+    await s.albums.rename(me, studio.album, "Wedding Day")
+    done = await s.delivery.deliver(me, studio.album, [WEB.name])
+    assert done.state == "done"
+    await settle(studio.olga)
+    here = await s.delivery.finals(me, studio.album)
+    there = await studio.server.services.delivery.finals(await studio.on_server(), studio.album)
+    assert facts(here) == facts(there)
+    web_here = {f.photo_id: f.path.read_bytes() for f in here if f.preset == WEB.name}
+    web_there = {f.photo_id: f.path.read_bytes() for f in there if f.preset == WEB.name}
+    assert web_here == web_there
+    assert {f.filename for f in there} >= {f"Wedding Day-{i:03}-web.jpg" for i in range(1, 5)}
 
 
 @pytest.fixture(scope="module")
