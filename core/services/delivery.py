@@ -450,7 +450,10 @@ class DeliveryService:
                     preset=task.preset.name,
                 )
                 call.session.add(final)
-            elif final.library_path != task.library_path and not await call.session.scalar(
+            elif (
+                final.library_path != NOT_HERE  # known from the server, its file elsewhere
+                and final.library_path != task.library_path
+            ) and not await call.session.scalar(
                 select(Final.id).where(
                     Final.library_path == final.library_path, Final.id != final.id
                 )
