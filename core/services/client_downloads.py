@@ -35,7 +35,7 @@ NOT_READY = "This photo has no final to download (yet)."
 MAKING = "The finals are being made ({done} of {total}); try again in a moment."
 # A final known here whose file is not (yet): made on another desktop of the studio, or still
 # on its way to the studio server.
-ARRIVING = "The finals have not all reached this server yet; try again in a moment."
+ARRIVING = "The finals are not all here yet; try again in a moment."
 # What export presets make (core.finals.presets FORMATS): JPEG or TIFF.
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
 CONTENT_TYPES |= {".tiff": "image/tiff"}

@@ -24,7 +24,7 @@ from PIL import Image
 
 from app.bootstrap import close_services, open_services
 from app.desktop import _password_to_server
-from core.errors import Invalid, NotPermitted
+from core.errors import Conflict, Invalid, NotPermitted
 from core.home import Home
 from core.imaging.analyse import hash_bytes
 from core.policies import Actor
@@ -181,6 +181,11 @@ async def test_a_client_downloads_the_desktops_finals_from_the_server(studio: St
 async def test_another_desktop_knows_the_finals_without_their_files(
     studio: Studio, imaging_executor: ProcessPoolExecutor
 ) -> None:
+    olga = studio.olga
+    made = await olga.services.links.create(
+        await olga.actor(), studio.album, allow_download=True, guest_name="Dora"
+    )
+    await settle(olga)
     pia = await open_desktop(
         studio.root / "pia", studio.server.url, "pia@lumen.test", imaging_executor
     )
@@ -196,6 +201,10 @@ async def test_another_desktop_knows_the_finals_without_their_files(
         assert not any((studio.root / "pia").rglob("*.tif"))
         assert await pia.client.upload_finals() == 0  # and none it would send
         assert not (await pia.services.replica.status()).waiting
+        # Its own portal says the finals are not here, rather than send what it has not.
+        dora = (await pia.services.client.open(made.token)).guest("Dora")
+        with pytest.raises(Conflict, match="finals are not all here yet"):
+            await pia.services.client.download(dora)
     finally:
         await pia.client.close()
         await close_services(pia.services)
