@@ -1,7 +1,9 @@
 """Finals made on a desktop reach the studio server: their files go up into its store (checked
 against their content hash), then their rows; a client of the server's portal sees the web
 finals and downloads a photo and the zip from the server, byte for byte the desktop's; another
-desktop knows the finals without claiming their files."""
+desktop knows the finals without claiming their files. With a server, the server's postman tells
+the photographer of a client's submit and reminds clients, once; the desktop sends only the
+invitations its people make."""
 
 from __future__ import annotations
 
