@@ -27,6 +27,7 @@ from core.services.mail import MailService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
 from core.services.replies import ReplyService
+from core.services.shared_finals import SharedFinalsService
 from core.services.sidecars import SidecarWriter
 from core.services.staff import StaffService
 from core.services.sync import SyncService
@@ -104,6 +105,7 @@ async def open_services(
         replies=ReplyService(ctx),
         mail=MailService(ctx),
         drive=DriveStateService(ctx),
+        shared_finals=SharedFinalsService(ctx),
         _close=close,
     )
     services.sync.attach(services)

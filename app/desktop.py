@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import functools
 import logging
 import os
 import sys
@@ -183,6 +184,10 @@ async def _run_window(  # type: ignore[no-untyped-def]
     # Previews an import could not finish before the app last closed (or was killed).
     studio.jobs.run(services.imports.finish_previews(actor), label="Finishing previews")
     syncing = await _start_sync(services, window, device_admin)
+    if syncing is not None:  # the studio server sends the studio's mail: it needs the password
+        postman.server_copy = functools.partial(
+            _password_to_server, services, syncing[0], device_admin
+        )
     if drive_accounts is not None:
         await start_drive_sync(studio, window, drive_accounts)
     try:
@@ -223,6 +228,25 @@ def _postman(services, actor):  # type: ignore[no-untyped-def]
     postman = Postman(services, actor.tenant_id, MailPassword(services.paths.root))
     postman.start()
     return postman
+
+
+async def _password_to_server(services, client, server, password: str) -> None:  # type: ignore[no-untyped-def]
+    """The SMTP password the admin typed, to the studio server too, once the settings saved with
+    it (its SMTP server) have reached the server (a few seconds at most when online)."""
+    from core.errors import PhotoFlowError
+
+    client.nudge()
+    try:
+        async with asyncio.timeout(15):
+            while (await services.replica.status()).waiting:
+                await asyncio.sleep(0.2)
+                client.nudge()
+    except TimeoutError:
+        raise PhotoFlowError(
+            "The password is kept here, but the studio server has not taken the new settings "
+            "yet; save it again once the desktop is synced, for the server to send the mail."
+        ) from None
+    await server.set_mail_password(password)
 
 
 async def _start_sync(services, window, server):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from aiohttp.typedefs import Handler
 if TYPE_CHECKING:
     from core.home import Home
     from core.services import Services
+    from sync.mail.postmen import Postmen
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,16 @@ async def api_bodies(request: web.Request, handler: Handler) -> web.StreamRespon
     return await handler(request)
 
 
-def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) -> web.Application:
-    """The portal's app with the studio server's routes before its catch-all."""
+def build_server_app(
+    services: Services, trusted_proxies: Sequence[str] = (), postmen: Postmen | None = None
+) -> web.Application:
+    """The portal's app with the studio server's routes before its catch-all; `postmen` (the
+    studio's e-mail) hear when an admin sets a studio's SMTP password."""
     from app.metrics import count_live_connections, measure_requests, metrics
     from core.proxies import TrustedProxies
     from portal.app import create_app
     from sync.server.auth import SERVICES, TRUSTED_PROXIES, device_actor
+    from sync.server.mail_api import add_mail_routes
     from sync.server.routes import add_sync_routes
     from sync.server.staff_api import add_staff_routes
 
@@ -47,6 +52,8 @@ def build_server_app(services: Services, trusted_proxies: Sequence[str] = ()) ->
         app[TRUSTED_PROXIES] = TrustedProxies.parse(trusted_proxies)
         add_staff_routes(app, services, device_actor)
         add_sync_routes(app, services, device_actor)
+        told = postmen.password_set if postmen is not None else None
+        add_mail_routes(app, services, device_actor, services.paths.root, told)
         app.router.add_get("/metrics", metrics)
 
     app = create_app(services, trusted_proxies=trusted_proxies, more_routes=studio_routes)
@@ -88,11 +95,15 @@ async def serve(
 ) -> None:
     """Serve until `stopping` is set, then close the live sockets and the listening one."""
     from portal.live import HUB
+    from sync.mail.postmen import Postmen
 
+    # The studios' e-mail goes from the server: clients send their selections here.
+    postmen = Postmen(services, services.paths.root)
     runner = web.AppRunner(
-        build_server_app(services, trusted_proxies), access_log=None, shutdown_timeout=2.0
+        build_server_app(services, trusted_proxies, postmen), access_log=None, shutdown_timeout=2.0
     )
     await runner.setup()
+    postmen.start()
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -105,6 +116,7 @@ async def serve(
         log.info("studio server stopping")
         await runner.app[HUB].stop()  # tell open galleries why, then close their sockets
     finally:
+        await postmen.stop()
         await runner.cleanup()
 
 

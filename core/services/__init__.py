@@ -23,6 +23,7 @@ from core.services.mail import MailService
 from core.services.photos import PhotoService
 from core.services.replica import ReplicaService
 from core.services.replies import ReplyService
+from core.services.shared_finals import SharedFinalsService
 from core.services.staff import StaffService
 from core.services.sync import SyncService
 from core.services.tenants import StudioSettingsService, TenantService
@@ -68,6 +69,8 @@ class Services:
     mail: MailService
     # Google Drive sync (issue 13): what each album's sync remembers
     drive: DriveStateService
+    # the studio server's finals (issue 14): finals made on a desktop, sent to the server
+    shared_finals: SharedFinalsService
     _close: Callable[[], Awaitable[None]] = field(repr=False, default=None)  # type: ignore[assignment]
 
     async def close(self) -> None:

@@ -33,6 +33,9 @@ from core.workflow import Stage
 NO_DOWNLOADS = "This gallery has no downloads."
 NOT_READY = "This photo has no final to download (yet)."
 MAKING = "The finals are being made ({done} of {total}); try again in a moment."
+# A final known here whose file is not (yet): made on another desktop of the studio, or still
+# on its way to the studio server.
+ARRIVING = "The finals are not all here yet; try again in a moment."
 # What export presets make (core.finals.presets FORMATS): JPEG or TIFF.
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff"}
 CONTENT_TYPES |= {".tiff": "image/tiff"}
@@ -175,6 +178,8 @@ class GalleryDownloads:
             files = tuple(self.final_file(f) for f in picked if f is not None)
             if not files:  # none of this size made, or not this album's
                 raise NotFound(NOT_READY if pid else NO_DOWNLOADS)
+            if not await asyncio.to_thread(lambda: all(f.path.is_file() for f in files)):
+                raise Conflict(ARRIVING)
             if pid is not None:
                 call.on("photo", pid, f"{album.name}/{files[0].name}")
             call.album_id = album.id

@@ -60,6 +60,37 @@ def _versions(args: Args) -> list[dict[str, Any]]:
     return versions
 
 
+def _preset(args: Args) -> dict[str, Any]:
+    preset = args.get("preset")
+    if not isinstance(preset, dict):
+        raise Invalid("The command needs the export preset's settings.")
+    return preset
+
+
+def _names(value: Any) -> list[str] | None:
+    if value is not None and (
+        not isinstance(value, list) or not all(isinstance(n, str) for n in value)
+    ):
+        raise Invalid("The album's presets are a list of preset names, or none for all.")
+    return value
+
+
+def _changes(args: Args) -> dict[str, Any]:
+    changes = args.get("changes")
+    if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
+        raise Invalid("The command needs the settings it changes.")
+    if {"actor", "studio_name"} & set(changes):
+        raise Invalid("The studio's name is not one of its settings.")
+    return changes
+
+
+def _finals(args: Args) -> list[dict[str, Any]]:
+    finals = args.get("finals")
+    if not isinstance(finals, list) or not all(isinstance(f, dict) for f in finals):
+        raise Invalid("A command that brings finals needs the list of them.")
+    return finals
+
+
 COMMANDS: dict[str, Command] = {
     "album.create": lambda s, a, x: s.albums.create(
         a,
@@ -111,6 +142,31 @@ COMMANDS: dict[str, Command] = {
         to=_id(x, "to"),
         reply_id=_id(x, "reply"),
     ),
+    # the studio server's finals: made on a desktop by presets the server knows too, their
+    # files sent up before their rows
+    "preset.save": lambda s, a, x: s.delivery.save_preset(
+        a, _preset(x), replacing=x.get("replacing") if isinstance(x.get("replacing"), str) else None
+    ),
+    "preset.delete": lambda s, a, x: s.delivery.delete_preset(a, _text(x, "name")),
+    "album.presets": lambda s, a, x: s.delivery.choose_presets(
+        a, _id(x, "album"), _names(x.get("presets"))
+    ),
+    "album.import_finals": lambda s, a, x: s.shared_finals.import_finals(
+        a, _id(x, "album"), _finals(x)
+    ),
+    # the studio's settings and e-mail: the server's postman sends the notices and reminders
+    "settings.update": lambda s, a, x: s.settings.update(
+        a,
+        studio_name=x["studio_name"] if isinstance(x.get("studio_name"), str) else None,
+        **_changes(x),
+    ),
+    "link.invited": lambda s, a, x: s.mail.invited(
+        a,
+        _id(x, "link"),
+        _text(x, "to"),
+        _id(x, "message"),
+        x["token"] if isinstance(x.get("token"), str) else None,
+    ),
     "link.create": lambda s, a, x: s.links.copy(a, _id(x, "album"), dict(x)),
     "link.revoke": lambda s, a, x: s.links.revoke(a, _id(x, "link")),
     "link.unlock": lambda s, a, x: s.links.unlock(
@@ -135,6 +191,12 @@ WHAT: dict[str, str] = {
     "photo.select": "selection change",
     "photo.decide": "approval or change request",
     "photo.reply": "reply to a client",
+    "preset.save": "export preset",
+    "preset.delete": "deletion of an export preset",
+    "album.presets": "choice of export presets",
+    "album.import_finals": "delivery of finals to the server",
+    "settings.update": "change of the studio's settings",
+    "link.invited": "invitation of a client",
     "link.create": "new client link",
     "link.revoke": "revoke of a client link",
     "link.unlock": "reopening of a sent selection",

@@ -45,6 +45,7 @@ from core.services.delivery_jobs import (
     this_runner,
 )
 from core.services.imports import WorkerPool
+from core.services.sync_rows import NOT_HERE
 from core.settings import StudioSettings
 from core.workflow import Stage
 
@@ -142,6 +143,8 @@ class DeliveryService:
             self._store(tenant, kept)
             call.detail["preset"] = new.to_dict()
             call.emit(Change.STUDIO_SETTINGS, changed=["export_presets"])
+            # The studio server keeps the presets too: its portal sends finals by them.
+            call.command("preset.save", preset=new.to_dict(), replacing=replacing)
             return new
 
     async def delete_preset(self, actor: Actor, name: str) -> None:
@@ -157,6 +160,7 @@ class DeliveryService:
                 raise Invalid("A studio keeps at least one export preset; add another first.")
             self._store(tenant, kept)
             call.emit(Change.STUDIO_SETTINGS, changed=["export_presets"])
+            call.command("preset.delete", name=name)
 
     @staticmethod
     def _store(tenant: Tenant, presets: list[ExportPreset]) -> None:
@@ -177,6 +181,7 @@ class DeliveryService:
             album.presets = None if names is None else [p.name for p in chosen]
             call.detail["presets"] = album.presets
             call.emit(Change.ALBUM_CHANGED, presets=album.presets)
+            call.command("album.presets", album=str(album.id), presets=album.presets)
             return chosen
 
     async def album_presets(self, actor: Actor, album_ref: str | uuid.UUID) -> list[ExportPreset]:
@@ -196,7 +201,11 @@ class DeliveryService:
             current = [p.name for p in await album_presets(call.session, album)]
             rows = await call.session.scalars(
                 select(Final)
-                .where(Final.album_id == album.id, Final.preset.in_(current))
+                .where(
+                    Final.album_id == album.id,
+                    Final.preset.in_(current),
+                    Final.library_path != NOT_HERE,  # made on another desktop: not here
+                )
                 .order_by(Final.preset, Final.filename)
             )
             library = self.ctx.home.library
@@ -441,7 +450,10 @@ class DeliveryService:
                     preset=task.preset.name,
                 )
                 call.session.add(final)
-            elif final.library_path != task.library_path and not await call.session.scalar(
+            elif (
+                final.library_path != NOT_HERE  # known from the server, its file elsewhere
+                and final.library_path != task.library_path
+            ) and not await call.session.scalar(
                 select(Final.id).where(
                     Final.library_path == final.library_path, Final.id != final.id
                 )

@@ -10,6 +10,7 @@ message that fails stays in the outbox and is tried again later.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.catalog import Album, MailMessage, MailStop, SentSelection, ShareLink, Tenant, User
 from core.catalog.base import utcnow
-from core.catalog.lookups import studio_of_link
+from core.catalog.lookups import studio_ids, studio_of_link
 from core.changes import Change
 from core.errors import Invalid, NotFound
 from core.events import Event
@@ -31,7 +32,7 @@ from core.policies import Actor, Permission, require
 from core.services.albums import studio_settings
 from core.services.context import Call, ServiceContext
 from core.services.link_seal import LinkSeal, SealBroken
-from core.services.links import link_url
+from core.services.links import link_url, token_hash
 from core.services.mail_words import Letter, invite, reminder, submitted
 from core.settings import StudioSettings
 from core.workflow import Stage
@@ -146,7 +147,62 @@ class MailService:
             message = _message(actor.tenant_id, f"invite:{uuid.uuid4()}", "invite", to, letter)
             message.link_id = link.id
             call.session.add(message)
+            # This desktop sends the invitation (only it knows the link's token); the studio
+            # server, which sends the reminders, is told who was invited, and the token, for
+            # the reminders' link (it keeps it sealed with its own key, as this desktop does).
+            told = {"link": str(link.id), "to": to, "message": str(message.id)}
+            if self.ctx.keep_commands and link.token_sealed is not None:
+                with contextlib.suppress(SealBroken):
+                    told["token"] = self.seal.open(link.id, link.token_sealed)
+            call.command("link.invited", **told)
             return Invitation(to, link.pin_hash is not None, message.id)
+
+    async def invited(
+        self,
+        actor: Actor,
+        link_id: uuid.UUID,
+        to: str,
+        message_id: uuid.UUID,
+        token: str | None = None,
+    ) -> None:
+        """On the studio server: a desktop invited `to` through the link (and sent it itself);
+        kept as a sent invitation, so the server's postman reminds that client when due, with
+        the link's address when `token` is the link's own."""
+        to = clean_address(to)
+        async with self.ctx.call(actor, "link.invited") as call:
+            require(actor, Permission.PUBLISH_LINKS)
+            link = await call.session.get(ShareLink, link_id)
+            if link is None or link.tenant_id != actor.tenant_id:
+                raise NotFound("No such link.")
+            album = await call.session.get(Album, link.album_id)
+            call.on("link", link.id, album.name if album else None)
+            call.detail["to"] = to
+            if token and link.token_sealed is None and token_hash(token) == link.token_hash:
+                link.token_sealed = self.seal.seal(link.id, token)
+            sent = Letter(f"Invitation sent from a desktop: {to}", "", "")
+            message = _message(actor.tenant_id, f"invite:{message_id}", "invite", to, sent)
+            message.link_id, message.sent_at = link.id, utcnow()
+            await _queue_once(call, message)
+
+    async def smtp_for(self, actor: Actor) -> SmtpServer | None:
+        """The studio's SMTP server, for an admin setting its password (None: none set)."""
+        async with self.ctx.call(actor, "mail.password") as call:
+            require(actor, Permission.MANAGE_STUDIO)
+            call.on("tenant", actor.tenant_id, call.studio.name if call.studio else None)
+            settings = await studio_settings(call.session, actor.tenant_id)
+            name = call.studio.name if call.studio else ""
+            return SmtpServer.of(settings, name) if settings.mail_on else None
+
+    async def studios_with_mail(self) -> list[uuid.UUID]:
+        """The studios of this catalog that send e-mail (an SMTP server set): a studio server
+        runs a postman for each."""
+        async with self.ctx.call(None, "mail.studios", audit=False) as call:
+            found = []
+            for tenant_id in await studio_ids(call.session):
+                await call.enter(tenant_id)
+                if (await studio_settings(call.session, tenant_id)).mail_on:
+                    found.append(tenant_id)
+            return found
 
     async def outbox(self, actor: Actor) -> tuple[int, str | None]:
         """Messages waiting to be sent, and the last error among them."""
@@ -246,6 +302,8 @@ class MailService:
     async def queue_reminders(self, tenant_id: uuid.UUID, now: datetime | None = None) -> int:
         """Remind each invited client once before their link expires, and once when their
         picks were never sent; an address that said stop gets none."""
+        if self.ctx.keep_commands:  # a desktop synced with a studio server: the server reminds
+            return 0
         now = now or utcnow()
         async with self.ctx.call(None, "mail.reminders", audit=False) as call:
             await call.enter(tenant_id)

@@ -18,6 +18,7 @@ from core.errors import Invalid
 from core.events import Event
 from core.ingest.matching import unique_stem
 from core.services.context import Call, ServiceContext
+from core.services.shared_finals import put_finals
 from core.services.shared_versions import put_versions
 from core.services.sync_feedback import put_feedback
 from core.services.sync_rows import NOT_HERE, fill_album, fill_photo
@@ -141,6 +142,7 @@ class ReplicaService:
             if call.tenant_id is not None:
                 await put_versions(session, call.tenant_id, changes.get("versions") or [])
                 await put_feedback(session, call.tenant_id, changes)
+                await put_finals(session, call.tenant_id, changes.get("finals") or [])
             entries = changes.get("entries") or []
             for e in entries:
                 if call.tenant_id is None or e["kind"] not in Change._value2member_map_:

@@ -33,6 +33,7 @@ from core.journal.store import entries_after, heads
 from core.policies import Actor, Guest, Permission, require
 from core.services.commands import COMMANDS, WHAT
 from core.services.context import REPLAYING, Replay, ServiceContext
+from core.services.shared_finals import finals_payload
 from core.services.shared_versions import versions_payload
 from core.services.sync_feedback import albums_to_resend, feedback_payload
 from core.services.sync_rows import album_row, photo_row, studio_row, user_row
@@ -338,6 +339,7 @@ class SyncService:
                 "reset": reset,
                 **await feedback_payload(session, tenant, events, reset),
                 **await versions_payload(session, tenant, events, reset),
+                **await finals_payload(session, tenant, events, reset),
             }
             if after == 0 or reset or any(e.kind in _PEOPLE for e in events):
                 studio = await session.get(Tenant, tenant)

@@ -33,6 +33,7 @@ def album_row(album: Album) -> dict[str, Any]:
     row = {name: getattr(album, name) for name in ALBUM_FIELDS}
     row.update(id=str(album.id), trashed_at=plain(album.trashed_at))
     row["created_at"] = plain(album.created_at)
+    row["presets"] = album.presets  # the export presets its finals are made by (None: all)
     return row
 
 
@@ -71,6 +72,8 @@ def fill_album(album: Album, row: dict[str, Any]) -> None:
     for name in ALBUM_FIELDS:
         setattr(album, name, row[name])
     album.trashed_at = when(row.get("trashed_at"))
+    if "presets" in row:
+        album.presets = row["presets"]
 
 
 def fill_photo(photo: Photo, row: dict[str, Any]) -> None:

@@ -184,4 +184,7 @@ class StudioSettingsService:
                 Change.STUDIO_SETTINGS,
                 changed=sorted(changes) + (["studio_name"] if "studio_name" in call.detail else []),
             )
+            # A desktop synced with a studio server sends it the change (its SMTP server, its
+            # presets): the server's postman and portal work by the studio's settings.
+            call.command("settings.update", studio_name=studio_name, changes=changes)
             return tenant.name, new

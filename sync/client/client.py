@@ -9,7 +9,8 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ PULL_LIMIT = 1000
 # at most this often: a quiet desktop's round is two small reads and one request.
 QUIET_CHECKS = 30.0
 HEAR_WAIT_S = 25  # how long one wait for the studio's next change may last on the server
+FINALS_BATCH = 1000  # finals asked about at once
+FINAL_CHUNK = 1024 * 1024  # a final goes up in pieces of this size, never whole in memory
 
 
 class ServerAway(Exception):
@@ -82,6 +85,7 @@ class SyncClient:
         self._session: aiohttp.ClientSession | None = None
         self._previews_after = ""
         self._quiet_since = -QUIET_CHECKS  # monotonic time of the last full round
+        self._finals_after: datetime | None = None  # deliveries ended until then: finals sent
 
     def on_state(self, listener: Callable[[SyncState], None]) -> None:
         self._listeners.append(listener)
@@ -170,6 +174,7 @@ class SyncClient:
         Returns how many conflicts this round brought. Raises ServerAway."""
         pushed, conflicts = await self.push()
         pulled = await self.pull()
+        await self.upload_finals()
         now = time.monotonic()
         if pushed or pulled or now - self._quiet_since >= QUIET_CHECKS:
             self._quiet_since = now
@@ -238,6 +243,50 @@ class SyncClient:
                     sent += 1
             self._previews_after = hashes[-1]
 
+    async def upload_finals(self) -> int:
+        """The finals of the deliveries ended here since the last look go to the server: the
+        files it lacks first (streamed), then their rows, as one command per album through the
+        outbox. Returns how many files went up."""
+        sent = 0
+        while True:
+            ended = await self.services.shared_finals.delivered_since(self._finals_after)
+            if not ended:
+                return sent
+            for at, album_id in ended:
+                sent += await self._send_finals(album_id)
+                self._finals_after = at
+
+    async def _send_finals(self, album_id: uuid.UUID) -> int:
+        finals = await self.services.shared_finals.to_share(album_id)
+        sent, rows_missing, whole = 0, False, True
+        for start in range(0, len(finals), FINALS_BATCH):
+            batch = finals[start : start + FINALS_BATCH]
+            answer = await self._call(
+                "POST", "/api/v1/finals/missing", json={"finals": [f.row for f in batch]}
+            )
+            missing = set(answer["missing"])
+            rows_missing = rows_missing or answer["rows"] > 0
+            for final in batch:
+                if final.content_hash not in missing:
+                    continue
+                missing.discard(final.content_hash)  # two finals of one content go up once
+                if not await asyncio.to_thread(final.path.is_file):
+                    log.warning("final %s is missing from the library; not sent", final.path)
+                    whole = False
+                    continue
+                await self._call(
+                    "PUT",
+                    f"/api/v1/finals/{final.content_hash}",
+                    params={"suffix": final.suffix, "size": final.size},
+                    data=_chunks(final.path),
+                    headers={"Content-Length": str(final.size)},
+                )
+                sent += 1
+        if rows_missing and whole:  # the server takes the rows only with all their files
+            await self.services.shared_finals.announce(album_id, finals)
+            self.nudge()
+        return sent
+
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
         if self._session is None:
             self._session = aiohttp.ClientSession(
@@ -271,6 +320,12 @@ def _error(body: Any, status: int) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return f"{body['error']} ({status})"
     return f"the server answered {status}"
+
+
+async def _chunks(path: Path) -> AsyncIterator[bytes]:
+    with await asyncio.to_thread(path.open, "rb") as fh:
+        while chunk := await asyncio.to_thread(fh.read, FINAL_CHUNK):
+            yield chunk
 
 
 def _read(path: Path) -> bytes | None:

@@ -122,6 +122,12 @@ class StudioServer:
     async def invite(self, email: str, role: str, name: str = "") -> dict[str, Any]:
         return await self._ask("POST", "/invites", {"email": email, "role": role, "name": name})
 
+    async def set_mail_password(self, password: str) -> None:
+        """An admin gives the server the studio's SMTP password (kept in its keyring): the
+        server's postman sends the studio's notices and reminders. Invalid when the studio's
+        SMTP server refuses it; Conflict when the server has no SMTP server for the studio yet."""
+        await self._ask("PUT", "/studio/mail-password", {"password": password})
+
     # The same two calls as services.staff offers an admin, so the desktop's Devices list works
     # with either (see ui/devices_panel.py).
     async def devices(self) -> list[DeviceView]:

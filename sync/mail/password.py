@@ -1,9 +1,11 @@
 """The SMTP password of a PhotoFlow home: in the OS keyring, or where there is none, in the
-home's 0600 file (the same store as the studio server's device token)."""
+home's 0600 file (the same store as the studio server's device token). A studio server keeps
+one per studio (`studio`: its id), each studio's admin sets theirs (sync/server/mail_api.py)."""
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -15,9 +17,15 @@ SERVICE = "photoflow-smtp"
 
 
 class MailPassword:
-    def __init__(self, home_root: Path, backend: KeyringBackend | None = None) -> None:
+    def __init__(
+        self,
+        home_root: Path,
+        backend: KeyringBackend | None = None,
+        *,
+        studio: uuid.UUID | None = None,
+    ) -> None:
         self.root = home_root
-        self.key = str(home_root.resolve())
+        self.key = str(home_root.resolve()) + (f"#{studio}" if studio is not None else "")
         self._backend = backend
 
     @property

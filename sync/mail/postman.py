@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from core.changes import Change
 from core.services import Services
@@ -42,6 +43,9 @@ class Postman:
         self._sub = None
         self.rounds = 0  # rounds done: a test waits for the next one, not a fixed time
         self._retry = False
+        # On a desktop synced with a studio server: the password goes to the server too, whose
+        # postman sends the notices and reminders (app/desktop.py sets it).
+        self.server_copy: Callable[[str], Awaitable[None]] | None = None
 
     # --- MailDesk ---
 
@@ -53,6 +57,12 @@ class Postman:
 
     async def save_password(self, password: str) -> None:
         await asyncio.to_thread(self.password.save, password)
+        await self.save_password_done()
+        if self.server_copy is not None:
+            await self.server_copy(password)
+
+    async def save_password_done(self) -> None:
+        """The password was saved (here or by a studio server's admin API)."""
         self._retry = True  # what failed with the old password goes now, not at its next try
         self.wake()
 

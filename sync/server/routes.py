@@ -7,6 +7,10 @@
                                    "reset", "studio"?, "users"?}
     POST /api/v1/previews/missing  {"previews": [[hash, size], ...]} -> {"missing": [...]}
     PUT  /api/v1/previews/{hash}?size=512   body: the JPEG -> 201 stored, 200 already there
+    POST /api/v1/finals/missing    {"finals": [{facts of a final}, ...]}
+                               -> {"missing": [content hash, ...], "rows": N}
+    PUT  /api/v1/finals/{hash}?suffix=.jpg&size=BYTES   body: the final's file, streamed
+                               -> 201 stored, 200 already there, 400 not what was announced
 
 Who asks is the server's business: `authenticate(request)` resolves the device's actor (or
 raises an HTTP error itself). Every answer is JSON; bad input gets a 4xx with a sentence.
@@ -36,6 +40,8 @@ Authenticate = Callable[[web.Request], Awaitable[Actor]]
 MAX_BATCH = 500
 LONGEST_WAIT_S = 55.0  # below the usual 60 s idle timeout of proxies in front
 MAX_BODY = 16 * 1024 * 1024
+MAX_FINALS = 2000  # facts of finals asked about at once
+FINAL_CHUNK = 1024 * 1024
 
 
 def _problem(status: int, sentence: str) -> web.Response:
@@ -183,11 +189,37 @@ def add_sync_routes(app: web.Application, services: Services, authenticate: Auth
         stored = await services.sync.put_preview(actor, request.match_info["hash"], size, data)
         return web.json_response({"stored": stored}, status=201 if stored else 200)
 
+    async def finals_missing(request: web.Request, actor: Actor) -> web.Response:
+        body = await _json_body(request)
+        finals = body.get("finals") if isinstance(body, dict) else None
+        if not isinstance(finals, list) or len(finals) > MAX_FINALS:
+            raise Invalid(f"Send {{'finals': [...]}} with at most {MAX_FINALS} of them.")
+        missing, rows = await services.shared_finals.missing(actor, finals)
+        return web.json_response({"missing": missing, "rows": rows})
+
+    async def put_final(request: web.Request, actor: Actor) -> web.Response:
+        try:
+            size = int(request.query.get("size", ""))
+        except ValueError:
+            raise Invalid("size is the final's length in bytes.") from None
+        if request.content_length is not None and request.content_length != size:
+            raise Invalid("The body's length is not the size announced.")
+        stored = await services.shared_finals.receive(
+            actor,
+            request.match_info["hash"],
+            request.query.get("suffix", ""),
+            size,
+            request.content.iter_chunked(FINAL_CHUNK),
+        )
+        return web.json_response({"stored": stored}, status=201 if stored else 200)
+
     app.router.add_post("/api/v1/commands", handler(push))
     app.router.add_get("/api/v1/changes", handler(pull))
     app.router.add_get("/api/v1/changes/newer", handler(newer))
     app.router.add_post("/api/v1/previews/missing", handler(missing))
     app.router.add_put("/api/v1/previews/{hash}", handler(put_preview))
+    app.router.add_post("/api/v1/finals/missing", handler(finals_missing))
+    app.router.add_put("/api/v1/finals/{hash}", handler(put_final))
 
 
 async def _json_body(request: web.Request) -> Any:
