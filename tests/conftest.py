@@ -23,6 +23,7 @@ from core.home import Home
 from core.imaging.analyse import imaging_pool
 from core.policies import Actor, Role
 from core.services import Services
+from tests.mailserver import Inbox, smtp_server
 from tests.pgcluster import Cluster
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,6 +45,13 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[Inbox]:
+    """A local SMTP server (aiosmtpd) for a module's e-mail tests; stopped with the module."""
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,13 +22,7 @@ from sync.mail.password import MailPassword
 from sync.mail.postman import Postman
 from tests.images import make_shoot
 from tests.integration.cli import photoflow
-from tests.mailserver import PASSWORD, USER, Inbox, smtp_server, text_and_html
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
+from tests.mailserver import PASSWORD, USER, Inbox, text_and_html
 
 
 async def until(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]

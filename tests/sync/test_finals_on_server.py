@@ -13,7 +13,7 @@ import functools
 import io
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,7 +37,7 @@ from sync.mail.postman import Postman
 from sync.mail.postmen import Postmen
 from tests.conftest import server_database
 from tests.images import make_shoot
-from tests.mailserver import PASSWORD, USER, Inbox, smtp_server
+from tests.mailserver import PASSWORD, USER, Inbox
 from tests.pgcluster import Cluster
 from tests.portal.final_album import FULL, SIZE, WEB, carry_to_final
 from tests.sync.harness import PASSWORD as HARNESS_PASSWORD
@@ -274,12 +274,6 @@ async def test_remade_finals_replace_the_servers(studio: Studio) -> None:
     web_there = {f.photo_id: f.path.read_bytes() for f in there if f.preset == WEB.name}
     assert web_here == web_there
     assert {f.filename for f in there} >= {f"Wedding Day-{i:03}-web.jpg" for i in range(1, 5)}
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
 
 
 async def until(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
