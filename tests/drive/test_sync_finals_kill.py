@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import subprocess
-import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -21,8 +18,7 @@ from core.home import Home
 from sync.drive.engine import AlbumSync
 from tests.drive.conftest import connected_drive
 from tests.drive.fake_drive import FakeDrive
-from tests.drive.test_sync_kill import kill_group, studio_on_drive, sync_env
-from tests.integration.processes import read_until
+from tests.drive.test_sync_kill import studio_on_drive, sync_env, sync_killed_after
 from tests.portal.final_album import FULL, WEB, carry_to_final
 
 KILLS = 3
@@ -72,23 +68,7 @@ async def test_kill_9_during_the_finals_upload_loses_nothing_and_converges(
     rng = random.Random(14)
     killed = 0
     for _ in range(KILLS):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.main", "sync", "Wedding"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            bufsize=0,
-        )
-        try:
-            assert proc.stdout is not None
-            seen = read_until(proc.stdout, b"to upload", time.monotonic() + 60)
-            assert b"to upload" in seen, seen
-            proc.wait(rng.uniform(0.1, 0.6))
-        except subprocess.TimeoutExpired:
-            killed += 1
-        finally:
-            kill_group(proc)
+        killed += sync_killed_after(env, rng.uniform(0.1, 0.6))
     assert killed >= KILLS // 2
     fake.set_link_rate(None)
     s = await open_services(Home(home), executor=imaging_executor, follow=False)

@@ -98,6 +98,28 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.stdout.close()
 
 
+def sync_killed_after(env: dict[str, str], seconds: float) -> bool:
+    """`photoflow sync Wedding`, kill -9 `seconds` after it printed its plan (before acting),
+    unless it ended first. True when it was killed (its whole process group: no stray worker)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.main", "sync", "Wedding"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        bufsize=0,
+    )
+    try:
+        assert proc.stdout is not None
+        read_until(proc.stdout, b"to upload", time.monotonic() + 60)
+        proc.wait(seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        return True
+    finally:
+        kill_group(proc)
+
+
 def in_drive(fake: FakeDrive) -> dict[str, list[bytes]]:
     out: dict[str, list[bytes]] = {}
     for f in fake.files():
@@ -128,26 +150,12 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
                     fake.put_file(
                         path.name, originals[0].id, dropped[path.name], mime_type="image/jpeg"
                     )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.main", "sync", "Wedding"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            bufsize=0,
-        )
-        try:
-            # Killed at a random moment of its work: after it has read both sides and planned
-            # (the plan is printed before acting), within the second that follows, so that
-            # each kill leaves work for the next run.
-            assert proc.stdout is not None
-            read_until(proc.stdout, b"to upload", time.monotonic() + 60)
-            proc.wait(rng.uniform(0.0, 1.0))
-            finished += 1
-        except subprocess.TimeoutExpired:
+        # Killed at a random moment of its work: after it has read both sides and planned, within
+        # the second that follows, so that each kill leaves work for the next run.
+        if sync_killed_after(env, rng.uniform(0.0, 1.0)):
             killed += 1
-        finally:
-            kill_group(proc)
+        else:
+            finished += 1
     times["kills"] = time.monotonic() - started - sum(times.values())
     last = photoflow_with(env, "sync", "Wedding")
     times["last run"] = time.monotonic() - started - sum(times.values())
