@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from core.services.sync_rows import NOT_HERE, plain, when
 from core.workflow import Stage
 
 STORE = "studio-finals"  # in the server's library: STORE/<studio>/<ab>/<hash><ext>
+SWEEP_AFTER_S = 3600.0  # a stored file no final names is removed once this old
 MAX_FINAL_BYTES = 4 * 1024**3  # a 16-bit TIFF of a 150 MP back is about 900 MB
 SUFFIXES = frozenset(EXTENSIONS.values())
 FINAL_FIELDS: tuple[str, ...] = ("photo_id", "preset", "filename", "content_hash", "size_bytes")
@@ -214,7 +216,37 @@ class SharedFinalsService:
             call.detail.update(finals=len(parsed), changed=changed)
             if changed:
                 call.emit(Change.ALBUM_DELIVERY, state="done", finals=changed, gallery_changed=True)
-            return changed
+        if changed:
+            await self.sweep(actor)
+        return changed
+
+    async def sweep(self, actor: Actor, *, older_than_s: float = SWEEP_AFTER_S) -> int:
+        """Remove the studio's stored files that no final names any more (finals made again,
+        photos or albums deleted). A file younger than `older_than_s` is spared: its row may be
+        on its way (files go up before their rows). Returns how many were removed."""
+        async with self.ctx.call(actor, "finals.sweep", audit=False) as call:
+            require(actor, Permission.MANAGE_ALBUMS)
+            named = set(
+                await call.session.scalars(
+                    select(Final.library_path).where(Final.tenant_id == actor.tenant_id)
+                )
+            )
+        folder = self.ctx.home.library / STORE / str(actor.tenant_id)
+        library = self.ctx.home.library
+
+        def remove() -> int:
+            gone, now = 0, time.time()
+            for path in folder.glob("*/*"):
+                name = path.relative_to(library).as_posix()
+                if name in named or path.name.startswith("."):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    if now - path.stat().st_mtime >= older_than_s:
+                        path.unlink()  # a zip still sending it reads on: the bytes stay till closed
+                        gone += 1
+            return gone
+
+        return await asyncio.to_thread(remove)
 
     def _mtimes(self, paths: Sequence[str]) -> dict[str, int | None]:
         """Each stored file's modification time (None: not in the store): a final's CRC is good

@@ -275,6 +275,18 @@ async def test_remade_finals_replace_the_servers(studio: Studio) -> None:
     assert web_here == web_there
     assert {f.filename for f in there} >= {f"Wedding Day-{i:03}-web.jpg" for i in range(1, 5)}
 
+    # The server's store keeps only what finals name: the old web files go once old enough
+    # (one that just arrived is spared, its row may be on its way).
+    server = studio.server.services
+    store = {p for p in server.paths.library.glob("studio-finals/*/*/*") if p.is_file()}
+    named = {f.path for f in there}
+    assert named < store  # the replaced web finals are still there
+    assert await server.shared_finals.sweep(await studio.on_server()) == 0
+    assert await server.shared_finals.sweep(await studio.on_server(), older_than_s=0) == len(
+        store - named
+    )
+    assert {p for p in server.paths.library.glob("studio-finals/*/*/*") if p.is_file()} == named
+
 
 async def until(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(timeout):
