@@ -20,6 +20,7 @@ import pytest
 from core.finals.presets import EXTENSIONS
 from core.services.client_downloads import CONTENT_TYPES
 from tests.portal.conftest import Portal, Visitor
+from tests.portal.final_album import carry_to_final
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXCLUDED = "ignored_auth,positive_data_acceptance"
@@ -44,11 +45,18 @@ async def test_the_document_says_what_finals_are_made_of(portal: Portal, visitor
 
 
 async def run_schemathesis(
-    portal: Portal, visitor: Visitor, examples: int, *, workers: int = 1, seed: int = 20240501
+    portal: Portal,
+    visitor: Visitor,
+    examples: int,
+    *,
+    workers: int = 1,
+    seed: int = 20240501,
+    link: str | None = None,
 ) -> str:
-    """schemathesis against the live portal as a guest in the gallery; its output. Every check
-    runs but EXCLUDED, not_a_server_error among them: any 5xx fails the run."""
-    await visitor.enter(await portal.link(max_select=3))
+    """schemathesis against the live portal as a guest in the gallery (of `link`, else a new
+    link of the portal's album in Rate); its output. Every check runs but EXCLUDED,
+    not_a_server_error among them: any 5xx fails the run."""
+    await visitor.enter(link or await portal.link(max_select=3))
     cookie = next(c for c in visitor.http.cookie_jar if c.key == "pf_session").value
     proc = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS),
@@ -98,5 +106,21 @@ async def test_schemathesis_long_run_finds_no_server_error(portal: Portal, visit
     # One worker: with two, schemathesis' coverage phase tripped over a CPython 3.11 race in
     # ast.parse ("AST constructor recursion depth mismatch") after 19,978 passing cases.
     text = await run_schemathesis(portal, visitor, examples, seed=20261201)
+    print(text[-1500:])
+    assert generated(text) >= min(10_000, examples * 6), text[-3000:]
+
+
+@pytest.mark.fuzz
+async def test_schemathesis_in_a_final_gallery_finds_no_server_error(
+    portal: Portal, visitor: Visitor, tmp_path: Path
+):
+    """The longer check on a delivered album whose link allows full-size downloads, so that the
+    zip and the per-photo downloads answer with finals, not only 404 and 409."""
+    album = await carry_to_final(portal.services, portal.actor, tmp_path, name="Delivered")
+    made = await portal.services.links.create(
+        portal.actor, album, allow_download=True, download_size="full"
+    )
+    examples = int(os.environ.get("PHOTOFLOW_FUZZ_EXAMPLES", "1500"))
+    text = await run_schemathesis(portal, visitor, examples, seed=20261202, link="/g/" + made.token)
     print(text[-1500:])
     assert generated(text) >= min(10_000, examples * 6), text[-3000:]
