@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.catalog.database import Database, sqlite_url
 from core.errors import PhotoFlowError
 from core.events import EventFeed
 from core.home import Home
-from core.journal import JournalFollower
-from core.policies import Actor
 from core.services import Paths, Services
-from core.services.albums import AlbumService
-from core.services.audit_log import AuditService
-from core.services.client import ClientService
 from core.services.context import CallObserver, ServiceContext
-from core.services.delivery import DeliveryService
-from core.services.drive_state import DriveStateService
-from core.services.imports import ImportService
-from core.services.journal import JournalService
-from core.services.links import LinkService
-from core.services.mail import MailService
-from core.services.photos import PhotoService
-from core.services.replica import ReplicaService
-from core.services.replies import ReplyService
-from core.services.sidecars import SidecarWriter
-from core.services.staff import StaffService
-from core.services.sync import SyncService
-from core.services.tenants import StudioSettingsService, TenantService
-from core.services.users import UserService
+from core.services.server_mark import load_server_mark
+
+if TYPE_CHECKING:
+    from core.journal.follower import JournalFollower
+    from core.policies import Actor
 
 # The context behind each open Services, for the few that must reach the catalog itself: tests,
 # benchmarks, and close_services. Edges never do (tests/test_one_door.py keeps it so).
@@ -73,43 +61,144 @@ async def open_services(
         ctx.on_call.append(on_call)
     follower: JournalFollower | None = None
     if follow:
+        from core.journal.follower import JournalFollower
+
         follower = JournalFollower(db, ctx.events, catalog_file=home.catalog_path)
         await follower.start()
         ctx.follower = follower
-    imports = ImportService(ctx, ImagingWorkers(home.logs / "decoders.log", executor))
+    workers = ImagingWorkers(home.logs / "decoders.log", executor)
 
     async def close() -> None:
         if follower is not None:
             await follower.stop()
-        imports.close()
+        workers.close()
         await db.dispose()
 
     services = Services(
         events=EventFeed(ctx.events),
         paths=Paths(home.root, home.previews, home.library, home.logs),
-        tenants=TenantService(ctx),
-        users=UserService(ctx),
-        settings=StudioSettingsService(ctx),
-        albums=AlbumService(ctx),
-        photos=PhotoService(ctx, sidecars=SidecarWriter(home.library)),
-        imports=imports,
-        audit=AuditService(ctx),
-        journal=JournalService(ctx),
-        links=LinkService(ctx),
-        client=ClientService(ctx),
-        staff=StaffService(ctx),
-        sync=SyncService(ctx),
-        replica=ReplicaService(ctx),
-        delivery=DeliveryService(ctx, imports.pool),  # the import's imaging pool, shared
-        replies=ReplyService(ctx),
-        mail=MailService(ctx),
-        drive=DriveStateService(ctx),
+        lazy=_service_factories(ctx, home, workers, lambda: services),
         _close=close,
     )
-    services.sync.attach(services)
-    await services.replica.load()
+    await load_server_mark(ctx)  # what services.replica.load() does, without loading the replica
     _contexts[services] = ctx
     return services
+
+
+def _service_factories(
+    ctx: ServiceContext, home: Home, workers: ImagingWorkers, services: Callable[[], Services]
+) -> dict[str, Callable[[], Any]]:
+    """How to build each service, on its first use: a service's module is imported then, so a
+    command loads only the services it calls (`album show` leaves out imports, delivery, mail,
+    the portal's services...)."""
+
+    def tenants() -> Any:
+        from core.services.tenants import TenantService
+
+        return TenantService(ctx)
+
+    def users() -> Any:
+        from core.services.users import UserService
+
+        return UserService(ctx)
+
+    def settings() -> Any:
+        from core.services.tenants import StudioSettingsService
+
+        return StudioSettingsService(ctx)
+
+    def albums() -> Any:
+        from core.services.albums import AlbumService
+
+        return AlbumService(ctx)
+
+    def photos() -> Any:
+        from core.services.photos import PhotoService
+        from core.services.sidecars import SidecarWriter
+
+        return PhotoService(ctx, sidecars=SidecarWriter(home.library))
+
+    def imports() -> Any:
+        from core.services.imports import ImportService
+
+        return ImportService(ctx, workers)
+
+    def audit() -> Any:
+        from core.services.audit_log import AuditService
+
+        return AuditService(ctx)
+
+    def journal() -> Any:
+        from core.services.journal import JournalService
+
+        return JournalService(ctx)
+
+    def links() -> Any:
+        from core.services.links import LinkService
+
+        return LinkService(ctx)
+
+    def client() -> Any:
+        from core.services.client import ClientService
+
+        return ClientService(ctx)
+
+    def staff() -> Any:
+        from core.services.staff import StaffService
+
+        return StaffService(ctx)
+
+    def sync() -> Any:
+        from core.services.sync import SyncService
+
+        service = SyncService(ctx)
+        service.attach(services())
+        return service
+
+    def replica() -> Any:
+        from core.services.replica import ReplicaService
+
+        return ReplicaService(ctx)
+
+    def delivery() -> Any:
+        from core.services.delivery import DeliveryService
+
+        return DeliveryService(ctx, workers)  # the import's imaging pool, shared
+
+    def replies() -> Any:
+        from core.services.replies import ReplyService
+
+        return ReplyService(ctx)
+
+    def mail() -> Any:
+        from core.services.mail import MailService
+
+        return MailService(ctx)
+
+    def drive() -> Any:
+        from core.services.drive_state import DriveStateService
+
+        return DriveStateService(ctx)
+
+    return {
+        "tenants": tenants,
+        "users": users,
+        "settings": settings,
+        "albums": albums,
+        "photos": photos,
+        "imports": imports,
+        "audit": audit,
+        "journal": journal,
+        "links": links,
+        "client": client,
+        "staff": staff,
+        "sync": sync,
+        "replica": replica,
+        "delivery": delivery,
+        "replies": replies,
+        "mail": mail,
+        "drive": drive,
+    }
 
 
 async def close_services(services: Services) -> None:
