@@ -6,8 +6,9 @@ completion and people typing). The home is prepared first (a studio, an album of
 then every command is run the same number of warm-up times, then the timed rounds go round-robin
 through all of them, so that a busy machine slows each one alike. Median of the rounds each,
 of the wall time and of the CPU time the process used (user + system: steadier when other work
-shares the machine). A last row, for scale: what importing SQLAlchemy's ORM, its asyncio
-extension and the SQLite driver costs on its own, the floor of any command that reads the catalog.
+shares the machine). Last rows, for scale: what importing SQLAlchemy's ORM, its asyncio
+extension and the SQLite driver costs on its own, the floor of any command that reads the catalog
+(and the same with the cycle collector off while importing, as photoflow now loads them).
 
     .venv/bin/python benchmarks/startup.py [--runs 21] [--warmup 3] [--photos 12] [--checkout DIR]
 
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 ALBUM = "Smith Wedding"
 FLOOR = "import asyncio, aiosqlite, sqlalchemy.orm, sqlalchemy.ext.asyncio"
+FLOOR_NO_GC = f"import gc; gc.disable(); {FLOOR}"
 TARGETS = {"--version": 3.0, "album show --json": 15.0}
 
 
@@ -117,6 +119,8 @@ def main() -> None:
                 before,
             )
         commands["(sqlalchemy floor)"] = ([sys.executable, "-c", FLOOR], None)
+        # The same with the cycle collector off while importing, as photoflow loads (app/cli/run.py)
+        commands["(floor, collector off)"] = ([sys.executable, "-c", FLOOR_NO_GC], None)
         for _ in range(opts.warmup):
             for argv, cwd in commands.values():
                 once(argv, env, cwd)
