@@ -8,7 +8,10 @@ through all of them, so that a busy machine slows each one alike. Median of the 
 of the wall time and of the CPU time the process used (user + system: steadier when other work
 shares the machine). Last rows, for scale: what importing SQLAlchemy's ORM, its asyncio
 extension and the SQLite driver costs on its own, the floor of any command that reads the catalog
-(and the same with the cycle collector off while importing, as photoflow now loads them).
+(and the same with the cycle collector off while importing, as photoflow now loads them); and
+the least an async ORM read of the catalog costs: those imports, one two-column model, the
+SQLite engine and one SELECT in an AsyncSession, without PhotoFlow's models, services, policy
+check, command line or logging.
 
     .venv/bin/python benchmarks/startup.py [--runs 21] [--warmup 3] [--photos 12] [--checkout DIR]
 
@@ -40,6 +43,29 @@ sys.path.insert(0, str(ROOT))
 ALBUM = "Smith Wedding"
 FLOOR = "import asyncio, aiosqlite, sqlalchemy.orm, sqlalchemy.ext.asyncio"
 FLOOR_NO_GC = f"import gc; gc.disable(); {FLOOR}"
+# The least an async ORM read of the catalog costs: the same imports, collector off while loading,
+# one two-column model, the SQLite engine, one SELECT by name in an AsyncSession.
+ORM_READ = f"""
+import gc; gc.disable(); {FLOOR}; gc.freeze(); gc.enable()
+import os, uuid
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+class Base(DeclarativeBase):
+    pass
+class Album(Base):
+    __tablename__ = "albums"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str]
+async def main():
+    path = os.path.join(os.environ["PHOTOFLOW_HOME"], "catalog.sqlite")
+    engine = create_async_engine("sqlite+aiosqlite:///" + path)
+    async with AsyncSession(engine) as session:
+        album = await session.scalar(select(Album).where(Album.name == {ALBUM!r}))
+        print(album.id, album.name)
+    await engine.dispose()
+asyncio.run(main())
+"""
 TARGETS = {"--version": 3.0, "album show --json": 15.0}
 
 
@@ -121,6 +147,7 @@ def main() -> None:
         commands["(sqlalchemy floor)"] = ([sys.executable, "-c", FLOOR], None)
         # The same with the cycle collector off while importing, as photoflow loads (app/cli/run.py)
         commands["(floor, collector off)"] = ([sys.executable, "-c", FLOOR_NO_GC], None)
+        commands["(one async ORM read)"] = ([sys.executable, "-c", ORM_READ], None)
         for _ in range(opts.warmup):
             for argv, cwd in commands.values():
                 once(argv, env, cwd)
