@@ -4,14 +4,18 @@ heavier machinery, which only pulling and pushing changes needs."""
 
 from __future__ import annotations
 
-from core.catalog import SyncMark
+from sqlalchemy import column, select, table
+
 from core.services.context import ServiceContext
 
 MARK = "server"
+# SyncMark's table (core/catalog/sync.py), read as a plain table: starting up makes none of the
+# sync tables' models.
+_MARKS = table("sync_marks", column("name"), column("server_url"))
 
 
 async def load_server_mark(ctx: ServiceContext) -> None:
     """Keep commands when this catalog is already connected to a server (at start-up)."""
     async with ctx.call(None, "sync.load", audit=False) as call:
-        mark = await call.session.get(SyncMark, MARK)
-    ctx.keep_commands = mark is not None and bool(mark.server_url)
+        url = await call.session.scalar(select(_MARKS.c.server_url).where(_MARKS.c.name == MARK))
+    ctx.keep_commands = bool(url)

@@ -71,6 +71,12 @@ NOT_FOR_SHOWING = (
     "core.catalog.mail",
     "core.catalog.staff",
     "core.catalog.portal_state",
+    "core.catalog.delivery",
+    "core.catalog.audit",
+    "core.catalog.journal",
+    "core.catalog.sync",
+    "core.services.delivery_jobs",
+    "core.journal.store",
     "sqlalchemy.dialects.postgresql",
     "webbrowser",
 )
