@@ -4,9 +4,11 @@ tables its foreign keys name: a command that loads one module alone can then wri
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 # In a fresh interpreter (this one has every model loaded already): SQLAlchemy loaded once, then
 # one forked child per model module, which loads that module alone, resolves every foreign key
@@ -65,6 +67,15 @@ def test_all_models_makes_every_table() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    from core.catalog import all_models
+    from core.catalog import _MODULE_OF, all_models
 
     assert int(proc.stdout) == len(all_models().metadata.tables) >= 27
+    # A new model module is named in core.catalog, or all_models() (and so the migrations'
+    # comparison with the models) would not know its tables.
+    folder = Path(all_models.__code__.co_filename).parent
+    with_models = {
+        path.stem
+        for path in folder.glob("*.py")
+        if re.search(r"^class \w+\(Base\b", path.read_text("utf-8"), re.MULTILINE)
+    }
+    assert with_models and with_models <= set(_MODULE_OF.values())
