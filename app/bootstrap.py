@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.catalog.database import Database, sqlite_url
 from core.errors import PhotoFlowError
 from core.events import EventFeed
 from core.home import Home
-from core.journal import JournalFollower
-from core.policies import Actor
 from core.services import Paths, Services
-from core.services.albums import AlbumService
-from core.services.audit_log import AuditService
-from core.services.client import ClientService
 from core.services.context import CallObserver, ServiceContext
-from core.services.delivery import DeliveryService
-from core.services.drive_state import DriveStateService
-from core.services.imports import ImportService
-from core.services.journal import JournalService
-from core.services.links import LinkService
-from core.services.mail import MailService
-from core.services.photos import PhotoService
-from core.services.replica import ReplicaService
-from core.services.replies import ReplyService
-from core.services.shared_finals import SharedFinalsService
-from core.services.sidecars import SidecarWriter
-from core.services.staff import StaffService
-from core.services.sync import SyncService
-from core.services.tenants import StudioSettingsService, TenantService
-from core.services.users import UserService
+from core.services.server_mark import load_server_mark
+
+if TYPE_CHECKING:
+    from core.journal.follower import JournalFollower
+    from core.policies import Actor
 
 # The context behind each open Services, for the few that must reach the catalog itself: tests,
 # benchmarks, and close_services. Edges never do (tests/test_one_door.py keeps it so).
@@ -74,44 +62,84 @@ async def open_services(
         ctx.on_call.append(on_call)
     follower: JournalFollower | None = None
     if follow:
+        from core.journal.follower import JournalFollower
+
         follower = JournalFollower(db, ctx.events, catalog_file=home.catalog_path)
         await follower.start()
         ctx.follower = follower
-    imports = ImportService(ctx, ImagingWorkers(home.logs / "decoders.log", executor))
+    workers = ImagingWorkers(home.logs / "decoders.log", executor)
 
     async def close() -> None:
         if follower is not None:
             await follower.stop()
-        imports.close()
+        workers.close()
         await db.dispose()
 
     services = Services(
         events=EventFeed(ctx.events),
         paths=Paths(home.root, home.previews, home.library, home.logs),
-        tenants=TenantService(ctx),
-        users=UserService(ctx),
-        settings=StudioSettingsService(ctx),
-        albums=AlbumService(ctx),
-        photos=PhotoService(ctx, sidecars=SidecarWriter(home.library)),
-        imports=imports,
-        audit=AuditService(ctx),
-        journal=JournalService(ctx),
-        links=LinkService(ctx),
-        client=ClientService(ctx),
-        staff=StaffService(ctx),
-        sync=SyncService(ctx),
-        replica=ReplicaService(ctx),
-        delivery=DeliveryService(ctx, imports.pool),  # the import's imaging pool, shared
-        replies=ReplyService(ctx),
-        mail=MailService(ctx),
-        drive=DriveStateService(ctx),
-        shared_finals=SharedFinalsService(ctx),
+        lazy=_service_factories(ctx, home, workers, lambda: services),
         _close=close,
     )
-    services.sync.attach(services)
-    await services.replica.load()
+    await load_server_mark(ctx)  # what services.replica.load() does, without loading the replica
     _contexts[services] = ctx
     return services
+
+
+def _service_factories(
+    ctx: ServiceContext, home: Home, workers: ImagingWorkers, services: Callable[[], Services]
+) -> dict[str, Callable[[], Any]]:
+    """How to build each service, on its first use: a service's module is imported then, so a
+    command loads only the services it calls (`album show` leaves out imports, delivery, mail,
+    the portal's services...)."""
+
+    def photos() -> Any:
+        from core.services.photos import PhotoService
+        from core.services.sidecars import SidecarWriter
+
+        return PhotoService(ctx, sidecars=SidecarWriter(home.library))
+
+    def imports() -> Any:
+        from core.services.imports import ImportService
+
+        return ImportService(ctx, workers)
+
+    def sync() -> Any:
+        from core.services.sync import SyncService
+
+        service = SyncService(ctx)
+        service.attach(services())
+        return service
+
+    def delivery() -> Any:
+        from core.services.delivery import DeliveryService
+
+        return DeliveryService(ctx, workers)  # the import's imaging pool, shared
+
+    def plain(module: str, name: str) -> Callable[[], Any]:
+        return lambda: getattr(importlib.import_module(module), name)(ctx)
+
+    made_alike = {service: plain(*where) for service, where in _TAKE_THE_CONTEXT.items()}
+    return {**made_alike, "photos": photos, "imports": imports, "sync": sync, "delivery": delivery}
+
+
+# The services built from the catalog's context alone: (module, class).
+_TAKE_THE_CONTEXT = {
+    "tenants": ("core.services.tenants", "TenantService"),
+    "users": ("core.services.users", "UserService"),
+    "settings": ("core.services.tenants", "StudioSettingsService"),
+    "albums": ("core.services.albums", "AlbumService"),
+    "audit": ("core.services.audit_log", "AuditService"),
+    "journal": ("core.services.journal", "JournalService"),
+    "links": ("core.services.links", "LinkService"),
+    "client": ("core.services.client", "ClientService"),
+    "staff": ("core.services.staff", "StaffService"),
+    "replica": ("core.services.replica", "ReplicaService"),
+    "replies": ("core.services.replies", "ReplyService"),
+    "mail": ("core.services.mail", "MailService"),
+    "drive": ("core.services.drive_state", "DriveStateService"),
+    "shared_finals": ("core.services.shared_finals", "SharedFinalsService"),
+}
 
 
 async def close_services(services: Services) -> None:

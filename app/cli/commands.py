@@ -15,10 +15,8 @@ from app.cli.delivery import deliver, delivery_json, delivery_text
 from app.cli.drive import drive_connect, drive_disconnect, drive_status
 from app.cli.output import album_json, album_text, plain
 from app.cli.replies_mail import HANDLERS as REPLIES_MAIL
-from core.delivery_zip import FinalsZip, export_folder, studio_members
 from core.errors import Invalid
 from core.policies import Actor, Role
-from core.portal_address import lan_base_url, unreachable_reason
 from core.workflow import Stage
 
 if TYPE_CHECKING:
@@ -377,6 +375,8 @@ async def link_create(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 def _address(made: PublishedLink) -> Result:
     """The link's address; a warning on stderr when clients cannot reach the portal there."""
+    from core.portal_address import lan_base_url, unreachable_reason
+
     expires = made.expires_at.isoformat() if made.expires_at else None
     warning = unreachable_reason(made.url.rsplit("/g/", 1)[0])  # the portal address, no token
     data = {"url": made.url, "id": str(made.id), "expires_at": expires, "warning": warning}
@@ -458,6 +458,8 @@ async def _watch(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 
 
 async def album_export(s: Services, me: Actor, a: argparse.Namespace) -> Result:
+    from core.delivery_zip import FinalsZip, export_folder, studio_members
+
     album = await s.albums.show(me, a.album)
     finals = [f for f in await s.delivery.finals(me, album.id) if a.preset in (None, f.preset)]
     if not finals:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import webbrowser
 from typing import TYPE_CHECKING, Any
 
 from app.bootstrap import home_at
@@ -32,6 +31,8 @@ async def drive_connect(s: Services, me: Actor, a: argparse.Namespace) -> Result
         print("Open this address in a browser to connect PhotoFlow to Google Drive:", file=out)
         print(address, file=out, flush=True)
         if not a.no_browser:
+            import webbrowser
+
             webbrowser.open(address, new=1)
 
     email = await accounts(s, a).connect(me, show)

@@ -7,8 +7,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from core.policies import Actor
-from sync.mail.password import MailPassword
-from sync.mail.postman import Postman
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -24,6 +22,9 @@ async def photo_reply(s: Services, me: Actor, a: argparse.Namespace) -> Result:
 async def link_send(s: Services, me: Actor, a: argparse.Namespace) -> Result:
     published = await s.links.show(me, a.link)
     invitation = await s.mail.invite(me, published.id, a.to, published.url)
+    from sync.mail.password import MailPassword  # the mail stack: for the commands that send
+    from sync.mail.postman import Postman
+
     postman = Postman(s, me.tenant_id, MailPassword(s.paths.root))
     await postman.send_due()
     sent, error = await s.mail.message_state(me, invitation.message_id)

@@ -6,7 +6,10 @@ Exit codes: 0 done; 2 usage; 3 refused by a workflow rule; 4 not permitted; 1 an
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from app import __version__
@@ -36,11 +39,12 @@ def run(argv: list[str]) -> int:
 
         return open_desktop(args)
     # Only now the services' world: the database, the models, the services' modules.
-    import asyncio
+    with _loading():
+        import asyncio
 
-    from app.bootstrap import home_at
-    from app.cli.output import error
-    from app.logs import setup_logging
+        from app.bootstrap import home_at
+        from app.cli.output import error
+        from app.logs import setup_logging
 
     setup_logging(home_at(args.home).root)
     try:
@@ -58,6 +62,25 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         error("Stopped.", as_json)
         return 130
+
+
+@contextlib.contextmanager
+def _loading() -> Iterator[None]:
+    """Load the services' world without the cycle collector, then freeze what it made.
+
+    Loading SQLAlchemy, the models and the services makes a few hundred thousand objects that
+    live as long as the process (modules, classes, tables, mappers). Collecting while they are
+    made finds no garbage among them and, for a read command, cost a third of its start-up;
+    frozen (gc.freeze), later collections pass them by. The collector is back on for the
+    command itself, which may run for hours (an import, the portal)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_on:
+            gc.enable()
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import core.catalog.tenancy  # noqa: F401  (its tables: this module's foreign keys name them)
 from core.catalog.base import Base, TenantOwned
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+import core.catalog.albums  # noqa: F401  (its tables: this module's foreign keys name them)
 from core.catalog.base import Base, TenantOwned
 
 

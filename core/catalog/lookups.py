@@ -14,7 +14,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.feedback import ShareLink
-from core.catalog.journal import JournalHead
 from core.catalog.rls import on_postgres
 from core.catalog.tenancy import Tenant, User
 
@@ -107,6 +106,8 @@ async def journal_heads(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int
     if on_postgres(session):
         rows = await session.execute(_HEADS)
         return {uuid.UUID(str(t)): (int(s), int(c)) for t, s, c in rows}
+    from core.catalog.journal import JournalHead  # the journal's tables: for its followers only
+
     rows = await session.execute(
         select(JournalHead.tenant_id, JournalHead.seq, JournalHead.compacted_to)
     )

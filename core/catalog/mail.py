@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import core.catalog.feedback  # noqa: F401  (its tables: this module's foreign keys name them)
 from core.catalog.base import Base, TenantOwned
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+import core.catalog.tenancy  # noqa: F401  (its tables: this module's foreign keys name them)
 from core.catalog.base import Base, TenantOwned
 
 

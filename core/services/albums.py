@@ -18,12 +18,6 @@ from core.errors import Conflict, Invalid, NotFound, Refused
 from core.ingest.library import album_folder
 from core.policies import Actor, Guest, Permission, require
 from core.services.context import REPLAYING, Call, ServiceContext
-from core.services.delivery_jobs import (
-    album_presets,
-    close_deliveries,
-    delivery_sources,
-    open_delivery,
-)
 from core.services.gates import gather_facts
 from core.settings import StudioSettings
 from core.workflow import (
@@ -412,6 +406,14 @@ class AlbumService:
         """Reaching Final opens the album's delivery job, in this same transaction: the album
         shows as delivering at once, and whoever runs the job (the desktop, `photoflow album
         deliver`) finds it even after a kill."""
+        # Here, not at the top: reading an album (`album show`) loads no delivery tables.
+        from core.services.delivery_jobs import (
+            album_presets,
+            close_deliveries,
+            delivery_sources,
+            open_delivery,
+        )
+
         presets = await album_presets(call.session, album)
         sources = await delivery_sources(call.session, album)
         await close_deliveries(

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.catalog import AppliedCommand, AuditEvent, OutboxCommand, Tenant, User
+from core.catalog import Tenant, User
 from core.catalog.database import Database
 from core.catalog.lookups import studio_of_user_id
 from core.catalog.rls import enter_studio
@@ -31,10 +31,10 @@ from core.changes import Change
 from core.errors import Conflict, NotPermitted, PhotoFlowError, Refused
 from core.events import Event, EventHub
 from core.home import Home
-from core.journal.store import record
 from core.policies import Actor, Guest
 
 if TYPE_CHECKING:
+    from core.catalog.audit import AuditEvent
     from core.journal.follower import JournalFollower
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,9 @@ class ServiceContext:
                 if audit or call.events:
                     await session.flush()
                 if call.events:
+                    # The journal's tables load with the first call that changes something.
+                    from core.journal.store import record
+
                     numbered = await record(session, call.events)
                 if audit:
                     await enter_studio(session, call.tenant_id)
@@ -207,6 +210,8 @@ class ServiceContext:
             raise
 
     def _note_commands(self, call: Call) -> None:
+        from core.catalog import AppliedCommand, OutboxCommand  # with the first audited call
+
         replay = REPLAYING.get()
         if replay is not None:
             if not replay.recorded:
@@ -267,6 +272,8 @@ def _sentence(exc: BaseException) -> str:
 
 
 def _event(call: Call, outcome: str, message: str | None, started: float) -> AuditEvent:
+    from core.catalog import AuditEvent  # the audit table loads with the first audited call
+
     actor = call.actor
     return AuditEvent(
         id=uuid.uuid4(),

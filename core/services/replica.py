@@ -18,12 +18,11 @@ from core.errors import Invalid
 from core.events import Event
 from core.ingest.matching import unique_stem
 from core.services.context import Call, ServiceContext
+from core.services.server_mark import MARK, load_server_mark
 from core.services.shared_finals import put_finals
 from core.services.shared_versions import put_versions
 from core.services.sync_feedback import put_feedback
 from core.services.sync_rows import NOT_HERE, fill_album, fill_photo
-
-MARK = "server"
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,7 @@ class ReplicaService:
 
     async def load(self) -> None:
         """Keep commands when this catalog is already connected to a server (at start-up)."""
-        async with self.ctx.call(None, "sync.load", audit=False) as call:
-            mark = await call.session.get(SyncMark, MARK)
-        self.ctx.keep_commands = mark is not None and bool(mark.server_url)
+        await load_server_mark(self.ctx)
 
     async def connect(self, server_url: str) -> None:
         """From now on every replayable call of this desktop goes to the outbox too."""

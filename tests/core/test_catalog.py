@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.bootstrap import context_of
-from core.catalog import Album, Base
+from core.catalog import Album, all_models
 from core.catalog.rls import enter_studio
 from core.errors import Conflict
 from core.services import Services
@@ -25,7 +25,7 @@ async def test_migrations_match_the_models_and_rerun_cleanly(services: Services)
 
     def diff(conn):  # type: ignore[no-untyped-def]
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(ctx, Base.metadata)
+        return compare_metadata(ctx, all_models().metadata)
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
