@@ -3,7 +3,8 @@
 A fling through 50,000 photos paints every cell once or twice, so each paint must be cheap:
 pixmaps come pre-scaled from the cache; the stars, flags and badges (a handful of strings, with
 symbols from fallback fonts) are `QStaticText`s laid out once; a file name is elided once and
-kept for the next few thousand cells.
+kept for the next few thousand cells; the photo's fields are read from the model's column
+values (`PhotoGridModel.cell`), no `PhotoRow` built for a paint.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QStaticText
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from core.services.photos import PhotoRow
-from ui.photo_grid_model import Roles
+from core.services.photo_rows import RAW
+from ui.photo_grid_model import PhotoGridModel
 from ui.thumbnails import ThumbnailCache
 
 CELL = QSize(196, 196)
@@ -31,12 +32,16 @@ STARS = ["", "★", "★★", "★★★", "★★★★", "★★★★★"]
 FLAGS = {"pick": ("⚑ Pick", QColor("#ffffff")), "reject": ("✕ Reject", QColor("#ff5050"))}
 NAMES_KEPT = 4096  # laid-out file names kept: a few screens of the largest grid
 SELECTED = QStyle.StateFlag.State_Selected
+NAME, STARRED, FLAG, LABEL, IN_SELECTION, HASH = (
+    RAW[k] for k in ("filename", "stars", "flag", "label", "selected", "preview_hash")
+)
 
 
 class PhotoDelegate(QStyledItemDelegate):
-    def __init__(self, thumbnails: ThumbnailCache, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, thumbnails: ThumbnailCache, model: PhotoGridModel, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.thumbnails = thumbnails
+        self.model = model
         self.font = QFont()
         self.font.setPointSizeF(8.5)
         self.metrics = QFontMetrics(self.font)
@@ -65,9 +70,9 @@ class PhotoDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        row: PhotoRow = index.data(Roles.ROW)
-        if row is None:
+        if not index.isValid():
             return
+        row, picks, comments, client_stars = self.model.cell(index.row())
         r = option.rect.adjusted(3, 3, -3, -3)
         selected = bool(option.state & SELECTED)
         painter.fillRect(r, self._current_bg if selected else self._cell_bg)
@@ -75,38 +80,41 @@ class PhotoDelegate(QStyledItemDelegate):
         thumb_area = QRect(
             r.x() + (r.width() - THUMB.width()) // 2, r.y() + 6, THUMB.width(), THUMB.height()
         )
-        pixmap = self.thumbnails.get(row.preview_hash)
+        pixmap = self.thumbnails.get(row[HASH])
         if pixmap is None:
             painter.fillRect(thumb_area.adjusted(20, 10, -20, -10), self._placeholder)
         else:
             x = thumb_area.x() + (thumb_area.width() - pixmap.width()) // 2
             y = thumb_area.y() + (thumb_area.height() - pixmap.height()) // 2
             painter.drawPixmap(x, y, pixmap)
-        if row.flag == "reject":
+        flag = row[FLAG]
+        if flag == "reject":
             painter.fillRect(thumb_area, self._dim)
 
         painter.setFont(self.font)
         height = self.metrics.height()
         line = QRect(r.x() + 6, thumb_area.bottom() + 4, r.width() - 12, height)
         painter.setPen(self._text)
-        name = self._name(row.filename, line.width() - 34)
+        name = self._name(row[NAME], line.width() - 34)
         painter.drawText(line.x(), line.y() + self.metrics.ascent(), name)
-        if row.label:
-            colour = LABEL_COLOURS.get(row.label, self._text)
+        if row[LABEL]:
+            colour = LABEL_COLOURS.get(row[LABEL], self._text)
             painter.fillRect(QRect(line.right() - 12, line.y() + 3, 12, height - 6), colour)
         line2 = line.translated(0, height + 2)
-        if row.stars:
+        if row[STARRED]:
             painter.setPen(self._star)
-            painter.drawStaticText(line2.topLeft(), self._static(STARS[row.stars]))
-        if row.flag in FLAGS:
-            text, colour = FLAGS[row.flag]
+            painter.drawStaticText(line2.topLeft(), self._static(STARS[row[STARRED]]))
+        if flag in FLAGS:
+            text, colour = FLAGS[flag]
             static = self._static(text)
             painter.setPen(colour)
             painter.drawStaticText(
                 QPoint(line2.right() + 1 - int(static.size().width()), line2.y()), static
             )
-        if row.client_picks or row.comments or row.selected:
-            self._paint_badges(painter, row, thumb_area)
+        if picks or comments or client_stars or row[IN_SELECTION]:
+            self._paint_badges(
+                painter, (picks, client_stars, comments, row[IN_SELECTION]), thumb_area
+            )
         if selected:
             painter.setPen(self._select_pen)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
@@ -137,16 +145,19 @@ class PhotoDelegate(QStyledItemDelegate):
         static.prepare(font=font)
         return static
 
-    def _paint_badges(self, painter: QPainter, row: PhotoRow, area: QRect) -> None:
+    def _paint_badges(
+        self, painter: QPainter, marks: tuple[int, float, int, bool], area: QRect
+    ) -> None:
         """Top corners: the studio's selection, and the guests' picks, mean stars and comments."""
+        picks, client_stars, comments, in_selection = marks
         painter.setFont(self.badge_font)
         x = area.right() - 4
         height = self.metrics.height() + 2
         for text, colour, show in (
-            (f"♥{row.client_picks}" if row.client_picks > 1 else "♥", "#e0507a", row.client_picks),
-            (f"☆{row.client_stars:g}", "#b07d1a", row.client_stars),
-            (f"✎{row.comments}", "#4a90d9", row.comments),
-            ("✔", "#3aa35a", row.selected),
+            (f"♥{picks}" if picks > 1 else "♥", "#e0507a", picks),
+            (f"☆{client_stars:g}", "#b07d1a", client_stars),
+            (f"✎{comments}", "#4a90d9", comments),
+            ("✔", "#3aa35a", in_selection),
         ):
             if not show:
                 continue
