@@ -49,8 +49,10 @@ from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QListView, QScrollBar, QStyledItemDelegate
 
 from benchmarks.make_grid_thumbnails import grid_thumbnails, path_of, preview_hash
+from core.services.photo_rows import RAW
 
 WINDOW = QSize(1400, 900)
+PREVIEW_HASH = RAW["preview_hash"]
 GIVE_UP_S = 120.0
 
 
@@ -267,7 +269,8 @@ class Grid:
         return rows, len(shown) > 0 and self.missing(shown) == 0
 
     def missing(self, shown: range) -> int:
-        return sum(1 for r in shown if self.model.photo(r).preview_hash not in self.thumbnails)
+        cell, thumbnails = self.model.cell, self.thumbnails
+        return sum(1 for r in shown if cell(r)[0][PREVIEW_HASH] not in thumbnails)
 
     def count_placeholders(self) -> None:
         shown = visible_rows(self.view, self.model.rowCount(), self.cell)

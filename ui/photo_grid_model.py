@@ -175,7 +175,7 @@ class PhotoGridModel(QAbstractListModel):
         self.beginResetModel()
         self._album = album
         self._built = [None] * len(album.data)
-        self._where = {r[_ID]: i for i, r in enumerate(album.data)}
+        self._where = album.where  # made off the GUI thread with the rows
         if edits_since is not None:
             self._replay(edits_since)
         else:  # another album, or rows given whole: nothing to apply again

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,6 +90,11 @@ class AlbumRows:
     picks: dict[str, int]
     comments: dict[str, int]
     stars: dict[str, float]
+    where: dict[str, int] = field(default_factory=dict)  # hex id -> position, made with data
+
+    def __post_init__(self) -> None:
+        if len(self.where) != len(self.data):
+            self.where = {r[0]: i for i, r in enumerate(self.data)}
 
     def __len__(self) -> int:
         return len(self.data)
@@ -215,19 +220,51 @@ LARGE_BLOB = 200_000  # characters: about a thousand rows, a few milliseconds to
 LARGE_ROWS = 1_000
 
 
-async def _json_rows(
-    session: AsyncSession, where: list[Any], keys: tuple[str, ...], limit: int | None
-) -> str | list[list[Any]] | None:
-    """The photos matching `where`, ordered by the `keys` columns, as one JSON array."""
-    inner = select(*COLUMNS).where(*where)
-    ordered = inner.order_by(*(getattr(Photo, k) for k in keys)).limit(limit).subquery()
-    if session.bind.dialect.name == "sqlite":
-        return await session.scalar(select(func.json_group_array(func.json_array(*ordered.c))))
-    from sqlalchemy.dialects.postgresql import aggregate_order_by  # not loaded for SQLite
+PAGE = 5_000  # rows per JSON array of a whole album: a few ms to decode, the GUI goes on between
 
-    c = ordered.c
-    agg = func.json_agg(aggregate_order_by(func.json_build_array(*c), *(c[k] for k in keys)))
-    return await session.scalar(select(agg).select_from(ordered))
+
+async def _json_rows(
+    session: AsyncSession,
+    where: list[Any],
+    keys: tuple[str, ...],
+    limit: int | None,
+    *,
+    unindexed_name: bool = False,
+) -> list[str | list[list[Any]] | None]:
+    """The photos matching `where`, ordered by the `keys` columns, as JSON arrays of at most
+    `PAGE` rows each (decoding one array holds Python's lock throughout: 50,000 rows at once
+    stalled the GUI thread for 60 to 250 ms).
+
+    `unindexed_name`: order by the file name as an expression, which no index serves, so
+    that the database searches by the other conditions' index instead of walking every photo
+    of the album in the (album, filename) index's order (80 ms for the undated photos of a
+    50,000-photo album, none of them undated; 0.2 ms this way)."""
+    inner = select(*COLUMNS).where(*where)
+    order = [
+        Photo.filename.concat("") if unindexed_name and k == "filename" else getattr(Photo, k)
+        for k in keys
+    ]
+    sqlite = session.bind.dialect.name == "sqlite"
+    parts: list[str | list[list[Any]] | None] = []
+    offset = 0
+    while True:
+        page = PAGE if limit is None else limit
+        ordered = inner.order_by(*order).limit(page).offset(offset or None).subquery()
+        if sqlite:
+            query = select(func.json_group_array(func.json_array(*ordered.c)), func.count())
+        else:
+            from sqlalchemy.dialects.postgresql import aggregate_order_by  # not for SQLite
+
+            c = ordered.c
+            agg = func.json_agg(
+                aggregate_order_by(func.json_build_array(*c), *(c[k] for k in keys))
+            )
+            query = select(agg, func.count()).select_from(ordered)
+        blob, count = (await session.execute(query)).one()
+        parts.append(blob)
+        offset += count
+        if limit is not None or count < page:
+            return parts
 
 
 async def fetch_photo_rows(
@@ -248,13 +285,22 @@ async def fetch_photo_rows(
     if photo_id is not None:
         where.append(Photo.id == photo_id)
     if order == "name":
-        parts = [await _json_rows(session, where, ("filename",), limit)]
+        parts = await _json_rows(session, where, ("filename", "id"), limit)
     else:
         parts = [
-            await _json_rows(
-                session, [*where, Photo.taken_at.is_not(None)], ("taken_at", "filename"), limit
+            *await _json_rows(
+                session,
+                [*where, Photo.taken_at.is_not(None)],
+                ("taken_at", "filename", "id"),  # the id: pages never split a tie two ways
+                limit,
             ),
-            await _json_rows(session, [*where, Photo.taken_at.is_(None)], ("filename",), limit),
+            *await _json_rows(
+                session,
+                [*where, Photo.taken_at.is_(None)],
+                ("filename", "id"),
+                limit,
+                unindexed_name=True,
+            ),
         ]
     picks = await _counts(session, album.id, "pick", photo_id)
     comments = await _counts(session, album.id, "comment", photo_id)
