@@ -31,7 +31,7 @@ LABEL_COLOURS = {
 STARS = ["", "★", "★★", "★★★", "★★★★", "★★★★★"]
 FLAGS = {"pick": ("⚑ Pick", QColor("#ffffff")), "reject": ("✕ Reject", QColor("#ff5050"))}
 NAMES_KEPT = 4096  # laid-out file names kept: a few screens of the largest grid
-SELECTED = QStyle.StateFlag.State_Selected
+SELECTED = QStyle.StateFlag.State_Selected.value  # tested on ints: Flag operators cost more
 NAME, STARRED, FLAG, LABEL, IN_SELECTION, HASH = (
     RAW[k] for k in ("filename", "stars", "flag", "label", "selected", "preview_hash")
 )
@@ -45,6 +45,7 @@ class PhotoDelegate(QStyledItemDelegate):
         self.font = QFont()
         self.font.setPointSizeF(8.5)
         self.metrics = QFontMetrics(self.font)
+        self._advances: dict[str, int] = {}  # each letter's width, for `_roughly_wide`
         self.badge_font = QFont(self.font)
         self.badge_font.setBold(True)
         self.badge_metrics = QFontMetrics(self.badge_font)
@@ -74,7 +75,7 @@ class PhotoDelegate(QStyledItemDelegate):
             return
         row, picks, comments, client_stars = self.model.cell(index.row())
         r = option.rect.adjusted(3, 3, -3, -3)
-        selected = bool(option.state & SELECTED)
+        selected = bool(option.state.value & SELECTED)
         painter.fillRect(r, self._current_bg if selected else self._cell_bg)
 
         thumb_area = QRect(
@@ -121,6 +122,8 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def _name(self, filename: str, width: int) -> str:
         """The file name, elided in the middle when the cell is too narrow."""
+        if self._roughly_wide(filename) <= width:
+            return filename  # surely fits: no text layout to elide it
         key = (filename, width)
         name = self._names.get(key)
         if name is None:
@@ -130,6 +133,16 @@ class PhotoDelegate(QStyledItemDelegate):
             if len(self._names) > NAMES_KEPT:
                 self._names.popitem(last=False)
         return name
+
+    def _roughly_wide(self, text: str) -> float:
+        """A little more than the text's width, from its letters' widths (laid out once each)."""
+        advances, width = self._advances, 0
+        for letter in text:
+            w = advances.get(letter)
+            if w is None:
+                w = advances[letter] = self.metrics.horizontalAdvance(letter)
+            width += w
+        return width * 1.1 + 2
 
     def _static(self, text: str, bold: bool = False) -> QStaticText:
         static = self._texts.get((text, bold))

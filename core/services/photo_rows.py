@@ -195,7 +195,7 @@ class FetchedRows:
         try:
             data: list[list[Any]] = []
             for part in self.parts:
-                data += json.loads(part) if isinstance(part, str) else (part or [])  # PG: lists
+                data += _decoded(part) if isinstance(part, str) else (part or [])  # PG: lists
             if self.limit is not None:
                 del data[self.limit :]
             if data and len(data[0][0]) != 32:  # PostgreSQL writes UUIDs with dashes
@@ -220,9 +220,6 @@ LARGE_BLOB = 200_000  # characters: about a thousand rows, a few milliseconds to
 LARGE_ROWS = 1_000
 
 
-PAGE = 5_000  # rows per JSON array of a whole album: a few ms to decode, the GUI goes on between
-
-
 async def _json_rows(
     session: AsyncSession,
     where: list[Any],
@@ -230,10 +227,8 @@ async def _json_rows(
     limit: int | None,
     *,
     unindexed_name: bool = False,
-) -> list[str | list[list[Any]] | None]:
-    """The photos matching `where`, ordered by the `keys` columns, as JSON arrays of at most
-    `PAGE` rows each (decoding one array holds Python's lock throughout: 50,000 rows at once
-    stalled the GUI thread for 60 to 250 ms).
+) -> str | list[list[Any]] | None:
+    """The photos matching `where`, ordered by the `keys` columns, as one JSON array.
 
     `unindexed_name`: order by the file name as an expression, which no index serves, so
     that the database searches by the other conditions' index instead of walking every photo
@@ -244,27 +239,43 @@ async def _json_rows(
         Photo.filename.concat("") if unindexed_name and k == "filename" else getattr(Photo, k)
         for k in keys
     ]
-    sqlite = session.bind.dialect.name == "sqlite"
-    parts: list[str | list[list[Any]] | None] = []
-    offset = 0
-    while True:
-        page = PAGE if limit is None else limit
-        ordered = inner.order_by(*order).limit(page).offset(offset or None).subquery()
-        if sqlite:
-            query = select(func.json_group_array(func.json_array(*ordered.c)), func.count())
-        else:
-            from sqlalchemy.dialects.postgresql import aggregate_order_by  # not for SQLite
+    ordered = inner.order_by(*order).limit(limit).subquery()
+    if session.bind.dialect.name == "sqlite":
+        return await session.scalar(select(func.json_group_array(func.json_array(*ordered.c))))
+    from sqlalchemy.dialects.postgresql import aggregate_order_by  # not loaded for SQLite
 
-            c = ordered.c
-            agg = func.json_agg(
-                aggregate_order_by(func.json_build_array(*c), *(c[k] for k in keys))
-            )
-            query = select(agg, func.count()).select_from(ordered)
-        blob, count = (await session.execute(query)).one()
-        parts.append(blob)
-        offset += count
-        if limit is not None or count < page:
-            return parts
+    c = ordered.c
+    agg = func.json_agg(aggregate_order_by(func.json_build_array(*c), *(c[k] for k in keys)))
+    return await session.scalar(select(agg).select_from(ordered))
+
+
+CHUNK = 1_000_000  # characters of JSON decoded at a time: about 5,000 rows, a few milliseconds
+
+
+def _decoded(blob: str) -> list[list[Any]]:
+    """A JSON array of rows (arrays of plain values), decoded a chunk of rows at a time:
+    `json.loads` holds Python's lock throughout, and 50,000 rows at once stalled the GUI
+    thread for 60 to 250 ms. A chunk ends at a "],[" between two rows; one that falls inside a
+    string leaves a chunk that is not JSON, which is then decoded with the next one."""
+    if len(blob) <= CHUNK:
+        return json.loads(blob)
+    rows: list[list[Any]] = []
+    start = 1  # after the outer "["
+    end = len(blob) - 1  # the outer "]"
+    while start < end:
+        cut = blob.find("],[", start + CHUNK)
+        stop = end if cut < 0 else cut + 1
+        while True:
+            try:
+                rows += json.loads(f"[{blob[start:stop]}]")
+                break
+            except ValueError:
+                if stop == end:
+                    raise
+                cut = blob.find("],[", stop)
+                stop = end if cut < 0 else cut + 1
+        start = stop + 1  # past the ","
+    return rows
 
 
 async def fetch_photo_rows(
@@ -285,16 +296,16 @@ async def fetch_photo_rows(
     if photo_id is not None:
         where.append(Photo.id == photo_id)
     if order == "name":
-        parts = await _json_rows(session, where, ("filename", "id"), limit)
+        parts = [await _json_rows(session, where, ("filename", "id"), limit)]
     else:
         parts = [
-            *await _json_rows(
+            await _json_rows(
                 session,
                 [*where, Photo.taken_at.is_not(None)],
-                ("taken_at", "filename", "id"),  # the id: pages never split a tie two ways
+                ("taken_at", "filename", "id"),
                 limit,
             ),
-            *await _json_rows(
+            await _json_rows(
                 session,
                 [*where, Photo.taken_at.is_(None)],
                 ("filename", "id"),
