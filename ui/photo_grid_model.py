@@ -129,6 +129,7 @@ class PhotoGridModel(QAbstractListModel):
         self._edits_before = 0  # how many edits were dropped from the front of _edits
         self.filter = PhotoFilter()
         self.order = "taken"
+        self._as_listed = True
 
     # Qt's model interface -------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -231,6 +232,7 @@ class PhotoGridModel(QAbstractListModel):
             visible.sort(key=lambda i: key(data[i]))
         self._visible = visible
         self._shown_at = {}
+        self._as_listed = key is None and not f.active  # row n shows the n-th photo
 
     def _photo(self, i: int) -> PhotoRow:
         row = self._built[i]
@@ -241,7 +243,15 @@ class PhotoGridModel(QAbstractListModel):
     def _store(self, i: int, row: PhotoRow) -> None:
         """Put a changed photo at position i, in the built rows and the column values."""
         self._built[i] = row
-        self._album.data[i] = raw_of(row)
+        before, after = self._album.data[i], raw_of(row)
+        self._album.data[i] = after
+        tally = self._album.tally
+        for name, column, value in (
+            ("picked", _FLAG, "pick"),
+            ("rejected", _FLAG, "reject"),
+            ("selected", _SELECTED, True),
+        ):
+            tally[name] += bool(after[column] == value) - bool(before[column] == value)
         key, album = row.id.hex, self._album
         for counts, value in (
             (album.picks, row.client_picks),
@@ -264,6 +274,8 @@ class PhotoGridModel(QAbstractListModel):
         i = self._where.get(photo_id.hex)
         if i is None:
             return None
+        if self._as_listed:
+            return i
         if not self._shown_at:
             self._shown_at = {pos: n for n, pos in enumerate(self._visible)}
         return self._shown_at.get(i)
@@ -304,12 +316,5 @@ class PhotoGridModel(QAbstractListModel):
         return True
 
     def counts(self) -> dict[str, int]:
-        data = self._album.data
-        flags = [r[_FLAG] for r in data]
-        return {
-            "total": len(data),
-            "shown": len(self._visible),
-            "picked": flags.count("pick"),
-            "rejected": flags.count("reject"),
-            "selected": sum(1 for r in data if r[_SELECTED]),
-        }
+        """Counted where the rows were decoded, kept as marks change: no walk of 50,000 rows."""
+        return {"total": len(self._album.data), "shown": len(self._visible), **self._album.tally}

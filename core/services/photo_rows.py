@@ -91,10 +91,19 @@ class AlbumRows:
     comments: dict[str, int]
     stars: dict[str, float]
     where: dict[str, int] = field(default_factory=dict)  # hex id -> position, made with data
+    tally: dict[str, int] = field(default_factory=dict)  # picked, rejected, in the selection
 
     def __post_init__(self) -> None:
+        """Made where the rows are decoded (off the GUI thread for a large album)."""
         if len(self.where) != len(self.data):
             self.where = {r[0]: i for i, r in enumerate(self.data)}
+        if not self.tally:
+            flags = [r[8] for r in self.data]
+            self.tally = {
+                "picked": flags.count("pick"),
+                "rejected": flags.count("reject"),
+                "selected": sum(1 for r in self.data if r[10]),
+            }
 
     def __len__(self) -> int:
         return len(self.data)
