@@ -77,10 +77,20 @@ class PhotoFilter:
             return False
         return not (self.has_comments and not row.comments)
 
-    def accepts_raw(self, r: list[Any], picks: dict[str, int], comments: dict[str, int]) -> bool:
-        """`accepts` for a row of `AlbumRows.data` (no PhotoRow built)."""
-        if self.only is not None and uuid.UUID(r[0]) not in self.only:
-            return False
+    def accepts_raw(
+        self,
+        r: list[Any],
+        picks: dict[str, int],
+        comments: dict[str, int],
+        only: set[str] | None = None,
+    ) -> bool:
+        """`accepts` for a row of `AlbumRows.data` (no PhotoRow built); `only`: the hex ids of
+        `self.only`, made once for all the rows."""
+        if self.only is not None:
+            if only is None:
+                only = {u.hex for u in self.only}
+            if r[_ID] not in only:
+                return False
         flag = r[_FLAG]
         if self.flag == "unflagged":
             if flag is not None:
@@ -221,11 +231,12 @@ class PhotoGridModel(QAbstractListModel):
     def _rebuild(self) -> None:
         f, album = self.filter, self._album
         data = album.data
-        visible = (
-            list(range(len(data)))
-            if not f.active
-            else [i for i, r in enumerate(data) if f.accepts_raw(r, album.picks, album.comments)]
-        )
+        if f.active:
+            only = None if f.only is None else {u.hex for u in f.only}
+            picks, comments = album.picks, album.comments
+            visible = [i for i, r in enumerate(data) if f.accepts_raw(r, picks, comments, only)]
+        else:
+            visible = list(range(len(data)))
         # The service returns capture order; re-sort only when asked for another order.
         key = _sort_key(self.order)
         if key is not None:
@@ -279,6 +290,11 @@ class PhotoGridModel(QAbstractListModel):
         if not self._shown_at:
             self._shown_at = {pos: n for n, pos in enumerate(self._visible)}
         return self._shown_at.get(i)
+
+    def selected_ids(self) -> set[uuid.UUID]:
+        """The photos shown that are in the studio's selection (no PhotoRow built)."""
+        data = self._album.data
+        return {uuid.UUID(data[i][_ID]) for i in self._visible if data[i][_SELECTED]}
 
     @property
     def total(self) -> int:

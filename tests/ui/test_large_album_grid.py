@@ -12,7 +12,7 @@ from app.bootstrap import context_of
 from core.catalog import Photo
 from tests.ui.conftest import Desk, until
 from ui.album_grid import FIRST_SCREEN, AlbumGrid
-from ui.photo_grid_model import PhotoGridModel
+from ui.photo_grid_model import PhotoFilter, PhotoGridModel
 from ui.studio import Studio
 
 PHOTOS = FIRST_SCREEN + 600
@@ -88,6 +88,13 @@ def test_changes_heard_while_the_album_loads_are_kept(desk: Desk, qtbot) -> None
         assert model.photo(3).client_picks == 2
         assert model.cell(3)[1] == 2  # the badge the cell paints
         assert model.counts()["picked"] == 1
+        # The stage bar's "show the selection" and a refusal's "show these photos".
+        model.update_photo(shown.id, selected=True)
+        assert model.selected_ids() == {shown.id} and model.counts()["selected"] == 1
+        model.set_filter(PhotoFilter(only=frozenset({beyond.id})))
+        assert model.rowCount() == 1 and model.photo(0).id == beyond.id
+        assert model.row_of(beyond.id) == 0 and model.row_of(shown.id) is None
+        model.set_filter(PhotoFilter())
         # A listing asked for after those changes is shown as the catalog has it.
         model.set_rows(await photos.listing(admin, album_id), edits_since=model.edits_mark())
         assert model.photo(3).client_picks == 0  # this test's pick was never in the catalog
