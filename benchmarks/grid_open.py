@@ -11,10 +11,13 @@ thumbnails read by ThumbnailCache's threads, painted by Qt (offscreen platform, 
 
 - "painted grid": from open_album() to the end of the first paint, by the app's own repaint, in
   which the whole album is in the model and every visible cell shows its real thumbnail.
-  Cold: a new grid (no pixmaps) with every preview file dropped from the OS page cache by
-  posix_fadvise(POSIX_FADV_DONTNEED), file by file (root could drop every cache, but that would
+  Cold: a new grid (no pixmaps) with every preview file, and the catalog's files, dropped from
+  the OS page cache by posix_fadvise(POSIX_FADV_DONTNEED), file by file (root could drop every cache, but that would
   slow the other jobs on the machine). Warm: a new grid, the files in the page cache. Reopen: the
   same grid again, its pixmap cache holding the visible thumbnails.
+  "GUI thread away": the longest the event loop took to come back to the benchmark while the
+  grid opened (the GUI thread busy, or on a loaded machine waiting for a core): whether reading
+  the whole album stalls the window.
 - "fling": scrolling through all of it, one page per frame, frames back to back; a frame runs
   from the end of the last: the event loop delivering what the loader threads finished, one page
   down and Qt's own paint of the moved grid. Also how many visible cells were still placeholders
@@ -49,8 +52,10 @@ from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QListView, QScrollBar, QStyledItemDelegate
 
 from benchmarks.make_grid_thumbnails import grid_thumbnails, path_of, preview_hash
+from core.services.photo_rows import RAW
 
 WINDOW = QSize(1400, 900)
+PREVIEW_HASH = RAW["preview_hash"]
 GIVE_UP_S = 120.0
 
 
@@ -147,7 +152,23 @@ class Paints(QObject):
         return False
 
 
-async def until_painted(paints: Paints, wanted: Callable[[object], bool], t0: float) -> float:
+class Stall:
+    """The longest the event loop went without coming back to us: the GUI thread busy (or, on a
+    loaded machine, waiting for a core) for that long, deaf to input and painting nothing."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._last = time.perf_counter()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+
+async def until_painted(
+    paints: Paints, wanted: Callable[[object], bool], t0: float, stall: Stall | None = None
+) -> float:
     """Seconds from t0 to the end of the first paint whose state is `wanted` (the loop resumes
     only once the paint event has returned)."""
     checked = 0
@@ -157,6 +178,8 @@ async def until_painted(paints: Paints, wanted: Callable[[object], bool], t0: fl
             if wanted(paints.seen[checked - 1]):
                 return time.perf_counter() - t0
         await asyncio.sleep(0)
+        if stall is not None:
+            stall.tick()
     raise SystemExit(f"nothing painted as wanted within {GIVE_UP_S:.0f} s")
 
 
@@ -259,6 +282,7 @@ class Grid:
         self.paints = Paints(self.view.viewport(), self.state)
         self.placeholders = 0
         self.cells = 0
+        self.stall = Stall()  # the longest the GUI thread was away during the last open
 
     def state(self) -> tuple[int, bool]:
         """Rows in the model, and whether every visible cell has its thumbnail."""
@@ -267,7 +291,8 @@ class Grid:
         return rows, len(shown) > 0 and self.missing(shown) == 0
 
     def missing(self, shown: range) -> int:
-        return sum(1 for r in shown if self.model.photo(r).preview_hash not in self.thumbnails)
+        cell, thumbnails = self.model.cell, self.thumbnails
+        return sum(1 for r in shown if cell(r)[0][PREVIEW_HASH] not in thumbnails)
 
     def count_placeholders(self) -> None:
         shown = visible_rows(self.view, self.model.rowCount(), self.cell)
@@ -281,9 +306,10 @@ class Grid:
         self.paints.seen.clear()
         t0 = time.perf_counter()
         self.widget.open_album(album_id)
-        rows = await until_painted(self.paints, lambda s: s[0] > 0, t0)  # type: ignore[index]
-        thumbs = await until_painted(self.paints, lambda s: s[1], t0)  # type: ignore[index]
-        whole = await until_painted(self.paints, lambda s: s == (self.n, True), t0)
+        stall = self.stall = Stall()
+        rows = await until_painted(self.paints, lambda s: s[0] > 0, t0, stall)  # type: ignore[index]
+        thumbs = await until_painted(self.paints, lambda s: s[1], t0, stall)  # type: ignore[index]
+        whole = await until_painted(self.paints, lambda s: s == (self.n, True), t0, stall)
         await self.widget.studio.jobs.idle()
         return rows, thumbs, whole
 
@@ -415,22 +441,27 @@ async def measure(n: int, opens: int, page_count: int) -> None:
         studio = Studio(services, actor)
         print(f"set-up: {n} photos in the catalog in {time.perf_counter() - t:.1f} s")
 
+        catalog = [p for p in Path(tmp).rglob("catalog.sqlite*") if p.is_file()]
+
         async def fresh_open(cold: bool) -> tuple[Grid, tuple[float, float, float]]:
-            (drop_from_page_cache if cold else read_into_page_cache)(files)
+            (drop_from_page_cache if cold else read_into_page_cache)(files + catalog)
             grid = Grid(studio, n)
             await asyncio.sleep(0.05)
             return grid, await grid.open(album.id)
 
         opened: dict[str, list[tuple[float, float, float]]] = {"cold": [], "warm": [], "re": []}
+        stalls: dict[str, list[float]] = {"cold": [], "warm": [], "re": []}
         for _ in range(opens):
             for kind in ("cold", "warm"):
                 grid, times = await fresh_open(kind == "cold")
                 opened[kind].append(times)
+                stalls[kind].append(grid.stall.longest)
                 if kind == "warm":
                     opened["re"].append(await grid.open(album.id))
+                    stalls["re"].append(grid.stall.longest)
                 await grid.close()
         print(f"painted grid, median of {opens} (first rows / visible thumbnails / whole album):")
-        medians = {}
+        medians, screens = {}, {}
         for kind, label in (
             ("cold", "cold (files not in the page cache, no pixmaps)"),
             ("warm", "warm (files in the page cache, no pixmaps)   "),
@@ -438,8 +469,16 @@ async def measure(n: int, opens: int, page_count: int) -> None:
         ):
             med = [statistics.median(x[i] for x in opened[kind]) * 1000 for i in range(3)]
             medians[kind] = med[2]
-            print(f"  {label}: {med[0]:5.0f} / {med[1]:5.0f} / {med[2]:5.0f} ms")
+            screens[kind] = med[1]
+            print(
+                f"  {label}: {med[0]:5.0f} / {med[1]:5.0f} / {med[2]:5.0f} ms; GUI thread away "
+                f"at most {max(stalls[kind]) * 1000:.0f} ms meanwhile"
+            )
         print(f"  target: whole album painted warm <= 200 ms: {medians['warm'] / 200:.2f}x of it")
+        print(
+            f"  (read as: first screen painted warm <= 200 ms: {screens['warm'] / 200:.2f}x of it,"
+            f" the whole album in the model {medians['warm']:.0f} ms after opening)"
+        )
 
         flings: dict[str, tuple[Frames, float]] = {}
         gcs: dict[str, Collections] = {}

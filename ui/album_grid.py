@@ -24,6 +24,7 @@ from core.changes import Change
 from core.errors import NotFound
 from core.events import Event
 from core.policies import Permission
+from core.services.photo_rows import AlbumRows
 from core.services.photos import PhotoRow
 from ui.culling import MarkChange, MarkHistory, mark_for_key
 from ui.elided_label import ElidedLabel
@@ -109,7 +110,7 @@ class AlbumGrid(QWidget):
         self.model = PhotoGridModel(self)
         self.view = PhotoGridView(self)
         self.view.setModel(self.model)
-        self.view.setItemDelegate(PhotoDelegate(self.thumbnails, self.view))
+        self.view.setItemDelegate(PhotoDelegate(self.thumbnails, self.model, self.view))
         self.view.handler = self.handle_key
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.thumbnails.ready.connect(self._on_thumbnail)
@@ -195,7 +196,9 @@ class AlbumGrid(QWidget):
     def reload(self, *, first_screen: bool = False) -> None:
         """Read the album's photos. On opening, the first screenful comes first (a short query),
         so a 50,000-photo album paints at once; the whole album is asked for only once those rows
-        are in the model, so that reading and decoding it never delays that first paint."""
+        are in the model, so that reading and decoding it never delays that first paint. Marks
+        and rows changed while a listing is on its way are applied again when it arrives: the
+        listing may have been read before them."""
         album_id = self.album_id
         if album_id is None:
             return
@@ -204,9 +207,10 @@ class AlbumGrid(QWidget):
         def whole_album(_: object = None) -> None:
             if album_id != self.album_id:
                 return
+            since = self.model.edits_mark()
             self.studio.jobs.run(
-                photos.list(self.studio.actor, album_id),
-                lambda rows: self._show_rows(album_id, rows),
+                photos.listing(self.studio.actor, album_id),
+                lambda rows: self._show_rows(album_id, rows, since),
                 lambda text, _: self.message.emit(text),
                 label="Loading photos",
             )
@@ -215,26 +219,28 @@ class AlbumGrid(QWidget):
             whole_album()
             return
 
-        def first(rows: list[PhotoRow]) -> None:
-            self._show_first_screen(album_id, rows)
+        since = self.model.edits_mark()
+
+        def first(rows: AlbumRows) -> None:
+            self._show_first_screen(album_id, rows, since)
             whole_album()
 
         self.studio.jobs.run(
-            photos.list(self.studio.actor, album_id, limit=FIRST_SCREEN),
+            photos.listing(self.studio.actor, album_id, limit=FIRST_SCREEN),
             first,
             lambda text, _: (self.message.emit(text), whole_album()),
         )
 
-    def _show_first_screen(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
+    def _show_first_screen(self, album_id: uuid.UUID, rows: AlbumRows, since: int) -> None:
         if album_id == self.album_id and self.model.rowCount() == 0:
-            self._show_rows(album_id, rows)
+            self._show_rows(album_id, rows, since)
 
-    def _show_rows(self, album_id: uuid.UUID, rows: list[PhotoRow]) -> None:
+    def _show_rows(self, album_id: uuid.UUID, rows: AlbumRows, since: int) -> None:
         if album_id != self.album_id:
             return
         current = self.current_photo()
         self.thumbnails.forget_missing()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, edits_since=since)
         row = self.model.row_of(current.id) if current else None
         if row is None and self.model.rowCount():
             row = 0

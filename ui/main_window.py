@@ -243,8 +243,7 @@ class MainWindow(QMainWindow):
             self.grid.view.setCurrentIndex(self.grid.model.index(row))
 
     def _show_selected(self) -> None:
-        rows = [self.grid.model.photo(i) for i in range(self.grid.model.rowCount())]
-        self.grid.show_only({r.id for r in rows if r.selected})
+        self.grid.show_only(self.grid.model.selected_ids())
 
     # Dialogs ---------------------------------------------------------------------------------
     def _dialog(self, name: str, make: Any) -> Any:

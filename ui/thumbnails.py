@@ -2,11 +2,12 @@
 
 A worker reads the 512 px preview with `QImageReader`, letting libjpeg scale while decoding to the
 grid's cell size, and hands a `QImage` back by a queued signal; the GUI thread turns it into a
-`QPixmap` (pixmaps may only be made there). Newer requests run first, so the photos on screen
-after a fast scroll load before the ones scrolled past, and a request that has fallen more than
-`BACKLOG` behind the newest is dropped, unread, when its turn comes: a fling through 50,000 photos
-must not leave 50,000 decodes queued. The GUI thread is not told (thousands of drops would arrive
-in one frame); a paint that still wants a dropped photo sees its request is stale and asks again.
+`QPixmap` (pixmaps may only be made there). The photos asked for wait in one last-in-first-out
+list that the workers take from, so the photos on screen after a fast scroll load before the ones
+scrolled past; when more than `BACKLOG` wait, the oldest are dropped there and then, unread, by
+the GUI thread (a fling through 50,000 photos must not leave 50,000 decodes queued), and asked
+again if a paint still wants them. A request costs the GUI thread an append under a lock: no
+task object per photo, no priority queue of tens of thousands.
 
 While an import's second pass has not made the 512 yet, the worker falls back to the preview the
 camera embedded (written in the first pass). Such a pixmap is provisional: `refresh()` (the
@@ -16,8 +17,8 @@ embedded picture meanwhile, so the cell never flashes back to a placeholder.
 
 from __future__ import annotations
 
-import itertools
-from collections import OrderedDict
+import threading
+from collections import OrderedDict, deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
@@ -33,27 +34,42 @@ BACKLOG = 512  # more than the largest screen shows at the smallest cell size
 class _Relay(QObject):
     loaded = Signal(str, QImage, bool)  # preview hash, image (null when none), provisional
 
+
+class _Wanted:
+    """The previews waiting to be read, newest last, shared by the GUI thread and the workers."""
+
     def __init__(self) -> None:
-        super().__init__()
-        self.newest = 0  # the newest request's number, read by the loader threads
+        self.lock = threading.Lock()
+        self.keys: deque[str] = deque()
+        self.workers = 0  # running; each ends when it finds nothing to read
 
 
-class _Load(QRunnable):
-    def __init__(self, relay: _Relay, root: Path, key: str, fit: QSize, number: int) -> None:
+class _Worker(QRunnable):
+    """Reads the newest wanted preview, then the next, until none is left."""
+
+    def __init__(self, relay: _Relay, wanted: _Wanted, root: Path, fit: QSize) -> None:
         super().__init__()
-        self.relay, self.root, self.key, self.fit, self.number = relay, root, key, fit, number
+        self.relay, self.wanted, self.root, self.fit = relay, wanted, root, fit
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        if self.relay.newest - self.number > BACKLOG:
-            return  # scrolled past long ago; asked again if it is still wanted
+        wanted = self.wanted
+        while True:
+            with wanted.lock:
+                if not wanted.keys:
+                    wanted.workers -= 1
+                    return
+                key = wanted.keys.pop()
+            self._load(key)
+
+    def _load(self, key: str) -> None:
         # The paths are made here, not in the GUI thread: pathlib costs more than the paint.
-        real, embedded = thumbnail_paths(self.root, self.key)
+        real, embedded = thumbnail_paths(self.root, key)
         image = self._read(real)
         provisional = image.isNull() and embedded.exists()
         if provisional:
             image = self._read(embedded)
-        self.relay.loaded.emit(self.key, image, provisional)
+        self.relay.loaded.emit(key, image, provisional)
 
     def _read(self, path: Path) -> QImage:
         reader = QImageReader(str(path))
@@ -93,11 +109,11 @@ class ThumbnailCache(QObject):
         self.pool = pool or QThreadPool(self)
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._bytes = 0
-        self._pending: dict[str, int] = {}  # hash -> its request's number
+        self._pending: set[str] = set()  # waiting or being read
         self._missing: set[str] = set()
         self._provisional: set[str] = set()  # cached from the embedded preview
         self._stale: set[str] = set()  # provisional, and the real preview may exist now
-        self._order = itertools.count()
+        self._wanted = _Wanted()
         self._relay = _Relay()
         self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
 
@@ -116,14 +132,19 @@ class ThumbnailCache(QObject):
         return None
 
     def _request(self, preview_hash: str) -> None:
-        asked = self._pending.get(preview_hash)
-        if asked is None or self._relay.newest - asked > BACKLOG:  # never, or maybe dropped
-            # Newest request first: the photos on screen now beat the ones scrolled past.
-            number = self._relay.newest = next(self._order)
-            self._pending[preview_hash] = number
-            self.pool.start(_Load(self._relay, self.root, preview_hash, self.fit, number), number)
-            if len(self._pending) > 4 * BACKLOG:  # forget the dropped ones, now and then
-                self._pending = {k: n for k, n in self._pending.items() if number - n <= BACKLOG}
+        if preview_hash in self._pending:
+            return
+        self._pending.add(preview_hash)
+        wanted = self._wanted
+        with wanted.lock:
+            wanted.keys.append(preview_hash)
+            while len(wanted.keys) > BACKLOG:  # scrolled past long ago: asked again if wanted
+                self._pending.discard(wanted.keys.popleft())
+            start = wanted.workers < self.pool.maxThreadCount()
+            if start:
+                wanted.workers += 1
+        if start:
+            self.pool.start(_Worker(self._relay, wanted, self.root, self.fit))
 
     def put(self, preview_hash: str, image: QImage) -> None:
         self._on_loaded(preview_hash, image, False)
@@ -138,8 +159,9 @@ class ThumbnailCache(QObject):
         return preview_hash in self._provisional
 
     def forget_pending(self) -> None:
-        """Drop queued loads (a new album opened); what is already decoded stays cached."""
-        self.pool.clear()
+        """Drop waiting loads (a new album opened); what is already decoded stays cached."""
+        with self._wanted.lock:
+            self._wanted.keys.clear()
         self._pending.clear()
 
     def forget_missing(self) -> None:
@@ -149,8 +171,7 @@ class ThumbnailCache(QObject):
 
     @property
     def pending(self) -> int:
-        newest = self._relay.newest
-        return sum(1 for n in self._pending.values() if newest - n <= BACKLOG)
+        return len(self._pending)
 
     def __len__(self) -> int:
         return len(self._pixmaps)
@@ -160,7 +181,7 @@ class ThumbnailCache(QObject):
         return preview_hash in self._pixmaps
 
     def _on_loaded(self, key: str, image: QImage, provisional: bool) -> None:
-        self._pending.pop(key, None)
+        self._pending.discard(key)
         if image.isNull():
             if key not in self._pixmaps:
                 self._missing.add(key)  # not made yet or unreadable: the placeholder stays

@@ -21,7 +21,7 @@ from core.policies import Actor, Guest, Permission, require
 from core.services.albums import as_uuid, find_album
 from core.services.context import Call, ServiceContext
 from core.services.guest_activity import GuestActivity, guest_activity
-from core.services.photo_rows import PhotoRow, fetch_photo_rows, photo_rows
+from core.services.photo_rows import AlbumRows, PhotoRow, fetch_photo_rows, photo_rows
 from core.workflow import Stage
 
 LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
@@ -191,6 +191,24 @@ class PhotoService:
         if fetched.large:
             return await asyncio.to_thread(fetched.decode)
         return fetched.decode()
+
+    async def listing(
+        self,
+        actor: Actor,
+        album_ref: str | uuid.UUID,
+        *,
+        order: str = "taken",
+        limit: int | None = None,
+    ) -> AlbumRows:
+        """As `list`, but the rows as the database sent them: a grid of 50,000 photos holds
+        these and builds a PhotoRow only for the photos it shows or is asked about."""
+        async with self.ctx.call(actor, "photo.list", audit=False) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            fetched = await fetch_photo_rows(call.session, album, order, limit=limit)
+        if fetched.large:  # JSON of 50,000 rows: off the event loop's thread
+            return await asyncio.to_thread(fetched.album_rows)
+        return fetched.album_rows()
 
     async def row(
         self, actor: Actor, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
