@@ -114,7 +114,7 @@ class AlbumGrid(QWidget):
         self.view.handler = self.handle_key
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.thumbnails.ready.connect(self._on_thumbnail)
-        self._listener: asyncio.Task[Any] | None = None
+        self._listener: asyncio.Future[None] | None = None
         self._reload = QTimer(self, singleShot=True, interval=RELOAD_AFTER_MS)
         self._reload.timeout.connect(self.reload)
         self._changed: set[uuid.UUID] = set()  # photos whose rows are re-read when the timer fires
@@ -188,9 +188,8 @@ class AlbumGrid(QWidget):
         self.model.set_rows([])
         if album_id is None:
             return
-        sub = self.studio.services.events.subscribe(self.studio.actor.tenant_id, album_id)
-        # Not a job: it lives as long as the album is open; close_album() cancels it.
-        self._listener = asyncio.ensure_future(self._listen(sub))
+        # It lives as long as the album is open; close_album() cancels it.
+        self._listener = self.studio.hear_changes(self._on_event, album_id)
         self.reload(first_screen=True)
 
     def reload(self, *, first_screen: bool = False) -> None:
@@ -248,13 +247,6 @@ class AlbumGrid(QWidget):
             self.view.setCurrentIndex(self.model.index(row))
         else:
             self.current_changed.emit(None)
-
-    async def _listen(self, sub: Any) -> None:
-        try:
-            async for event in sub:
-                self._on_event(event)
-        finally:
-            sub.close()
 
     def _on_event(self, event: Event) -> None:
         if event.kind is Change.PHOTO_MARKS and event.photo_id is not None:
