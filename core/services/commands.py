@@ -46,18 +46,12 @@ def _count(args: Args, name: str) -> int | None:
     return value
 
 
-def _photos(args: Args) -> list[dict[str, Any]]:
-    photos = args.get("photos")
-    if not isinstance(photos, list) or not all(isinstance(p, dict) for p in photos):
-        raise Invalid("An import command needs the list of its photos.")
-    return photos
-
-
-def _versions(args: Args) -> list[dict[str, Any]]:
-    versions = args.get("versions")
-    if not isinstance(versions, list) or not all(isinstance(v, dict) for v in versions):
-        raise Invalid("A command that adds versions needs the list of them.")
-    return versions
+def _records(args: Args, name: str) -> list[dict[str, Any]]:
+    """The list of records (photos, versions, finals) a command brings."""
+    records = args.get(name)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise Invalid(f"The command needs the list of its {name}.")
+    return records
 
 
 def _preset(args: Args) -> dict[str, Any]:
@@ -84,13 +78,6 @@ def _changes(args: Args) -> dict[str, Any]:
     return changes
 
 
-def _finals(args: Args) -> list[dict[str, Any]]:
-    finals = args.get("finals")
-    if not isinstance(finals, list) or not all(isinstance(f, dict) for f in finals):
-        raise Invalid("A command that brings finals needs the list of them.")
-    return finals
-
-
 COMMANDS: dict[str, Command] = {
     "album.create": lambda s, a, x: s.albums.create(
         a,
@@ -110,9 +97,11 @@ COMMANDS: dict[str, Command] = {
     "album.reopen": lambda s, a, x: s.albums.reopen(
         a, _id(x, "album"), _stage(x), _text(x, "reason")
     ),
-    "album.import_files": lambda s, a, x: s.imports.register(a, _id(x, "album"), _photos(x)),
+    "album.import_files": lambda s, a, x: s.imports.register(
+        a, _id(x, "album"), _records(x, "photos")
+    ),
     "album.import_versions": lambda s, a, x: s.imports.register_versions(
-        a, _id(x, "album"), _versions(x)
+        a, _id(x, "album"), _records(x, "versions")
     ),
     "photo.rate": lambda s, a, x: s.photos.rate(
         a, _id(x, "album"), str(_id(x, "photo")), _count(x, "stars") or 0
@@ -152,7 +141,7 @@ COMMANDS: dict[str, Command] = {
         a, _id(x, "album"), _names(x.get("presets"))
     ),
     "album.import_finals": lambda s, a, x: s.shared_finals.import_finals(
-        a, _id(x, "album"), _finals(x)
+        a, _id(x, "album"), _records(x, "finals")
     ),
     # the studio's settings and e-mail: the server's postman sends the notices and reminders
     "settings.update": lambda s, a, x: s.settings.update(
