@@ -103,6 +103,12 @@ class Database:
         stored = await self.stored_revision()
         if head is not None and stored == head:
             return
+        if stored is not None and stored not in known_revisions():
+            raise PhotoFlowError(
+                f"This catalog was last opened by a newer PhotoFlow (its migration {stored} is "
+                f"unknown to this one, which goes up to {head or 'an older one'}). Update "
+                "PhotoFlow to open it; nothing was changed."
+            )
         try:
             async with self.engine.begin() as conn:
                 if as_role is not None:
@@ -162,6 +168,13 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get("photoflow_read_only")
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@functools.cache
+def known_revisions(versions: Path = MIGRATIONS / "versions") -> frozenset[str]:
+    """Every migration id this PhotoFlow has, read from the migration files."""
+    found = (_REVISION.search(p.read_text("utf-8")) for p in versions.glob("*.py"))
+    return frozenset(m.group(1) for m in found if m is not None)
 
 
 @functools.cache

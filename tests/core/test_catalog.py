@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.bootstrap import context_of
 from core.catalog import Album, all_models
 from core.catalog.rls import enter_studio
-from core.errors import Conflict
+from core.errors import Conflict, PhotoFlowError
 from core.services import Services
 from tests.conftest import Studio, in_studio
 
@@ -85,3 +85,17 @@ def test_the_newest_migration_is_known_without_alembic() -> None:
     from core.catalog.database import alembic_config, head_revision
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # on PostgreSQL the app role may not write it
+async def test_a_catalog_from_a_newer_photoflow_is_refused_in_plain_words(
+    services: Services,
+) -> None:
+    """A teammate's newer PhotoFlow moved the catalog on: this one says so and touches nothing
+    (before, Alembic's "Can't locate revision" surfaced as "Something went wrong")."""
+    db = context_of(services).db
+    async with db.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    with pytest.raises(PhotoFlowError, match=r"newer PhotoFlow.*0099_future.*nothing was changed"):
+        await db.migrate()
+    assert await db.stored_revision() == "0099_future"
