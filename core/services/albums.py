@@ -191,7 +191,7 @@ class AlbumService:
 
     async def list(self, actor: Actor, stage: Stage | None = None) -> list[AlbumSummary]:
         """Albums of the studio with counts; blocking rules are left out for speed."""
-        async with self.ctx.call(actor, "album.list", audit=False) as call:
+        async with self.ctx.call(actor, "album.list", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             settings = await studio_settings(call.session, actor.tenant_id)
             photos = select(func.count()).where(Photo.album_id == Album.id).scalar_subquery()
@@ -231,7 +231,7 @@ class AlbumService:
             return out
 
     async def show(self, actor: Actor, ref: str | uuid.UUID) -> AlbumSummary:
-        async with self.ctx.call(actor, "album.show", audit=False) as call:
+        async with self.ctx.call(actor, "album.show", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             return await summarise(call.session, await find_album(call.session, actor, ref))
 
@@ -279,7 +279,7 @@ class AlbumService:
 
     async def in_trash(self, actor: Actor) -> list[tuple[uuid.UUID, str, datetime]]:
         """The albums in the studio's trash: id, name, when they were put there, newest first."""
-        async with self.ctx.call(actor, "album.trash_list", audit=False) as call:
+        async with self.ctx.call(actor, "album.trash_list", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             rows = await call.session.execute(
                 select(Album.id, Album.name, Album.trashed_at)
@@ -426,7 +426,7 @@ class AlbumService:
 
     async def open_failures(self, actor: Actor, ref: str | uuid.UUID) -> list[OpenFailure]:
         """The album's import failures nobody has dealt with yet, oldest first."""
-        async with self.ctx.call(actor, "album.failures", audit=False) as call:
+        async with self.ctx.call(actor, "album.failures", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, ref)
             rows = await call.session.execute(

@@ -135,20 +135,23 @@ class ServiceContext:
         self.keep_commands = False
 
     def call(
-        self, actor: Who, action: str, *, audit: bool = True
+        self, actor: Who, action: str, *, audit: bool = True, read: bool = False
     ) -> AbstractAsyncContextManager[Call]:
+        """One transaction for one service call. `read`: the call only reads, so on SQLite it
+        takes no write lock (a plain BEGIN, not BEGIN IMMEDIATE): reading a 50,000-photo album
+        does not hold up a mark being saved meanwhile."""
         started = time.perf_counter()
         if not self.on_call:  # the desktop and the command line: nobody counts calls
-            return self._call(actor, action, audit, started)
-        return self._observed(actor, action, audit, started)
+            return self._call(actor, action, audit, started, read)
+        return self._observed(actor, action, audit, started, read)
 
     @asynccontextmanager
     async def _observed(
-        self, actor: Who, action: str, audit: bool, started: float
+        self, actor: Who, action: str, audit: bool, started: float, read: bool
     ) -> AsyncIterator[Call]:
         outcome = "ok"
         try:
-            async with self._call(actor, action, audit, started) as call:
+            async with self._call(actor, action, audit, started, read) as call:
                 yield call
         except BaseException as exc:
             outcome = _outcome(exc)
@@ -165,11 +168,13 @@ class ServiceContext:
 
     @asynccontextmanager
     async def _call(
-        self, actor: Who, action: str, audit: bool, started: float
+        self, actor: Who, action: str, audit: bool, started: float, read: bool
     ) -> AsyncIterator[Call]:
         call: Call | None = None
         try:
             async with self.db.session() as session, session.begin():
+                if read:  # the connection's first use in this transaction decides how it begins
+                    await session.connection(execution_options={"photoflow_read_only": True})
                 call = Call(session, actor, action)
                 call.tenant_id = actor.tenant_id if actor else None
                 # The studio is set per transaction, never per connection: see core/catalog/rls.py.

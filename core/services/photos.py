@@ -182,7 +182,7 @@ class PhotoService:
         limit: int | None = None,
     ) -> list[PhotoRow]:
         """Every photo of the album, in capture order (or by name), with client activity counts."""
-        async with self.ctx.call(actor, "photo.list", audit=False) as call:
+        async with self.ctx.call(actor, "photo.list", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             fetched = await fetch_photo_rows(call.session, album, order, limit=limit)
@@ -202,7 +202,7 @@ class PhotoService:
     ) -> AlbumRows:
         """As `list`, but the rows as the database sent them: a grid of 50,000 photos holds
         these and builds a PhotoRow only for the photos it shows or is asked about."""
-        async with self.ctx.call(actor, "photo.list", audit=False) as call:
+        async with self.ctx.call(actor, "photo.list", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             fetched = await fetch_photo_rows(call.session, album, order, limit=limit)
@@ -214,7 +214,7 @@ class PhotoService:
         self, actor: Actor, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
     ) -> PhotoRow:
         """One photo's grid row, for refreshing a single cell after a live event."""
-        async with self.ctx.call(actor, "photo.row", audit=False) as call:
+        async with self.ctx.call(actor, "photo.row", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             photo = await find_photo(call.session, album, photo_ref)
@@ -225,7 +225,7 @@ class PhotoService:
         self, actor: Actor, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID
     ) -> PhotoDetail:
         """What the inspector shows: EXIF, every version, and what clients said, oldest first."""
-        async with self.ctx.call(actor, "photo.detail", audit=False) as call:
+        async with self.ctx.call(actor, "photo.detail", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             photo = await find_photo(call.session, album, photo_ref)
@@ -279,7 +279,7 @@ class PhotoService:
         self, actor: Actor, album_ref: str | uuid.UUID
     ) -> dict[uuid.UUID, tuple[GuestActivity, ...]]:
         """Each guest's picks, stars and comments on the album's photos, by photo id."""
-        async with self.ctx.call(actor, "photo.guests", audit=False) as call:
+        async with self.ctx.call(actor, "photo.guests", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             return await guest_activity(call.session, album.id)

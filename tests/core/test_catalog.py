@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.bootstrap import context_of
+from app.bootstrap import close_services, context_of, open_services
 from core.catalog import Album, all_models
 from core.catalog.rls import enter_studio
 from core.errors import Conflict, PhotoFlowError
@@ -99,3 +99,20 @@ async def test_a_catalog_from_a_newer_photoflow_is_refused_in_plain_words(
     with pytest.raises(PhotoFlowError, match=r"newer PhotoFlow.*0099_future.*nothing was changed"):
         await db.migrate()
     assert await db.stored_revision() == "0099_future"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_read_takes_no_write_lock(studio: Studio) -> None:
+    """While one process reads at length (the desktop listing a 50,000-photo album), another
+    (the command line, a standalone portal taking a client's pick) saves its change at once."""
+    s = studio.services
+    other = await open_services(context_of(s).home, follow=False)
+    try:
+        async with context_of(s).call(
+            studio.photographer, "album.list", audit=False, read=True
+        ) as c:
+            await c.session.execute(select(Album.id))
+            await asyncio.wait_for(other.albums.create(studio.photographer, "During a read"), 5)
+    finally:
+        await close_services(other)
+    assert "During a read" in {a.name for a in await s.albums.list(studio.photographer)}
