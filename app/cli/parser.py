@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
 # Spelled out here, not imported: building the parser (for --help, --version and shell
 # completion) must not load the services. tests/app check them against the services' own lists.
@@ -28,7 +30,73 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _NotBuilt:
+    """Stands in for the parsers of a command other than the one being run: whatever is added
+    to it is dropped."""
+
+    def __getattr__(self, _name: str) -> Any:
+        return self._nothing
+
+    def _nothing(self, *_args: Any, **_kwargs: Any) -> Any:
+        return self
+
+
+class _Commands:
+    """A level of commands (`album`, then `album show`): every one is named (in `--help`, and in
+    the error for a typo), but only the one being run is built with its arguments and its own
+    subcommands. Building all ~90 parsers is most of the parser's cost, in argparse's gettext
+    lookups."""
+
+    def __init__(self, action: Any, words: Sequence[str] | None) -> None:
+        self.action = action
+        self.words = words  # the command words still to match; None: build everything
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self.words is None:
+            return self.action.add_parser(name, **kwargs)
+        if self.words and name == self.words[0]:
+            return _Building(self.action.add_parser(name, **kwargs), self.words[1:])
+        self.action.add_parser(name, add_help=False, **kwargs)
+        return _NotBuilt()
+
+
+class _Building:
+    """The parser of the command being run; its subcommands are built the same way."""
+
+    def __init__(self, parser: argparse.ArgumentParser, words: Sequence[str]) -> None:
+        self.parser = parser
+        self.words = words
+
+    def add_subparsers(self, **kwargs: Any) -> _Commands:
+        return _Commands(self.parser.add_subparsers(**kwargs), self.words)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.parser, name)
+
+
+_GLOBAL_VALUES = frozenset({"--home", "--as", "--studio"})  # the global options with a value
+
+
+def command_words(argv: Sequence[str]) -> list[str]:
+    """The words of `argv` that may name its command and subcommand: the first two that are not
+    global options (none when help is asked for before them)."""
+    words: list[str] = []
+    it = iter(argv)
+    for word in it:
+        if word in _GLOBAL_VALUES and not words:
+            next(it, None)
+        elif word in ("-h", "--help") and not words:
+            return []
+        elif not word.startswith("-"):
+            words.append(word)
+            if len(words) == 2:
+                break
+    return words
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given the arguments it will parse, only their command's part
+    of it is built (else all of it: tests, documentation)."""
     parser = argparse.ArgumentParser(
         prog="photoflow",
         description="PhotoFlow: albums from Raw to Final. With no command, opens the desktop app.",
@@ -43,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the desktop window on a temporary demo home, close it, exit",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    words = command_words(argv) if argv is not None else None
+    sub: Any = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND"), words)
 
     p = sub.add_parser("init", help="set up a new home: the first studio and its admin")
     p.add_argument("--studio", dest="init_studio", required=True, metavar="NAME")

@@ -28,8 +28,8 @@ FOLLOWING = frozenset({"portal", "watch"})
 def run(argv: list[str]) -> int:
     """Parse, then load only what the command uses: `--version` and `--help` (and shell
     completion, which calls them) import nothing beyond argparse."""
-    parser = build_parser()
-    args = parser.parse_args(with_drive_sync(argv))
+    argv = with_drive_sync(argv)
+    args = build_parser(argv).parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     if args.version:
         print(f"photoflow {__version__}")
