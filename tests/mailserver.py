@@ -27,6 +27,16 @@ class Inbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
+    def studio_settings(self) -> dict[str, object]:
+        """The studio settings that send the studio's mail through this server."""
+        return {
+            "smtp_host": self.host,
+            "smtp_port": self.port,
+            "smtp_security": "none",
+            "smtp_user": USER,
+            "smtp_from": "hello@lumen.test",
+        }
+
     refuse: set[str] = field(default_factory=set)  # addresses whose messages get a 554
     data_tries: int = 0  # messages offered, taken or not
 

@@ -22,7 +22,7 @@ from sync.mail.password import MailPassword
 from sync.mail.postman import Postman
 from tests.images import make_shoot
 from tests.integration.cli import photoflow
-from tests.mailserver import PASSWORD, USER, Inbox, text_and_html
+from tests.mailserver import PASSWORD, Inbox, text_and_html
 
 
 async def until(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -35,15 +35,7 @@ async def studio_with_mail(home: Home, inbox: Inbox, tmp_path: Path, **settings:
     s = await open_services(home)
     admin = await s.tenants.initialise("Lumen", "owner@lumen.test", "Owner")
     me = await s.users.actor_for(admin.email)
-    await s.settings.update(
-        me,
-        smtp_host=inbox.host,
-        smtp_port=inbox.port,
-        smtp_security="none",
-        smtp_user=USER,
-        smtp_from="hello@lumen.test",
-        **settings,
-    )
+    await s.settings.update(me, **{**inbox.studio_settings(), **settings})
     MailPassword(home.root).save(PASSWORD)
     album = await s.albums.create(me, "Harbour")
     await s.imports.run(me, album.id, make_shoot(tmp_path / "card", 2))

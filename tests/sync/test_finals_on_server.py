@@ -37,7 +37,7 @@ from sync.mail.postman import Postman
 from sync.mail.postmen import Postmen
 from tests.conftest import server_database
 from tests.images import make_shoot
-from tests.mailserver import PASSWORD, USER, Inbox
+from tests.mailserver import PASSWORD, Inbox
 from tests.pgcluster import Cluster
 from tests.portal.final_album import FULL, SIZE, WEB, carry_to_final
 from tests.sync.harness import PASSWORD as HARNESS_PASSWORD
@@ -311,14 +311,7 @@ async def test_the_server_tells_of_a_submit_once_and_the_desktop_does_not(
         # In her settings dialog she sets the studio's SMTP server and its password: the
         # settings go to the server as a command, then the password to its keyring through
         # the staff API (admins only); a wrong one is refused in plain words, and not kept.
-        await s.settings.update(
-            me,
-            smtp_host=inbox.host,
-            smtp_port=inbox.port,
-            smtp_security="none",
-            smtp_user=USER,
-            smtp_from="hello@lumen.test",
-        )
+        await s.settings.update(me, **inbox.studio_settings())
         with pytest.raises(Invalid, match="refused the user name or password"):
             await desk_postman.save_password("wrong horse")
         assert postmen.password(me.tenant_id).load() is None
