@@ -101,6 +101,7 @@ class Inspector(QWidget):
         self.album_id: uuid.UUID | None = None
         self._showing: uuid.UUID | None = None
         self._row: PhotoRow | None = None
+        self._picked_by: list[str] = []  # who picked the photo shown, by its last detail
         self.setMinimumWidth(240)
         # Content never widens the pane: the splitter alone decides its width.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -149,6 +150,9 @@ class Inspector(QWidget):
         return self.values[key].full_text()
 
     def show_photo(self, row: PhotoRow | None) -> None:
+        # The same photo shown again (the grid took in the whole album, a mark was heard): what
+        # its detail said stays until the new detail comes, rather than flickering to "…".
+        again = row is not None and row.id == self._showing
         self._showing = row.id if row is not None else None
         self._row = row
         if row is None:
@@ -176,10 +180,14 @@ class Inspector(QWidget):
             "client_stars": f"{row.client_stars:g} ★ (mean)" if row.client_stars else "none",
             "comments": f"{row.comments}" if row.comments else "none",
         }
+        if again and len(self._picked_by) == row.client_picks and self._picked_by:
+            values["picks"] = self.values["picks"].full_text()  # still who picked it, by name
         for key, text in values.items():
             self.values[key].set_full_text(text)
-        for key in ("versions", "exposure", "focal"):
-            self.values[key].set_full_text("…")
+        if not again:
+            self._picked_by = []
+            for key in ("versions", "exposure", "focal"):
+                self.values[key].set_full_text("…")
         if self.album_id is not None:
             self.studio.jobs.run(
                 self.studio.services.photos.detail(self.studio.actor, self.album_id, row.id),
@@ -200,7 +208,7 @@ class Inspector(QWidget):
         # Focal length on its own row: with it, the exposure line is clipped in a narrow pane.
         self.values["exposure"].set_full_text(exposure_line(exif, with_focal=False) or "—")
         self.values["focal"].set_full_text(focal(exif.get("focal_length")) or "—")  # type: ignore[arg-type]
-        picked_by = [g.guest for g in detail.guests if g.picked]
+        picked_by = self._picked_by = [g.guest for g in detail.guests if g.picked]
         if picked_by:
             self.values["picks"].set_full_text(f"{len(picked_by)} · {', '.join(picked_by)}")
         self.guests.setText("\n".join(guest_line(g) for g in detail.guests))

@@ -137,6 +137,10 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
     await set_up(home, fake, tmp_path / "card", imaging_executor)
     times = {"set-up": time.monotonic() - started}
     env = sync_env(home, fake)
+    # A slow link (the album's files take about 15 s to go up), so that a run killed within a
+    # second of its plan is killed while it works, however fast the machine: on a quick one the
+    # runs finished before their kill.
+    fake.set_link_rate(20_000)
     rng = random.Random(int(os.environ.get("PHOTOFLOW_DRIVE_SEED", "13")))
     dropped: dict[str, bytes] = {}
     finished = killed = 0
@@ -157,6 +161,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_converges(
         else:
             finished += 1
     times["kills"] = time.monotonic() - started - sum(times.values())
+    fake.set_link_rate(None)
     last = photoflow_with(env, "sync", "Wedding")
     times["last run"] = time.monotonic() - started - sum(times.values())
     assert last.code == 0, last.err
