@@ -113,6 +113,13 @@ class MailDesk(Protocol):
         """Send what is waiting now, not at the next round."""
 
 
+async def _studio_link(call: Call, actor: Actor, link_id: uuid.UUID) -> ShareLink:
+    link = await call.session.get(ShareLink, link_id)
+    if link is None or link.tenant_id != actor.tenant_id:
+        raise NotFound("No such link.")
+    return link
+
+
 class MailService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -125,9 +132,7 @@ class MailService:
         to = clean_address(to)
         async with self.ctx.call(actor, "link.invite") as call:
             require(actor, Permission.PUBLISH_LINKS)
-            link = await call.session.get(ShareLink, link_id)
-            if link is None or link.tenant_id != actor.tenant_id:
-                raise NotFound("No such link.")
+            link = await _studio_link(call, actor, link_id)
             album = await call.session.get(Album, link.album_id)
             settings = await studio_settings(call.session, actor.tenant_id)
             if not settings.mail_on:
@@ -171,9 +176,7 @@ class MailService:
         to = clean_address(to)
         async with self.ctx.call(actor, "link.invited") as call:
             require(actor, Permission.PUBLISH_LINKS)
-            link = await call.session.get(ShareLink, link_id)
-            if link is None or link.tenant_id != actor.tenant_id:
-                raise NotFound("No such link.")
+            link = await _studio_link(call, actor, link_id)
             album = await call.session.get(Album, link.album_id)
             call.on("link", link.id, album.name if album else None)
             call.detail["to"] = to

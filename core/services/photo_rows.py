@@ -98,11 +98,12 @@ class AlbumRows:
         if len(self.where) != len(self.data):
             self.where = {r[0]: i for i, r in enumerate(self.data)}
         if not self.tally:
-            flags = [r[8] for r in self.data]
+            flag, selected = RAW["flag"], RAW["selected"]
+            flags = [r[flag] for r in self.data]
             self.tally = {
                 "picked": flags.count("pick"),
                 "rejected": flags.count("reject"),
-                "selected": sum(1 for r in self.data if r[10]),
+                "selected": sum(1 for r in self.data if r[selected]),
             }
 
     def __len__(self) -> int:
