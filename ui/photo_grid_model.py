@@ -61,36 +61,13 @@ class PhotoFilter:
     has_comments: bool = False
     only: frozenset[uuid.UUID] | None = None
 
-    def accepts(self, row: PhotoRow) -> bool:
-        if self.only is not None and row.id not in self.only:
-            return False
-        if self.flag == "unflagged":
-            if row.flag is not None:
-                return False
-        elif self.flag is not None and row.flag != self.flag:
-            return False
-        if row.stars < self.min_stars:
-            return False
-        if self.in_selection and not row.selected:
-            return False
-        if self.client_picks and not row.client_picks:
-            return False
-        return not (self.has_comments and not row.comments)
-
     def accepts_raw(
-        self,
-        r: list[Any],
-        picks: dict[str, int],
-        comments: dict[str, int],
-        only: set[str] | None = None,
+        self, r: list[Any], picks: dict[str, int], comments: dict[str, int], only: set[str] | None
     ) -> bool:
-        """`accepts` for a row of `AlbumRows.data` (no PhotoRow built); `only`: the hex ids of
+        """Whether a row of `AlbumRows.data` (no PhotoRow built) passes; `only`: the hex ids of
         `self.only`, made once for all the rows."""
-        if self.only is not None:
-            if only is None:
-                only = {u.hex for u in self.only}
-            if r[_ID] not in only:
-                return False
+        if only is not None and r[_ID] not in only:
+            return False
         flag = r[_FLAG]
         if self.flag == "unflagged":
             if flag is not None:
@@ -101,9 +78,9 @@ class PhotoFilter:
             return False
         if self.in_selection and not r[_SELECTED]:
             return False
-        if self.client_picks and not picks.get(r[0]):
+        if self.client_picks and not picks.get(r[_ID]):
             return False
-        return not (self.has_comments and not comments.get(r[0]))
+        return not (self.has_comments and not comments.get(r[_ID]))
 
     @property
     def active(self) -> bool:

@@ -210,13 +210,15 @@ class SharedFinalsService:
             )
             if photo_ids - found:
                 raise Invalid(f"{len(photo_ids - found)} of these finals belong to no photo here.")
-            changed = 0
+            changed, replaced = 0, list[str]()
             for facts, path in zip(parsed, paths, strict=True):
-                changed += await _put_final(call.session, album, facts, path, mtimes[path])
+                changed += await _put_final(
+                    call.session, album, facts, path, mtimes[path], replaced
+                )
             call.detail.update(finals=len(parsed), changed=changed)
             if changed:
                 call.emit(Change.ALBUM_DELIVERY, state="done", finals=changed, gallery_changed=True)
-        if changed:
+        if replaced:  # only finals made again leave files no final names
             await self.sweep(actor)
         return changed
 
@@ -304,7 +306,12 @@ class SharedFinalsService:
 
 
 async def _put_final(
-    session: AsyncSession, album: Album, facts: dict[str, Any], path: str, mtime_ns: int | None
+    session: AsyncSession,
+    album: Album,
+    facts: dict[str, Any],
+    path: str,
+    mtime_ns: int | None,
+    replaced: list[str],
 ) -> int:
     final = await session.scalar(
         select(Final).where(Final.photo_id == facts["photo_id"], Final.preset == facts["preset"])
@@ -329,6 +336,8 @@ async def _put_final(
             preset=facts["preset"],
         )
         session.add(final)
+    else:
+        replaced.append(final.library_path)
     final.filename = facts["filename"]
     final.library_path = path
     final.content_hash = facts["content_hash"]
