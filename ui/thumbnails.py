@@ -17,42 +17,52 @@ embedded picture meanwhile, so the cell never flashes back to a placeholder.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 from collections import OrderedDict, deque
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
-from core.imaging.previews import preview_path
+from core.imaging.previews import preview_file
 
 GRID_SIZE = 512
 LOUPE_SIZE = 2048
 BACKLOG = 512  # more than the largest screen shows at the smallest cell size
+LOADER_NICENESS = 10  # a tenth of the GUI thread's share of a core when both want it
 
 
 class _Relay(QObject):
-    loaded = Signal(str, QImage, bool)  # preview hash, image (null when none), provisional
+    arrived = Signal()  # decoded previews wait in `_Wanted.done`
 
 
 class _Wanted:
-    """The previews waiting to be read, newest last, shared by the GUI thread and the workers."""
+    """The previews waiting to be read, newest last, and the ones read, waiting for the GUI
+    thread; shared by it and the workers."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.keys: deque[str] = deque()
         self.workers = 0  # running; each ends when it finds nothing to read
+        self.done: list[tuple[str, QImage, bool]] = []  # hash, image (null: none), provisional
 
 
 class _Worker(QRunnable):
-    """Reads the newest wanted preview, then the next, until none is left."""
+    """Reads the newest wanted preview, then the next, until none is left. What it read is
+    handed over in a list, with one queued signal for however many pile up before the GUI
+    thread takes them: a signal per picture cost the GUI thread more than its pixmap."""
 
     def __init__(self, relay: _Relay, wanted: _Wanted, root: Path, fit: QSize) -> None:
         super().__init__()
-        self.relay, self.wanted, self.root, self.fit = relay, wanted, root, fit
+        self.relay, self.wanted, self.fit = relay, wanted, fit
+        self.root = str(root)
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        _yield_to_the_window()
         wanted = self.wanted
         while True:
             with wanted.lock:
@@ -60,19 +70,24 @@ class _Worker(QRunnable):
                     wanted.workers -= 1
                     return
                 key = wanted.keys.pop()
-            self._load(key)
+            image, provisional = self._load(key)
+            with wanted.lock:
+                wanted.done.append((key, image, provisional))
+                first = len(wanted.done) == 1
+            if first:
+                self.relay.arrived.emit()
 
-    def _load(self, key: str) -> None:
-        # The paths are made here, not in the GUI thread: pathlib costs more than the paint.
-        real, embedded = thumbnail_paths(self.root, key)
-        image = self._read(real)
-        provisional = image.isNull() and embedded.exists()
-        if provisional:
-            image = self._read(embedded)
-        self.relay.loaded.emit(key, image, provisional)
+    def _load(self, key: str) -> tuple[QImage, bool]:
+        # Paths as plain strings: pathlib holds Python's lock longer than a cell's paint.
+        image = self._read(preview_file(self.root, key, GRID_SIZE))
+        if image.isNull():
+            embedded = preview_file(self.root, key, "embedded")
+            if os.path.exists(embedded):
+                return self._read(embedded), True
+        return image, False
 
-    def _read(self, path: Path) -> QImage:
-        reader = QImageReader(str(path))
+    def _read(self, path: str) -> QImage:
+        reader = QImageReader(path)
         reader.setAutoTransform(True)
         size = reader.size()
         if size.isValid() and self.fit.isValid():
@@ -80,12 +95,15 @@ class _Worker(QRunnable):
         return reader.read()
 
 
-def thumbnail_paths(previews_root: Path, preview_hash: str) -> tuple[Path, Path]:
-    """The real grid preview, then the camera's embedded one to show until the real one exists."""
-    return (
-        preview_path(previews_root, preview_hash, GRID_SIZE),
-        preview_path(previews_root, preview_hash, "embedded"),
-    )
+def _yield_to_the_window() -> None:
+    """Lower this loader thread below the GUI thread: decoding is wanted, but a frame is wanted
+    first. With as many loaders as cores, the GUI thread otherwise waits for a core in the middle
+    of a fling (a frame of 5 ms of work took 22 ms). Linux schedules threads as tasks: `nice` on
+    the thread's own id; Qt's thread priority does that on macOS and Windows, and not on Linux."""
+    QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+    if sys.platform == "linux":  # refused in some sandboxes: then they keep the window's
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOADER_NICENESS)
 
 
 class ThumbnailCache(QObject):
@@ -106,7 +124,10 @@ class ThumbnailCache(QObject):
         self.root = previews_root
         self.fit = fit
         self.limit_bytes = limit_bytes
-        self.pool = pool or QThreadPool(self)
+        if pool is None:  # one core stays the window's: see `_yield_to_the_window`
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(max(1, QThread.idealThreadCount() - 1))
+        self.pool = pool
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._bytes = 0
         self._pending: set[str] = set()  # waiting or being read
@@ -115,7 +136,7 @@ class ThumbnailCache(QObject):
         self._stale: set[str] = set()  # provisional, and the real preview may exist now
         self._wanted = _Wanted()
         self._relay = _Relay()
-        self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
+        self._relay.arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
 
     def get(self, preview_hash: str | None) -> QPixmap | None:
         """The pixmap if cached; otherwise asks for it (once) and returns None."""
@@ -179,6 +200,12 @@ class ThumbnailCache(QObject):
     def __contains__(self, preview_hash: object) -> bool:
         """A pixmap is cached for this hash: a paint now shows it, not a placeholder."""
         return preview_hash in self._pixmaps
+
+    def _on_arrived(self) -> None:
+        with self._wanted.lock:
+            done, self._wanted.done = self._wanted.done, []
+        for key, image, provisional in done:
+            self._on_loaded(key, image, provisional)
 
     def _on_loaded(self, key: str, image: QImage, provisional: bool) -> None:
         self._pending.discard(key)

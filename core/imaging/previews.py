@@ -58,7 +58,12 @@ class PreviewSet:
 
 def preview_path(cache_root: str | os.PathLike[str], content_hash: str, size: int | str) -> Path:
     """Where the preview of ``size`` (or ``"embedded"``) for a content hash lives."""
-    return Path(cache_root) / content_hash[:2] / f"{content_hash}_{size}.jpg"
+    return Path(preview_file(os.fspath(cache_root), content_hash, size))
+
+
+def preview_file(cache_root: str, content_hash: str, size: int | str) -> str:
+    """`preview_path` as a plain string, for loops over thousands (the grid's loaders)."""
+    return f"{cache_root}/{content_hash[:2]}/{content_hash}_{size}.jpg"
 
 
 def make_previews(
