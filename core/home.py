@@ -28,6 +28,11 @@ class Home:
         return self.root / "cache" / "previews"
 
     @property
+    def contact_sheets(self) -> Path:
+        """Albums' rows kept between openings (core.services.contact_sheets): derived."""
+        return self.root / "cache" / "sheets"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -72,7 +73,12 @@ class PhotoGridView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("photoGrid")
-        self.setViewMode(QListView.ViewMode.IconMode)
+        # A list laid out left to right in rows of grid cells, not Qt's icon mode: the icon
+        # mode places each item on its own (asking the model about every photo, 100,000 calls
+        # into Python for 50,000 photos), the list mode steps a fixed grid in C++.
+        self.setViewMode(QListView.ViewMode.ListMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)
@@ -82,7 +88,6 @@ class PhotoGridView(QListView):
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setWrapping(True)
         self.handler: Any = None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -93,6 +98,8 @@ class PhotoGridView(QListView):
 
 
 FIRST_SCREEN = 400  # more cells than the largest screen shows at the smallest thumbnail size
+SCREEN_FIRST_MS = 1000  # the most the whole album's listing waits for the first screen's pictures
+SCREEN_POLL_MS = 20
 
 
 class AlbumGrid(QWidget):
@@ -193,23 +200,25 @@ class AlbumGrid(QWidget):
         self.reload(first_screen=True)
 
     def reload(self, *, first_screen: bool = False) -> None:
-        """Read the album's photos. On opening, the first screenful comes first (a short query),
-        so a 50,000-photo album paints at once; the whole album is asked for only once those rows
-        are in the model, so that reading and decoding it never delays that first paint. Marks
+        """Read the album's photos. On opening, the album's contact sheet (its rows kept since
+        it was last listed, brought up to date from the journal) puts the whole album in the
+        model at once; without one, the first screenful comes first (a short query), so a
+        50,000-photo album paints at once. Either way the whole album is then listed, and kept
+        as the next sheet; that listing is shown only if it differs from what is shown. Marks
         and rows changed while a listing is on its way are applied again when it arrives: the
         listing may have been read before them."""
         album_id = self.album_id
         if album_id is None:
             return
-        photos = self.studio.services.photos
+        photos, actor, jobs = self.studio.services.photos, self.studio.actor, self.studio.jobs
 
         def whole_album(_: object = None) -> None:
             if album_id != self.album_id:
                 return
             since = self.model.edits_mark()
-            self.studio.jobs.run(
-                photos.listing(self.studio.actor, album_id),
-                lambda rows: self._show_rows(album_id, rows, since),
+            jobs.run(
+                photos.listing(actor, album_id, keep=True),
+                lambda rows: self._show_rows(album_id, rows, since, unless_shown=True),
                 lambda text, _: self.message.emit(text),
                 label="Loading photos",
             )
@@ -222,21 +231,50 @@ class AlbumGrid(QWidget):
 
         def first(rows: AlbumRows) -> None:
             self._show_first_screen(album_id, rows, since)
-            whole_album()
+            self._when_thumbnails_shown(whole_album)
 
-        self.studio.jobs.run(
-            photos.listing(self.studio.actor, album_id, limit=FIRST_SCREEN),
-            first,
-            lambda text, _: (self.message.emit(text), whole_album()),
+        def first_screen_only() -> None:
+            jobs.run(
+                photos.listing(actor, album_id, limit=FIRST_SCREEN),
+                first,
+                lambda text, _: (self.message.emit(text), whole_album()),
+            )
+
+        def kept(rows: AlbumRows | None) -> None:
+            if rows is None:
+                first_screen_only()
+            else:
+                first(rows)
+
+        jobs.run(
+            photos.kept_listing(actor, album_id),
+            kept,
+            lambda text, _: (self.message.emit(text), first_screen_only()),
         )
+
+    def _when_thumbnails_shown(self, then: Callable[[], None], waited_ms: int = 0) -> None:
+        """`then`, once the thumbnails on screen are loaded (or after `SCREEN_FIRST_MS`): the
+        listing behind them must not take the cores while the first screen fills in. Asked
+        for before that screen is painted: the first look is after a paint."""
+        if not waited_ms or (self.thumbnails.pending and waited_ms < SCREEN_FIRST_MS):
+            step = SCREEN_POLL_MS
+            QTimer.singleShot(
+                step, self, lambda: self._when_thumbnails_shown(then, waited_ms + step)
+            )
+        else:
+            then()
 
     def _show_first_screen(self, album_id: uuid.UUID, rows: AlbumRows, since: int) -> None:
         if album_id == self.album_id and self.model.rowCount() == 0:
             self._show_rows(album_id, rows, since)
 
-    def _show_rows(self, album_id: uuid.UUID, rows: AlbumRows, since: int) -> None:
+    def _show_rows(
+        self, album_id: uuid.UUID, rows: AlbumRows, since: int, *, unless_shown: bool = False
+    ) -> None:
         if album_id != self.album_id:
             return
+        if unless_shown and self.model.shows(rows):
+            return  # the contact sheet was right: no reset, the view stays as it is
         current = self.current_photo()
         self.thumbnails.forget_missing()
         self.model.set_rows(rows, edits_since=since)

@@ -176,6 +176,16 @@ class PhotoGridModel(QAbstractListModel):
         # stall in the middle of a scroll). Rows hold no cycles: refcounting still frees them.
         gc.freeze()
 
+    def shows(self, rows: AlbumRows) -> bool:
+        """Whether these rows are the ones held, as they are now (a listing behind a sheet)."""
+        album = self._album
+        return (
+            rows.data == album.data
+            and rows.picks == album.picks
+            and rows.comments == album.comments
+            and rows.stars == album.stars
+        )
+
     def edits_mark(self) -> int:
         """A moment in the model's edits, to give `set_rows` for a listing asked for now."""
         return self._edits_before + len(self._edits)

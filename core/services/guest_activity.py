@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -71,7 +72,7 @@ async def guest_activity(
 
 
 async def client_stars(
-    session: AsyncSession, album_id: uuid.UUID, photo_id: uuid.UUID | None = None
+    session: AsyncSession, album_id: uuid.UUID, photo_ids: Collection[uuid.UUID] | None = None
 ) -> dict[str, float]:
     """The guests' mean stars per photo (by the photo id's hex), for the grid's badge."""
     query = select(Feedback.photo_id, func.avg(Feedback.stars)).where(
@@ -80,7 +81,7 @@ async def client_stars(
         Feedback.kind == "stars",
         Feedback.stars > 0,
     )
-    if photo_id is not None:
-        query = query.where(Feedback.photo_id == photo_id)
+    if photo_ids is not None:
+        query = query.where(Feedback.photo_id.in_(photo_ids))
     rows = await session.execute(query.group_by(Feedback.photo_id))
     return {pid.hex: round(float(mean), 1) for pid, mean in rows}

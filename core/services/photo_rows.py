@@ -10,8 +10,10 @@ from __future__ import annotations
 import gc
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,13 +69,13 @@ def _when(value: str | datetime | None) -> datetime | None:
 
 
 async def _counts(
-    session: AsyncSession, album_id: uuid.UUID, kind: str, photo_id: uuid.UUID | None
+    session: AsyncSession, album_id: uuid.UUID, kind: str, photo_ids: Collection[uuid.UUID] | None
 ) -> dict[str, int]:
     query = select(Feedback.photo_id, func.count()).where(
         Feedback.album_id == album_id, Feedback.retracted_at.is_(None), Feedback.kind == kind
     )
-    if photo_id is not None:
-        query = query.where(Feedback.photo_id == photo_id)
+    if photo_ids is not None:
+        query = query.where(Feedback.photo_id.in_(photo_ids))
     rows = await session.execute(query.group_by(Feedback.photo_id))
     return {pid.hex: n for pid, n in rows}
 
@@ -95,15 +97,15 @@ class AlbumRows:
 
     def __post_init__(self) -> None:
         """Made where the rows are decoded (off the GUI thread for a large album)."""
-        if len(self.where) != len(self.data):
-            self.where = {r[0]: i for i, r in enumerate(self.data)}
+        data = self.data
+        if len(self.where) != len(data):
+            self.where = dict(zip(map(_FIRST, data), range(len(data)), strict=True))
         if not self.tally:
-            flag, selected = RAW["flag"], RAW["selected"]
-            flags = [r[flag] for r in self.data]
+            flags = list(map(_FLAG, data))
             self.tally = {
                 "picked": flags.count("pick"),
                 "rejected": flags.count("reject"),
-                "selected": sum(1 for r in self.data if r[selected]),
+                "selected": sum(map(bool, map(_SELECTED, data))),
             }
 
     def __len__(self) -> int:
@@ -160,6 +162,9 @@ RAW = {
     "selected": 10,
     "preview_hash": 11,
 }
+
+
+_FIRST, _FLAG, _SELECTED = (itemgetter(RAW[k]) for k in ("id", "flag", "selected"))
 
 
 def raw_of(row: PhotoRow) -> list[Any]:
@@ -292,10 +297,10 @@ async def fetch_photo_rows(
     session: AsyncSession,
     album: Album,
     order: str = "taken",
-    photo_id: uuid.UUID | None = None,
+    photo_ids: Collection[uuid.UUID] | None = None,
     limit: int | None = None,
 ) -> FetchedRows:
-    """Every photo of the album (or just `photo_id`, or the first `limit`), in capture order
+    """Every photo of the album (or just `photo_ids`, or the first `limit`), in capture order
     (undated last) or by name, as the database answers them.
 
     Capture order is asked as two queries, the dated photos and then the undated ones, each
@@ -303,8 +308,8 @@ async def fetch_photo_rows(
     database sort every row of the album, 165 ms of 170 for a 50,000-photo album's first
     screen, and half of the time of reading all of it."""
     where = [Photo.album_id == album.id]
-    if photo_id is not None:
-        where.append(Photo.id == photo_id)
+    if photo_ids is not None:
+        where.append(Photo.id.in_(photo_ids))
     if order == "name":
         parts = [await _json_rows(session, where, ("filename", "id"), limit)]
     else:
@@ -323,9 +328,9 @@ async def fetch_photo_rows(
                 unindexed_name=True,
             ),
         ]
-    picks = await _counts(session, album.id, "pick", photo_id)
-    comments = await _counts(session, album.id, "comment", photo_id)
-    stars = await client_stars(session, album.id, photo_id)
+    picks = await _counts(session, album.id, "pick", photo_ids)
+    comments = await _counts(session, album.id, "comment", photo_ids)
+    stars = await client_stars(session, album.id, photo_ids)
     return FetchedRows(parts, picks, comments, stars, limit)
 
 
@@ -337,4 +342,5 @@ async def photo_rows(
     limit: int | None = None,
 ) -> list[PhotoRow]:
     """fetch_photo_rows, decoded at once."""
-    return (await fetch_photo_rows(session, album, order, photo_id, limit)).decode()
+    photo_ids = None if photo_id is None else (photo_id,)
+    return (await fetch_photo_rows(session, album, order, photo_ids, limit)).decode()

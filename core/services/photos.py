@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from core.errors import Invalid, NotFound
 from core.ingest.matching import stem_of
 from core.policies import Actor, Guest, Permission, require
 from core.services.albums import as_uuid, find_album
+from core.services.contact_sheets import ContactSheets, brought_up_to_date, journal_head
 from core.services.context import Call, ServiceContext
 from core.services.guest_activity import GuestActivity, guest_activity
 from core.services.photo_rows import AlbumRows, PhotoRow, fetch_photo_rows, photo_rows
@@ -27,6 +29,8 @@ from core.workflow import Stage
 LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
 FLAGS = ("pick", "reject")
 SELECTABLE = (Stage.RAW, Stage.STOCK, Stage.RATE)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ class PhotoService:
     def __init__(self, ctx: ServiceContext, sidecars: SidecarWriter | None = None) -> None:
         self.ctx = ctx
         self.sidecars = sidecars
+        self.sheets = ContactSheets(ctx.home.contact_sheets)
 
     async def list(
         self,
@@ -199,16 +204,46 @@ class PhotoService:
         *,
         order: str = "taken",
         limit: int | None = None,
+        keep: bool = False,
     ) -> AlbumRows:
         """As `list`, but the rows as the database sent them: a grid of 50,000 photos holds
-        these and builds a PhotoRow only for the photos it shows or is asked about."""
+        these and builds a PhotoRow only for the photos it shows or is asked about. `keep`: the
+        whole album in capture order is kept as its contact sheet (`kept_listing`)."""
+        keep = keep and order == "taken" and limit is None
         async with self.ctx.call(actor, "photo.list", audit=False, read=True) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
+            # Read before the rows: a sheet may be newer than its stamp, never older.
+            seq, _ = await journal_head(call.session, album.tenant_id) if keep else (0, 0)
             fetched = await fetch_photo_rows(call.session, album, order, limit=limit)
-        if fetched.large:  # JSON of 50,000 rows: off the event loop's thread
-            return await asyncio.to_thread(fetched.album_rows)
-        return fetched.album_rows()
+
+        def decoded() -> AlbumRows:
+            rows = fetched.album_rows()
+            if keep:  # before anyone holds (and changes) them
+                self._keep(album.id, seq, rows)
+            return rows
+
+        if fetched.large or keep:  # JSON of 50,000 rows: off the event loop's thread
+            return await asyncio.to_thread(decoded)
+        return decoded()
+
+    def _keep(self, album_id: uuid.UUID, seq: int, rows: AlbumRows) -> None:
+        try:
+            self.sheets.save(album_id, seq, rows)
+        except OSError as exc:  # a full disk: the album opens as fast as it lists
+            log.warning("could not keep the contact sheet of album %s: %s", album_id, exc)
+
+    async def kept_listing(self, actor: Actor, album_ref: str | uuid.UUID) -> AlbumRows | None:
+        """The album's rows in capture order from its contact sheet, brought up to date from
+        the journal; None when it has none or the journal cannot bring it up to date (then
+        `listing`). A 50,000-photo album this way in a third of a listing's time."""
+        async with self.ctx.call(actor, "photo.list", audit=False, read=True) as call:
+            require(actor, Permission.VIEW_ALBUMS)
+            album = await find_album(call.session, actor, album_ref)
+            kept = await asyncio.to_thread(self.sheets.load, album.id)
+            if kept is None:
+                return None
+            return await brought_up_to_date(call.session, album.tenant_id, album, kept)
 
     async def row(
         self, actor: Actor, album_ref: str | uuid.UUID, photo_ref: str | uuid.UUID

@@ -1,4 +1,5 @@
-"""A large album in the grid: its first screen shows before the whole album is read, and a mark
+"""A large album in the grid: its first screen shows before the whole album is read; opened
+again, the whole album shows at once from its contact sheet, with what changed meanwhile; a mark
 or a client's pick heard while the whole album is on its way is not undone when it arrives."""
 
 from __future__ import annotations
@@ -6,12 +7,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from sqlalchemy import insert
 
 from app.bootstrap import context_of
 from core.catalog import Photo
+from core.services import contact_sheets
 from tests.ui.conftest import Desk, until
 from ui.album_grid import FIRST_SCREEN, AlbumGrid
+from ui.photo_delegate import CELL
 from ui.photo_grid_model import PhotoFilter, PhotoGridModel
 from ui.studio import Studio
 
@@ -61,6 +66,53 @@ def test_the_first_screen_shows_before_the_whole_album(desk: Desk, qtbot) -> Non
         ]
         assert grid.current_photo().filename == "RUN_0000.JPG"
         assert grid.counts.full_text().startswith(f"{PHOTOS} photos")
+        # The grid's rows of cells: down goes to the photo below, End to the album's last.
+        columns = grid.view.viewport().width() // CELL.width()
+        assert columns > 1
+        QTest.keyClick(grid.view, Qt.Key.Key_Down)
+        assert grid.current_photo().filename == f"RUN_{columns:04d}.JPG"
+        QTest.keyClick(grid.view, Qt.Key.Key_End)
+        assert grid.current_photo().filename == f"RUN_{PHOTOS - 1:04d}.JPG"
+        grid.open_album(None)
+        await studio.jobs.idle()
+
+    desk.run(scenario())
+
+
+def test_an_album_opened_again_shows_whole_at_once(desk: Desk, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(contact_sheets, "KEEP_FROM", 1)
+    album_id = desk.run(large_album(desk))
+    studio = Studio(desk.services, desk.admin)
+    grid = AlbumGrid(studio)
+    qtbot.addWidget(grid)
+    grid.resize(1400, 900)
+    grid.show()
+    shown: list[int] = []
+    grid.model.modelReset.connect(lambda: shown.append(grid.model.rowCount()))
+    photos, admin = desk.services.photos, desk.admin
+
+    async def opened() -> None:
+        shown.clear()
+        grid.open_album(album_id)
+        await until(lambda: grid.model.rowCount() == PHOTOS, what="the whole album")
+        await studio.jobs.idle()
+
+    async def scenario() -> None:
+        await opened()
+        assert [n for n in shown if n] == [FIRST_SCREEN, PHOTOS]  # first time: listed
+        grid.open_album(None)
+        await studio.jobs.idle()
+        # While the album is closed, someone culls a photo far down it.
+        far = FIRST_SCREEN + 100
+        await photos.rate(admin, album_id, f"RUN_{far:04d}.JPG", 5)
+        await photos.flag(admin, album_id, f"RUN_{far:04d}.JPG", "pick")
+        await opened()
+        # One reset, whole, and the listing behind it found nothing to change.
+        assert [n for n in shown if n] == [PHOTOS]
+        row = grid.model.photo(far)
+        assert (row.filename, row.stars, row.flag) == (f"RUN_{far:04d}.JPG", 5, "pick")
+        assert grid.counts.full_text().startswith(f"{PHOTOS} photos")
+        assert grid.model.counts()["picked"] == 1
         grid.open_album(None)
         await studio.jobs.idle()
 
