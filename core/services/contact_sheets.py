@@ -169,13 +169,17 @@ class ContactSheets:
                 path.unlink()
         return kept
 
+    def forget(self, album_id: uuid.UUID) -> None:
+        """The album is deleted: its sheet goes with it."""
+        with contextlib.suppress(OSError):
+            self._path(album_id).unlink()
+
     def save(self, album_id: uuid.UUID, seq: int, rows: AlbumRows) -> None:
         """Keep these rows, read at journal head `seq` (a small album's sheet is dropped)."""
         path = self._path(album_id)
         data = rows.data
         if len(data) < KEEP_FROM:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            self.forget(album_id)
             return
         _share_repeats(data)
         try:
