@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.catalog import Album
 from core.changes import Change
 from core.events import Event
-from core.fsutil import write_atomic
+from core.fsutil import TEMP_MARK, write_atomic
 from core.journal.store import entries_after, heads
 from core.services.photo_rows import RAW, AlbumRows, fetch_photo_rows
 
@@ -191,9 +192,20 @@ class ContactSheets:
             head = marshal.dumps((FORMAT, album_id.hex, seq, len(data), sizes, rows.tally, *counts))
         except ValueError:  # a value marshal cannot write: no sheet, the album is listed
             return
+        _sweep_leftovers(path)
         write_atomic(
             path, b"".join([len(head).to_bytes(4, "little"), head, *chunks]), sync_dir=False
         )
+
+
+def _sweep_leftovers(path: Path) -> None:
+    """Half-written copies of this sheet that a killed process left (another's, being written
+    now, is younger than an hour)."""
+    old = time.time() - 3600
+    for leftover in path.parent.glob(f".{path.name}{TEMP_MARK}*"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < old:
+                leftover.unlink()
 
 
 def _share_repeats(data: list[list[Any]]) -> None:

@@ -3,6 +3,8 @@ the journal on the next opening; refused when the journal cannot say what change
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from core.changes import Change
 from core.events import Event
+from core.fsutil import TEMP_MARK
 from core.services import contact_sheets
 from core.services.contact_sheets import PATCH_AT_MOST, changed_photos
 from core.services.photo_rows import AlbumRows
@@ -79,7 +82,14 @@ async def test_a_damaged_or_small_sheet_is_not_used(
     assert not sheet.exists()  # a small album lists in no time: nothing kept
 
     monkeypatch.setattr(contact_sheets, "KEEP_FROM", 1)
+    # What a process killed while writing the sheet left, and one being written now.
+    killed, writing = (sheet.with_name(f".{sheet.name}{TEMP_MARK}{n}") for n in (1, 2))
+    sheet.parent.mkdir(parents=True)
+    for leftover in (killed, writing):
+        leftover.write_bytes(b"half a sheet")
+    os.utime(killed, (time.time() - 7200,) * 2)
     await s.photos.listing(pia, album.id, keep=True)
+    assert not killed.exists() and writing.exists()
     whole = sheet.read_bytes()
     for damaged in (whole[: len(whole) // 2], b"", b"\x00" * 64):
         sheet.write_bytes(damaged)  # a disk that filled up, or another program's file
