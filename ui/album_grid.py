@@ -77,6 +77,7 @@ class PhotoGridView(QListView):
         # mode places each item on its own (asking the model about every photo, 100,000 calls
         # into Python for 50,000 photos), the list mode steps a fixed grid in C++.
         self.setViewMode(QListView.ViewMode.ListMode)
+        self.setSelectionRectVisible(True)  # the list mode's default is off; photos are framed
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setMovement(QListView.Movement.Static)

@@ -184,6 +184,7 @@ class PhotoGridModel(QAbstractListModel):
             and rows.picks == album.picks
             and rows.comments == album.comments
             and rows.stars == album.stars
+            and rows.tally == album.tally
         )
 
     def edits_mark(self) -> int:
@@ -241,7 +242,8 @@ class PhotoGridModel(QAbstractListModel):
     def _store(self, i: int, row: PhotoRow) -> None:
         """Put a changed photo at position i, in the built rows and the column values."""
         self._built[i] = row
-        before, after = self._album.data[i], raw_of(row)
+        before = self._album.data[i]
+        after = raw_of(row, before)
         self._album.data[i] = after
         tally = self._album.tally
         for name, column, value in (

@@ -22,6 +22,7 @@ import gc
 import marshal
 import time
 import uuid
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,11 @@ def changed_photos(events: list[Event]) -> set[uuid.UUID] | None:
         return None
     photos: set[uuid.UUID] = set()
     for event in events:
-        if event.kind in ROW_CHANGES and event.photo_id is not None:
-            photos.add(event.photo_id)
-        elif event.kind not in ROWS_KEPT:
+        row_change = event.kind in ROW_CHANGES
+        if not (row_change or event.kind in ROWS_KEPT) or (row_change and not event.photo_id):
             return None
+        if event.photo_id is not None:  # a kept kind naming a photo: its row is read anyway
+            photos.add(event.photo_id)
     return photos
 
 
@@ -160,7 +162,7 @@ class ContactSheets:
         gc.disable()  # 300,000 new objects: the cycle collector would walk them over and over
         try:
             kept = _unpacked(memoryview(blob), album_id)
-        except (ValueError, EOFError, TypeError, IndexError):
+        except (ValueError, EOFError, TypeError, IndexError, MemoryError):
             kept = None
         finally:
             if collecting:
@@ -171,9 +173,16 @@ class ContactSheets:
         return kept
 
     def forget(self, album_id: uuid.UUID) -> None:
-        """The album is deleted: its sheet goes with it."""
+        """The album is deleted, or its rows changed with no journal entry to say which: its
+        sheet goes."""
         with contextlib.suppress(OSError):
             self._path(album_id).unlink()
+
+    def forget_all(self) -> None:
+        """Every album's rows were put anew (a studio server's full re-send)."""
+        for sheet in self.folder.glob("*.rows"):
+            with contextlib.suppress(OSError):
+                sheet.unlink()
 
     def save(self, album_id: uuid.UUID, seq: int, rows: AlbumRows) -> None:
         """Keep these rows, read at journal head `seq` (a small album's sheet is dropped)."""
@@ -192,10 +201,15 @@ class ContactSheets:
             head = marshal.dumps((FORMAT, album_id.hex, seq, len(data), sizes, rows.tally, *counts))
         except ValueError:  # a value marshal cannot write: no sheet, the album is listed
             return
+        body = b"".join([head, *chunks])
         _sweep_leftovers(path)
-        write_atomic(
-            path, b"".join([len(head).to_bytes(4, "little"), head, *chunks]), sync_dir=False
-        )
+        write_atomic(path, _framed(len(head), body), sync_dir=False)
+
+
+def _framed(head_size: int, body: bytes) -> bytes:
+    """The header's size and the body's CRC-32 (a flipped bit in the cache is not shown as a
+    photo's name or marks), then the body: the header, then the chunks of rows."""
+    return head_size.to_bytes(4, "little") + zlib.crc32(body).to_bytes(4, "little") + body
 
 
 def _sweep_leftovers(path: Path) -> None:
@@ -230,8 +244,11 @@ def _unpacked(blob: memoryview, album_id: uuid.UUID) -> tuple[int, AlbumRows] | 
     """A sheet's content, checked before anything trusts it. Its rows are decoded a chunk at
     a time: between chunks the event loop's thread gets Python's lock (the catalog is asked
     whether the album may be seen meanwhile)."""
-    size = int.from_bytes(blob[:4], "little")
-    head = marshal.loads(blob[4 : 4 + size])
+    size, crc = int.from_bytes(blob[:4], "little"), int.from_bytes(blob[4:8], "little")
+    body = blob[8:]
+    if len(blob) < 8 or zlib.crc32(body) != crc:
+        return None
+    head = marshal.loads(body[:size])
     if not isinstance(head, tuple) or len(head) != 9:
         return None
     version, album, seq, count, sizes, tally, picks, comments, stars = head
@@ -239,12 +256,12 @@ def _unpacked(blob: memoryview, album_id: uuid.UUID) -> tuple[int, AlbumRows] | 
         return None
     if not all(isinstance(d, dict) for d in (tally, picks, comments, stars)):
         return None
-    if set(tally) != {"picked", "rejected", "selected"} or sum(sizes) != len(blob) - 4 - size:
+    if set(tally) != {"picked", "rejected", "selected"} or sum(sizes) != len(body) - size:
         return None
     data: list[list[Any]] = []
-    at = 4 + size
+    at = size
     for length in sizes:
-        part = marshal.loads(blob[at : at + length])
+        part = marshal.loads(body[at : at + length])
         at += length
         if type(part) is not list or {(type(r), len(r)) for r in part} != {(list, _COLUMNS)}:
             return None

@@ -167,14 +167,19 @@ RAW = {
 _FIRST, _FLAG, _SELECTED = (itemgetter(RAW[k]) for k in ("id", "flag", "selected"))
 
 
-def raw_of(row: PhotoRow) -> list[Any]:
-    """A row as `AlbumRows.data` holds it (taken_at stays a datetime: only `_when` reads it)."""
+def raw_of(row: PhotoRow, before: list[Any] | None = None) -> list[Any]:
+    """A row as `AlbumRows.data` holds it (taken_at stays a datetime: only `_when` reads it).
+    `before`: the photo's values until now, whose capture time, as the database wrote it, is
+    kept when it says the same moment: a listing that says what the grid holds compares equal."""
+    taken = row.taken_at
+    if before is not None and _when(before[RAW["taken_at"]]) == taken:
+        taken = before[RAW["taken_at"]]
     return [
         row.id.hex,
         row.filename,
         row.width,
         row.height,
-        row.taken_at,
+        taken,
         row.camera,
         row.lens,
         row.stars,

@@ -17,6 +17,7 @@ from core.changes import Change
 from core.errors import Invalid
 from core.events import Event
 from core.ingest.matching import unique_stem
+from core.services.contact_sheets import ContactSheets
 from core.services.context import Call, ServiceContext
 from core.services.server_mark import MARK, load_server_mark
 from core.services.shared_finals import put_finals
@@ -54,6 +55,7 @@ class SyncStatus:
 class ReplicaService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.sheets = ContactSheets(ctx.home.contact_sheets)
 
     async def load(self) -> None:
         """Keep commands when this catalog is already connected to a server (at start-up)."""
@@ -105,6 +107,9 @@ class ReplicaService:
                 row.message = (answer.get("message") or "The server did not apply it.")[:2000]
                 state = answer.get("state") or {}
                 await _put_rows(call, state.get("albums", []), state.get("photos", []))
+                # Rows put back with no journal entry to say so: those albums are listed anew.
+                for photo in state.get("photos", []):
+                    self.sheets.forget(uuid.UUID(photo["album_id"]))
         return conflicts
 
     async def apply(self, changes: dict[str, Any]) -> int:
@@ -132,6 +137,8 @@ class ReplicaService:
                     u["active"],
                 )
             await _put_rows(call, changes.get("albums", []), changes.get("photos", []))
+            if changes.get("reset"):  # every row anew, the journal's entries only since
+                self.sheets.forget_all()
             gone = [uuid.UUID(i) for i in changes.get("gone") or []]
             if gone:
                 await session.execute(delete(Photo).where(Photo.id.in_(gone)))

@@ -91,7 +91,8 @@ async def test_a_damaged_or_small_sheet_is_not_used(
     await s.photos.listing(pia, album.id, keep=True)
     assert not killed.exists() and writing.exists()
     whole = sheet.read_bytes()
-    for damaged in (whole[: len(whole) // 2], b"", b"\x00" * 64):
+    flipped = whole[:200] + bytes([whole[200] ^ 4]) + whole[201:]  # one bit, in the header
+    for damaged in (whole[: len(whole) // 2], b"", b"\x00" * 64, flipped):
         sheet.write_bytes(damaged)  # a disk that filled up, or another program's file
         assert await s.photos.kept_listing(pia, album.id) is None
         assert not sheet.exists()
@@ -114,5 +115,6 @@ def test_only_row_changes_are_patched() -> None:
     assert changed_photos([said(Change.FEEDBACK_PICK), said(Change.PHOTO_REMOVED)]) is None
     assert changed_photos([said(Change.SELECTION_SUBMITTED, None)]) is None
     assert changed_photos([said(Change.PHOTO_MARKS, None)]) is None  # which photo?
+    assert changed_photos([said(Change.ALBUM_DELIVERY)]) == {photo}  # named: read it again
     assert changed_photos([said(Change.PHOTO_MARKS)] * PATCH_AT_MOST) == {photo}
     assert changed_photos([said(Change.PHOTO_MARKS)] * (PATCH_AT_MOST + 1)) is None

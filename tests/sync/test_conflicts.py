@@ -7,6 +7,7 @@ import asyncio
 
 import aiohttp
 
+from core.services import contact_sheets
 from core.workflow import Stage
 from tests.integration.cli import photoflow
 from tests.sync.catalogs import catalog, shoot
@@ -14,8 +15,9 @@ from tests.sync.harness import device_token
 
 
 async def test_a_selection_after_anas_stage_move_is_a_conflict_in_plain_words(
-    server, desktops, photos_dir, tmp_path
+    server, desktops, photos_dir, tmp_path, monkeypatch
 ) -> None:
+    monkeypatch.setattr(contact_sheets, "KEEP_FROM", 1)  # her grid keeps the album's rows
     pia = await desktops("pia", "pia@lumen.test")
     ana = await desktops("ana", "ana@lumen.test")
     me = await pia.actor()
@@ -32,6 +34,7 @@ async def test_a_selection_after_anas_stage_move_is_a_conflict_in_plain_words(
     await ana.client.sync_once()
     # Pia has not pulled yet: her album is still in Rate, so her desktop lets her select.
     await pia.services.photos.select(me, album.id, str(second.id))
+    await pia.services.photos.listing(me, album.id, keep=True)  # her grid is open on it
     assert await pia.client.sync_once() == 1
 
     status = await pia.services.replica.status()
@@ -44,6 +47,8 @@ async def test_a_selection_after_anas_stage_move_is_a_conflict_in_plain_words(
     assert await catalog(pia.services, me) == await catalog(ana.services, she)
     summary = await pia.services.albums.show(me, album.id)
     assert summary.stage is Stage.RETOUCH and summary.selected_count == 1
+    # Put right with no journal entry of its own: her grid's kept rows are not reused.
+    assert await pia.services.photos.kept_listing(me, album.id) is None
     assert pia.client.state.conflicts == 1
 
     # The command line shows the same, from the desktop's home.

@@ -68,7 +68,7 @@ def test_the_first_screen_shows_before_the_whole_album(desk: Desk, qtbot) -> Non
         assert grid.counts.full_text().startswith(f"{PHOTOS} photos")
         # The grid's rows of cells: down goes to the photo below, End to the album's last.
         columns = grid.view.viewport().width() // CELL.width()
-        assert columns > 1
+        assert columns > 1 and grid.view.isSelectionRectVisible()
         QTest.keyClick(grid.view, Qt.Key.Key_Down)
         assert grid.current_photo().filename == f"RUN_{columns:04d}.JPG"
         QTest.keyClick(grid.view, Qt.Key.Key_End)
@@ -150,6 +150,12 @@ def test_changes_heard_while_the_album_loads_are_kept(desk: Desk, qtbot) -> None
         # A listing asked for after those changes is shown as the catalog has it.
         model.set_rows(await photos.listing(admin, album_id), edits_since=model.edits_mark())
         assert model.photo(3).client_picks == 0  # this test's pick was never in the catalog
+        # A mark heard and then listed: the listing says what the grid holds (no reset).
+        await photos.rate(admin, album_id, shown.filename, 2)
+        model.update_photo(shown.id, stars=2)
+        assert model.shows(await photos.listing(admin, album_id))
+        model.update_photo(shown.id, stars=1)  # one the catalog has not heard of
+        assert not model.shows(await photos.listing(admin, album_id))
 
     desk.run(scenario())
 
