@@ -44,8 +44,8 @@ async def large_album(desk: Desk) -> uuid.UUID:
     return album.id
 
 
-def test_the_first_screen_shows_before_the_whole_album(desk: Desk, qtbot) -> None:  # type: ignore[no-untyped-def]
-    album_id = desk.run(large_album(desk))
+def grid_on_screen(desk: Desk, qtbot) -> tuple[Studio, AlbumGrid, list[int]]:  # type: ignore[no-untyped-def]
+    """A shown grid, and the rows its model held after each reset."""
     studio = Studio(desk.services, desk.admin)
     grid = AlbumGrid(studio)
     qtbot.addWidget(grid)
@@ -53,6 +53,12 @@ def test_the_first_screen_shows_before_the_whole_album(desk: Desk, qtbot) -> Non
     grid.show()
     shown: list[int] = []
     grid.model.modelReset.connect(lambda: shown.append(grid.model.rowCount()))
+    return studio, grid, shown
+
+
+def test_the_first_screen_shows_before_the_whole_album(desk: Desk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    album_id = desk.run(large_album(desk))
+    studio, grid, shown = grid_on_screen(desk, qtbot)
 
     async def scenario() -> None:
         grid.open_album(album_id)
@@ -82,13 +88,7 @@ def test_the_first_screen_shows_before_the_whole_album(desk: Desk, qtbot) -> Non
 def test_an_album_opened_again_shows_whole_at_once(desk: Desk, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(contact_sheets, "KEEP_FROM", 1)
     album_id = desk.run(large_album(desk))
-    studio = Studio(desk.services, desk.admin)
-    grid = AlbumGrid(studio)
-    qtbot.addWidget(grid)
-    grid.resize(1400, 900)
-    grid.show()
-    shown: list[int] = []
-    grid.model.modelReset.connect(lambda: shown.append(grid.model.rowCount()))
+    studio, grid, shown = grid_on_screen(desk, qtbot)
     photos, admin = desk.services.photos, desk.admin
 
     async def opened() -> None:
