@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -213,12 +213,16 @@ class AlbumGrid(QWidget):
             return
         photos, actor, jobs = self.studio.services.photos, self.studio.actor, self.studio.jobs
 
-        def whole_album(_: object = None) -> None:
+        def whole_album(_: object = None, *, after_screen: bool = False) -> None:
             if album_id != self.album_id:
                 return
             since = self.model.edits_mark()
+
+            def listing() -> Awaitable[AlbumRows]:
+                return photos.listing(actor, album_id, keep=True)
+
             jobs.run(
-                photos.listing(actor, album_id, keep=True),
+                self._after_thumbnails(listing) if after_screen else listing(),
                 lambda rows: self._show_rows(album_id, rows, since, unless_shown=True),
                 lambda text, _: self.message.emit(text),
                 label="Loading photos",
@@ -232,7 +236,7 @@ class AlbumGrid(QWidget):
 
         def first(rows: AlbumRows) -> None:
             self._show_first_screen(album_id, rows, since)
-            self._when_thumbnails_shown(whole_album)
+            whole_album(after_screen=True)
 
         def first_screen_only() -> None:
             jobs.run(
@@ -253,17 +257,16 @@ class AlbumGrid(QWidget):
             lambda text, _: (self.message.emit(text), first_screen_only()),
         )
 
-    def _when_thumbnails_shown(self, then: Callable[[], None], waited_ms: int = 0) -> None:
+    async def _after_thumbnails(self, then: Callable[[], Awaitable[AlbumRows]]) -> AlbumRows:
         """`then`, once the thumbnails on screen are loaded (or after `SCREEN_FIRST_MS`): the
         listing behind them must not take the cores while the first screen fills in. Asked
-        for before that screen is painted: the first look is after a paint."""
-        if not waited_ms or (self.thumbnails.pending and waited_ms < SCREEN_FIRST_MS):
-            step = SCREEN_POLL_MS
-            QTimer.singleShot(
-                step, self, lambda: self._when_thumbnails_shown(then, waited_ms + step)
-            )
-        else:
-            then()
+        for before that screen is painted: the first look is after a paint. A job from the
+        start, so closing the album or the app cancels the wait with it."""
+        waited = 0
+        while not waited or (self.thumbnails.pending and waited < SCREEN_FIRST_MS):
+            await asyncio.sleep(SCREEN_POLL_MS / 1000)
+            waited += SCREEN_POLL_MS
+        return await then()
 
     def _show_first_screen(self, album_id: uuid.UUID, rows: AlbumRows, since: int) -> None:
         if album_id == self.album_id and self.model.rowCount() == 0:

@@ -17,7 +17,6 @@ from core.changes import Change
 from core.errors import Conflict, Invalid, NotFound, Refused
 from core.ingest.library import album_folder
 from core.policies import Actor, Guest, Permission, require
-from core.services.contact_sheets import ContactSheets
 from core.services.context import REPLAYING, Call, ServiceContext
 from core.services.gates import gather_facts
 from core.settings import StudioSettings
@@ -307,6 +306,8 @@ class AlbumService:
                 call.album_id = album_id
                 call.emit(Change.ALBUM_DELETED)
         # After the commit: a crash between leaves files nobody lists, never rows without files.
+        from core.services.contact_sheets import ContactSheets  # not for `album show`
+
         library, sheets = self.ctx.home.library, ContactSheets(self.ctx.home.contact_sheets)
         for album_id in ids:
             await asyncio.to_thread(shutil.rmtree, album_folder(library, album_id), True)
