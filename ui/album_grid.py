@@ -204,8 +204,9 @@ class AlbumGrid(QWidget):
         """Read the album's photos. On opening, the album's contact sheet (its rows kept since
         it was last listed, brought up to date from the journal) puts the whole album in the
         model at once; without one, the first screenful comes first (a short query), so a
-        50,000-photo album paints at once. Either way the whole album is then listed, and kept
-        as the next sheet; that listing is shown only if it differs from what is shown. Marks
+        50,000-photo album paints at once. Then, unless the first screen held every photo, the
+        whole album is listed, and kept as the next sheet; that listing is shown only if it
+        differs from what is shown. Marks
         and rows changed while a listing is on its way are applied again when it arrives: the
         listing may have been read before them."""
         album_id = self.album_id
@@ -234,14 +235,16 @@ class AlbumGrid(QWidget):
 
         since = self.model.edits_mark()
 
-        def first(rows: AlbumRows) -> None:
+        def first(rows: AlbumRows, *, whole: bool = False) -> None:
             self._show_first_screen(album_id, rows, since)
-            whole_album(after_screen=True)
+            if not whole:
+                whole_album(after_screen=True)
 
         def first_screen_only() -> None:
             jobs.run(
                 photos.listing(actor, album_id, limit=FIRST_SCREEN),
-                first,
+                # Less than a screenful is the whole album: no second listing.
+                lambda rows: first(rows, whole=len(rows) < FIRST_SCREEN),
                 lambda text, _: (self.message.emit(text), whole_album()),
             )
 
