@@ -39,6 +39,8 @@ class SyncMark(Base):
     synced_at: Mapped[datetime | None]
     # Desktop-only, and not a tenant column: the studio this catalog mirrors.
     studio_id: Mapped[uuid.UUID | None]
+    # The deliveries ended here until then have had their finals sent to the server.
+    finals_sent_until: Mapped[datetime | None]
 
 
 class AppliedCommand(Base):

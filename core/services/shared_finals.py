@@ -28,7 +28,7 @@ import blake3
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.catalog import Album, Delivery, Final, Photo
+from core.catalog import Album, Delivery, Final, Photo, SyncMark
 from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Invalid
@@ -38,6 +38,7 @@ from core.fsutil import fsync_dir, temp_path_for
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import ServiceContext
+from core.services.server_mark import MARK
 from core.services.sync_rows import NOT_HERE, plain, when
 from core.workflow import Stage
 
@@ -276,6 +277,20 @@ class SharedFinalsService:
                 query = query.where(Delivery.finished_at > after)
             rows = await call.session.execute(query.order_by(Delivery.finished_at).limit(limit))
             return [(at, album_id) for at, album_id in rows if at is not None]
+
+    async def sent_until(self) -> datetime | None:
+        """How far this desktop's deliveries have had their finals sent to the server."""
+        async with self.ctx.call(None, "finals.sent_until", audit=False, read=True) as call:
+            mark = await call.session.get(SyncMark, MARK)
+            return None if mark is None else mark.finals_sent_until
+
+    async def mark_sent(self, until: datetime) -> None:
+        """The finals of the deliveries ended until then are on the server (kept across
+        restarts: a desktop does not ask about every delivery again when it starts)."""
+        async with self.ctx.call(None, "finals.mark_sent", audit=False) as call:
+            mark = await call.session.get(SyncMark, MARK)
+            if mark is not None:
+                mark.finals_sent_until = until
 
     async def to_share(self, album_id: uuid.UUID) -> list[FinalToShare]:
         """The finals of an album made here whose files are here, unless it is being delivered

@@ -247,16 +247,22 @@ class SyncClient:
         """The finals of the deliveries ended here since the last look go to the server: the
         files it lacks first (streamed), then their rows, as one command per album through the
         outbox. Returns how many files went up."""
-        sent = 0
+        shared, sent = self.services.shared_finals, 0
+        if self._finals_after is None:
+            self._finals_after = await shared.sent_until()
         while True:
-            ended = await self.services.shared_finals.delivered_since(self._finals_after)
+            ended = await shared.delivered_since(self._finals_after)
             if not ended:
                 return sent
             for at, album_id in ended:
-                sent += await self._send_finals(album_id)
+                files, whole = await self._send_finals(album_id)
+                sent += files
                 self._finals_after = at
+                if whole:  # else asked again at the next start (a final missing here)
+                    await shared.mark_sent(at)
 
-    async def _send_finals(self, album_id: uuid.UUID) -> int:
+    async def _send_finals(self, album_id: uuid.UUID) -> tuple[int, bool]:
+        """Files sent, and whether every final was there to send."""
         finals = await self.services.shared_finals.to_share(album_id)
         sent, rows_missing, whole = 0, False, True
         for start in range(0, len(finals), FINALS_BATCH):
@@ -285,7 +291,7 @@ class SyncClient:
         if rows_missing and whole:  # the server takes the rows only with all their files
             await self.services.shared_finals.announce(album_id, finals)
             self.nudge()
-        return sent
+        return sent, whole
 
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
         if self._session is None:

@@ -122,7 +122,10 @@ async def test_the_servers_finals_are_the_desktops(studio: Studio) -> None:
         # The CRC holds for the server's own file: a zip reads each file once, to send it.
         assert final.file_mtime_ns == final.path.stat().st_mtime_ns
         assert final.path.is_relative_to(studio.server.services.paths.library / "studio-finals")
-    # Nothing goes up twice: a restarted desktop looks again and sends nothing.
+    # Nothing goes up twice: a restarted desktop knows how far it got (kept in its catalog),
+    # has no delivery left to ask the server about, and sends nothing.
+    sent_until = await s.shared_finals.sent_until()
+    assert sent_until is not None and await s.shared_finals.delivered_since(sent_until) == []
     studio.olga.client._finals_after = None
     assert await studio.olga.client.upload_finals() == 0
     assert not (await s.replica.status()).waiting
