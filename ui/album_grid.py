@@ -206,9 +206,8 @@ class AlbumGrid(QWidget):
         model at once; without one, the first screenful comes first (a short query), so a
         50,000-photo album paints at once. Then, unless the first screen held every photo, the
         whole album is listed, and kept as the next sheet; that listing is shown only if it
-        differs from what is shown. Marks
-        and rows changed while a listing is on its way are applied again when it arrives: the
-        listing may have been read before them."""
+        differs from what is shown. Marks and rows changed while a listing is on its way are
+        applied again when it arrives: the listing may have been read before them."""
         album_id = self.album_id
         if album_id is None:
             return
