@@ -169,6 +169,12 @@ async def heads(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int]]:
     return {tenant: (seq, compacted) for tenant, seq, compacted in rows}
 
 
+async def head_of(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[int, int]:
+    """One studio's newest sequence number and how far compaction has gone ((0, 0) before its
+    first change)."""
+    return (await heads(session)).get(tenant_id, (0, 0))
+
+
 def as_event(entry: JournalEntry) -> Event:
     return Event(
         Change(entry.kind),

@@ -32,7 +32,7 @@ from core.catalog import Album
 from core.changes import Change
 from core.events import Event
 from core.fsutil import TEMP_MARK, write_atomic
-from core.journal.store import entries_after, heads
+from core.journal.store import entries_after, head_of
 from core.services.photo_rows import RAW, AlbumRows, fetch_photo_rows
 
 FORMAT = 1  # bump when the rows' columns or this file's layout change
@@ -100,24 +100,18 @@ def patched(sheet: AlbumRows, fresh: AlbumRows, asked: set[uuid.UUID]) -> AlbumR
         if i is None or data[i][_TAKEN] != row[_TAKEN] or data[i][_NAME] != row[_NAME]:
             return None
         data[i] = row
-    counts = (sheet.picks, fresh.picks), (sheet.comments, fresh.comments)
-    stars = sheet.stars
+    counts: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
+        (sheet.picks, fresh.picks),
+        (sheet.comments, fresh.comments),
+        (sheet.stars, fresh.stars),
+    )
     for key in (u.hex for u in asked):
         for kept, now in counts:
             if key in now:
                 kept[key] = now[key]
             else:
                 kept.pop(key, None)
-        if key in fresh.stars:
-            stars[key] = fresh.stars[key]
-        else:
-            stars.pop(key, None)
-    return AlbumRows(data, sheet.picks, sheet.comments, stars, sheet.where)  # a fresh tally
-
-
-async def journal_head(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[int, int]:
-    """The studio's newest journal entry, and how far compaction has removed entries."""
-    return (await heads(session)).get(tenant_id, (0, 0))
+    return AlbumRows(data, sheet.picks, sheet.comments, sheet.stars, sheet.where)  # a fresh tally
 
 
 async def brought_up_to_date(
@@ -126,7 +120,7 @@ async def brought_up_to_date(
     """A sheet as the album is now, by the journal's entries since it was kept; None when they
     cannot say (see the module's text). Inside the read transaction that reads those entries."""
     seq, sheet = kept
-    head, compacted = await journal_head(session, tenant_id)
+    head, compacted = await head_of(session, tenant_id)
     if seq > head or compacted > seq:  # a catalog put back, or entries since compacted away
         return None
     if seq == head:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from core.events import Event
-from core.journal.store import READ_BATCH, entries_after, heads
+from core.journal.store import READ_BATCH, entries_after, head_of
 from core.policies import Actor, Permission, require
 from core.services.albums import find_album
 from core.services.context import ServiceContext
@@ -20,7 +20,7 @@ class JournalService:
         """The studio's newest sequence number (0 before its first change)."""
         async with self.ctx.call(actor, "journal.newest", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
-            seq, _compacted = (await heads(call.session)).get(actor.tenant_id, (0, 0))
+            seq, _compacted = await head_of(call.session, actor.tenant_id)
             return seq
 
     async def since(
@@ -36,7 +36,7 @@ class JournalService:
         async with self.ctx.call(actor, "journal.read", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             album_id = (await find_album(call.session, actor, album)).id if album else None
-            _head, compacted = (await heads(call.session)).get(actor.tenant_id, (0, 0))
+            _head, compacted = await head_of(call.session, actor.tenant_id)
             events = await entries_after(
                 call.session, actor.tenant_id, seq, album_id=album_id, limit=limit
             )

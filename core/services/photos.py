@@ -18,9 +18,10 @@ from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Invalid, NotFound
 from core.ingest.matching import stem_of
+from core.journal.store import head_of
 from core.policies import Actor, Guest, Permission, require
 from core.services.albums import as_uuid, find_album
-from core.services.contact_sheets import ContactSheets, brought_up_to_date, journal_head
+from core.services.contact_sheets import ContactSheets, brought_up_to_date
 from core.services.context import Call, ServiceContext
 from core.services.guest_activity import GuestActivity, guest_activity
 from core.services.photo_rows import AlbumRows, PhotoRow, fetch_photo_rows, photo_rows
@@ -214,7 +215,7 @@ class PhotoService:
             require(actor, Permission.VIEW_ALBUMS)
             album = await find_album(call.session, actor, album_ref)
             # Read before the rows: a sheet may be newer than its stamp, never older.
-            seq, _ = await journal_head(call.session, album.tenant_id) if keep else (0, 0)
+            seq, _ = await head_of(call.session, album.tenant_id) if keep else (0, 0)
             fetched = await fetch_photo_rows(call.session, album, order, limit=limit)
 
         def decoded() -> AlbumRows:

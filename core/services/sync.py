@@ -29,7 +29,7 @@ from core.catalog import (
 from core.catalog.base import utcnow
 from core.changes import Change
 from core.errors import Conflict, Invalid, NotPermitted, PhotoFlowError, Refused
-from core.journal.store import entries_after, heads
+from core.journal.store import entries_after, head_of
 from core.policies import Actor, Guest, Permission, require
 from core.services.commands import COMMANDS, WHAT
 from core.services.context import REPLAYING, Replay, ServiceContext
@@ -292,7 +292,7 @@ class SyncService:
         """The number of the studio's newest change (0: none yet)."""
         async with self.ctx.call(actor, "sync.newest", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
-            return (await heads(call.session)).get(actor.tenant_id, (0, 0))[0]
+            return (await head_of(call.session, actor.tenant_id))[0]
 
     async def changes(self, actor: Actor, after: int, limit: int = CHANGES_LIMIT) -> dict[str, Any]:
         """The studio's journal entries after `after`, and the current rows of what they touch
@@ -303,7 +303,7 @@ class SyncService:
         async with self.ctx.call(actor, "sync.changes", audit=False) as call:
             require(actor, Permission.VIEW_ALBUMS)
             session, tenant = call.session, actor.tenant_id
-            newest, compacted = (await heads(session)).get(tenant, (0, 0))
+            newest, compacted = await head_of(session, tenant)
             reset = compacted > after
             events = await entries_after(session, tenant, max(after, compacted), limit=limit)
             album_ids = {e.album_id for e in events if e.album_id is not None}
