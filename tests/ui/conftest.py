@@ -35,19 +35,30 @@ def own_settings(tmp_path: Path) -> Iterator[Path]:
 def finish_stray_work(event_loop: asyncio.AbstractEventLoop) -> None:
     """Work a widget scheduled and nobody awaited (a refresh still in flight when the test ended)
     is cancelled and run to its end on this loop, so its session closes here and not in the garbage
-    collector of a later test. Cancelled work may start more (SQLAlchemy closes a connection in a
-    task of its own, shielded): that is awaited too, until nothing is left."""
+    collector of a later test. Cancelled work may start more (SQLAlchemy closes a session or a
+    connection in a task of its own, shielded): that is awaited too, never cancelled (a close
+    cancelled before it ran leaves its connection to the garbage collector), until nothing is
+    left."""
     cancelled: set[asyncio.Task[object]] = set()
     for _ in range(50):
         pending = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
         if not pending:
             break
         for task in pending:
-            if task not in cancelled and task.get_coro().__qualname__ != "AsyncConnection.close":
+            if task not in cancelled and not _closing(task):
                 task.cancel()
                 cancelled.add(task)
         event_loop.run_until_complete(asyncio.wait(pending, timeout=1.0))
     gc.collect()  # what this test left unfinished is reported against this test, not a later one
+
+
+def _closing(task: asyncio.Task[object]) -> bool:
+    """SQLAlchemy's own clean-up on leaving an `async with` (AsyncSession.close,
+    AsyncConnection.close, a session-and-transaction's exit), run as a task of its own."""
+    name = task.get_coro().__qualname__
+    return name.endswith((".close", ".__aexit__.<locals>.go")) and name.startswith(
+        ("AsyncSession", "AsyncConnection", "_AsyncSessionContextManager")
+    )
 
 
 @pytest.hookimpl(wrapper=True)
